@@ -1,0 +1,422 @@
+"""The engine: runs each enabled rule on the targets it declares and applies the policy.
+
+Rule outcomes (PASS, FAIL, SKIP, ERROR) become findings with a disposition (blocking, warning,
+exempted, skipped, passed) through the policy's mode, severity, scope, exemptions and
+pre-existing-debt setting. The engine never raises for a rule's fault: a rule that raises
+becomes an ERROR finding with the rule id.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Protocol
+
+from hook.model import (
+    Disposition,
+    Exempted,
+    Finding,
+    Location,
+    Outcome,
+    ResourceTarget,
+    StackTarget,
+    Target,
+    Verdict,
+)
+from hook.policy_model import Exemption, Mode, Policy, ValueRef
+from hook.registry import Registry, RuleClass
+from hook.sdk import (
+    AccountFacts,
+    Action,
+    InvalidValue,
+    NotApplicable,
+    OfflineAccount,
+    ResourceContext,
+    Rule,
+    StackContext,
+    StackRule,
+    Violation,
+)
+from hook.values import OfflineValues, ValueSource, ValueSourceError
+
+__all__ = ["DeadlineExceeded", "Engine", "Locator", "ParamError"]
+
+
+class DeadlineExceeded(Exception):
+    """The caller's deadline passed before every rule ran."""
+
+
+class ParamError(Exception):
+    """A rule's parameters could not be resolved or are invalid."""
+
+
+class Locator(Protocol):
+    def locate(self, file: str, pointer: str) -> Location | None:
+        """The line and column of a JSON pointer in a source file (the nearest existing node)."""
+        ...
+
+
+@dataclass
+class _Raw:
+    """One raw rule outcome on one target, before policy."""
+
+    outcome: Outcome
+    message: str
+    path: str = ""
+    remediation: str = ""
+    logical_id: str | None = None
+
+
+def _coerce_param(value: Any, schema: Mapping[str, Any]) -> Any:
+    """SSM hands back strings: a StringList for an array parameter, digits for a number."""
+    kind = schema.get("type")
+    if isinstance(value, str):
+        if kind == "array":
+            return [part.strip() for part in value.split(",") if part.strip()]
+        if kind == "integer" and value.strip().lstrip("+-").isdigit():
+            return int(value.strip())
+        if kind == "number":
+            try:
+                return float(value)
+            except ValueError:
+                return value
+        if kind == "boolean" and value.strip().lower() in ("true", "false"):
+            return value.strip().lower() == "true"
+    return value
+
+
+@dataclass
+class Engine:
+    registry: Registry
+    policy: Policy
+    account: AccountFacts = field(default_factory=OfflineAccount)
+    values: ValueSource = field(default_factory=OfflineValues)
+    today: date | None = None
+    locator: Locator | None = None
+    #: ``time.monotonic()`` value after which evaluation stops with DeadlineExceeded.
+    deadline: float | None = None
+    _params: dict[str, dict[str, Any] | ParamError] = field(default_factory=dict, init=False)
+    _instances: dict[str, Rule | StackRule] = field(default_factory=dict, init=False)
+    _notes: list[str] = field(default_factory=list, init=False)
+
+    # -- public -------------------------------------------------------------------------------
+
+    def enabled_rules(self) -> list[tuple[str, RuleClass]]:
+        out = []
+        for rule_id in self.policy.rules:
+            rule = self.registry.get(rule_id)
+            if rule is not None:
+                out.append((rule_id, rule))
+        return out
+
+    def governs(self, resource_type: str) -> bool:
+        return any(
+            issubclass(r, Rule) and resource_type in r.resource_types for _, r in self.enabled_rules()
+        )
+
+    def evaluate(self, targets: Iterable[Target]) -> Verdict:
+        today = self.today or date.today()
+        findings: list[Finding] = []
+        rules_run: list[str] = []
+        count = 0
+        enabled = self.enabled_rules()
+        resource_rules = [(cid, r) for cid, r in enabled if issubclass(r, Rule)]
+        stack_rules = [(cid, r) for cid, r in enabled if issubclass(r, StackRule)]
+        for target in targets:
+            count += 1
+            if not self.policy.scope.covers_stack(target.stack_name):
+                self._note(f"stack {target.stack_name} is outside the policy's scope: not evaluated")
+                continue
+            if isinstance(target, ResourceTarget):
+                for cfg_id, rule in resource_rules:
+                    if target.resource_type not in rule.resource_types:
+                        continue
+                    if target.action not in rule.actions:
+                        continue
+                    findings.extend(self._run_resource(cfg_id, rule, target, today, rules_run))
+            else:
+                types = {
+                    r.get("Type")
+                    for r in (target.template.get("Resources") or {}).values()
+                    if isinstance(r, Mapping)
+                }
+                for cfg_id, rule in stack_rules:
+                    if not types.intersection(rule.resource_types):
+                        continue
+                    findings.extend(self._run_stack(cfg_id, rule, target, today, rules_run))
+        notes = list(self._notes)
+        for note in getattr(self.values, "notes", lambda: [])():
+            if note not in notes:
+                notes.append(note)
+        return Verdict(tuple(findings), tuple(notes), count, tuple(rules_run))
+
+    # -- running rules ------------------------------------------------------------------------
+
+    def _check_deadline(self) -> None:
+        if self.deadline is not None and time.monotonic() > self.deadline:
+            raise DeadlineExceeded("the evaluation ran out of time before every rule ran")
+
+    def _note(self, text: str) -> None:
+        if text not in self._notes:
+            self._notes.append(text)
+
+    def _instance(self, rule: RuleClass) -> Rule | StackRule:
+        inst = self._instances.get(rule.id)
+        if inst is None:
+            inst = rule()
+            self._instances[rule.id] = inst
+        return inst
+
+    def params_for(self, cfg_id: str, rule: RuleClass) -> dict[str, Any]:
+        """Schema defaults overlaid with the policy's params, references resolved (cached)."""
+        cached = self._params.get(cfg_id)
+        if isinstance(cached, ParamError):
+            raise cached
+        if cached is not None:
+            return cached
+        try:
+            params = self._resolve_params(cfg_id, rule)
+        except ParamError as exc:
+            self._params[cfg_id] = exc
+            raise
+        self._params[cfg_id] = params
+        return params
+
+    def _resolve_params(self, cfg_id: str, rule: RuleClass) -> dict[str, Any]:
+        from hook.schema import validate
+
+        params = rule.param_defaults()
+        props = rule.params_schema.get("properties", {})
+        resolved_from: dict[str, str] = {}
+        for name, value in self.policy.rules[cfg_id].params.items():
+            if isinstance(value, ValueRef):
+                try:
+                    raw = self.values.resolve(value)
+                except ValueSourceError as exc:
+                    raise ParamError(f"parameter '{name}': {exc}") from exc
+                value = _coerce_param(raw, props.get(name, {}))
+                resolved_from[name] = value_ref_text(value_ref=self.policy.rules[cfg_id].params[name])
+            params[name] = value
+        errors = validate(params, rule.params_schema)
+        if errors:
+            first = errors[0]
+            where = first.path.lstrip("/").split("/")[0] if first.path else ""
+            origin = f" (from {resolved_from[where]})" if where in resolved_from else ""
+            raise ParamError(f"parameters are invalid{origin}: {first}")
+        return params
+
+    def _run(
+        self,
+        rule: RuleClass,
+        make_ctx: Callable[[], ResourceContext | StackContext],
+        params: Mapping[str, Any],
+    ) -> list[_Raw]:
+        inst = self._instance(rule)
+        try:
+            raw = list(inst.evaluate(make_ctx(), params))  # type: ignore[arg-type]
+        except NotApplicable as exc:
+            return [_Raw(Outcome.SKIP, exc.reason)]
+        except InvalidValue as exc:
+            return [_Raw(Outcome.FAIL, str(exc), exc.path, "Give the property a value of the documented type.")]
+        except DeadlineExceeded:
+            raise
+        except Exception as exc:  # a crashing rule is a finding, never a crash
+            return [_Raw(Outcome.ERROR, f"rule {rule.id} raised {type(exc).__name__}: {exc}")]
+        out = []
+        for v in raw:
+            if not isinstance(v, Violation):
+                return [_Raw(Outcome.ERROR, f"rule {rule.id} yielded {type(v).__name__}, not a Violation")]
+            out.append(_Raw(Outcome.FAIL, v.message, v.path, v.remediation, v.logical_id))
+        return out or [_Raw(Outcome.PASS, "")]
+
+    def _run_resource(
+        self, cfg_id: str, rule: RuleClass, target: ResourceTarget, today: date, rules_run: list[str]
+    ) -> list[Finding]:
+        cfg = self.policy.rules[cfg_id]
+        if not cfg.scope.covers_stack(target.stack_name) or not cfg.scope.covers_resource(target.logical_id):
+            return []
+        self._check_deadline()
+        if rule.id not in rules_run:
+            rules_run.append(rule.id)
+
+        def ctx(props: Mapping[str, Any] | None = None) -> ResourceContext:
+            return ResourceContext(
+                resource_type=target.resource_type,
+                logical_id=target.logical_id,
+                action=target.action,
+                properties=target.properties if props is None else props,
+                previous_properties=target.previous_properties,
+                stack_name=target.stack_name,
+                account_id=target.account_id,
+                region=target.region,
+                account=self.account,
+                today=today,
+            )
+
+        try:
+            params = self.params_for(cfg_id, rule)
+        except ParamError as exc:
+            raws = [_Raw(Outcome.ERROR, f"rule {rule.id} could not run: {exc}")]
+        else:
+            raws = self._run(rule, ctx, params)
+        previous: set[tuple[str, str]] = set()
+        if (
+            target.action is Action.UPDATE
+            and target.previous_properties is not None
+            and any(r.outcome is Outcome.FAIL for r in raws)
+        ):
+            prev_props = target.previous_properties
+            before = self._run(rule, lambda: ctx(prev_props), params)
+            previous = {(r.path, r.message) for r in before if r.outcome is Outcome.FAIL}
+        return [
+            self._finding(cfg_id, rule, r, target, (r.path, r.message) in previous, today) for r in raws
+        ]
+
+    def _run_stack(
+        self, cfg_id: str, rule: RuleClass, target: StackTarget, today: date, rules_run: list[str]
+    ) -> list[Finding]:
+        cfg = self.policy.rules[cfg_id]
+        if not cfg.scope.covers_stack(target.stack_name):
+            return []
+        self._check_deadline()
+        if rule.id not in rules_run:
+            rules_run.append(rule.id)
+
+        def ctx(template: Mapping[str, Any] | None = None) -> StackContext:
+            return StackContext(
+                template=target.template if template is None else template,
+                stack_name=target.stack_name,
+                previous_template=target.previous_template,
+                account_id=target.account_id,
+                region=target.region,
+                account=self.account,
+                today=today,
+            )
+
+        try:
+            params = self.params_for(cfg_id, rule)
+        except ParamError as exc:
+            raws = [_Raw(Outcome.ERROR, f"rule {rule.id} could not run: {exc}")]
+        else:
+            raws = self._run(rule, ctx, params)
+        raws = [r for r in raws if cfg.scope.covers_resource(r.logical_id)] or [_Raw(Outcome.PASS, "")]
+        previous: set[tuple[str | None, str, str]] = set()
+        prev_template = target.previous_template
+        if prev_template and any(r.outcome is Outcome.FAIL for r in raws):
+            before = self._run(rule, lambda: ctx(prev_template), params)
+            previous = {(r.logical_id, r.path, r.message) for r in before if r.outcome is Outcome.FAIL}
+        return [
+            self._finding(cfg_id, rule, r, target, (r.logical_id, r.path, r.message) in previous, today)
+            for r in raws
+        ]
+
+    # -- policy -------------------------------------------------------------------------------
+
+    def _exemption_for(
+        self, rule: RuleClass, cfg_id: str, stack: str | None, logical_id: str | None, today: date
+    ) -> Exemption | None:
+        names = (rule.id, cfg_id, *rule.aliases)
+        for ex in self.policy.exemptions:
+            if not ex.covers(names, stack, logical_id):
+                continue
+            if ex.is_expired(today):
+                self._note(
+                    f"exemption {ex.id} expired on {ex.expires.isoformat()} and was ignored "
+                    f"({rule.id} on {logical_id or stack or 'the stack'})"
+                )
+                continue
+            return ex
+        return None
+
+    def _finding(
+        self,
+        cfg_id: str,
+        rule: RuleClass,
+        raw: _Raw,
+        target: Target,
+        preexisting: bool,
+        today: date,
+    ) -> Finding:
+        cfg = self.policy.rules[cfg_id]
+        severity = cfg.severity or rule.default_severity
+        logical_id = raw.logical_id
+        resource_type: str | None = None
+        if isinstance(target, ResourceTarget):
+            logical_id = target.logical_id
+            resource_type = target.resource_type
+        elif logical_id is not None:
+            res = (target.template.get("Resources") or {}).get(logical_id)
+            if isinstance(res, Mapping) and isinstance(res.get("Type"), str):
+                resource_type = res["Type"]
+        exemption: Exempted | None = None
+        downgraded: str | None = None
+        if raw.outcome is Outcome.PASS:
+            disposition = Disposition.PASSED
+        elif raw.outcome is Outcome.SKIP:
+            disposition = Disposition.SKIPPED
+        else:
+            ex = self._exemption_for(rule, cfg_id, target.stack_name, logical_id, today)
+            if ex is not None:
+                disposition = Disposition.EXEMPTED
+                exemption = Exempted(ex.id, ex.reason, ex.expires.isoformat())
+            elif raw.outcome is Outcome.ERROR:
+                if self.policy.on_error(cfg_id) is Mode.WARN:
+                    disposition, downgraded = Disposition.WARNING, "on_error: warn"
+                else:
+                    disposition = Disposition.BLOCKING
+            elif self.policy.mode(cfg_id) is Mode.WARN:
+                disposition, downgraded = Disposition.WARNING, "mode: warn"
+            elif preexisting and self.policy.existing(cfg_id) is Mode.WARN:
+                disposition, downgraded = Disposition.WARNING, "pre-existing (existing: warn)"
+            else:
+                disposition = Disposition.BLOCKING
+        location = self._locate(target, raw, logical_id)
+        return Finding(
+            rule_id=rule.id,
+            title=rule.title,
+            outcome=raw.outcome,
+            disposition=disposition,
+            severity=severity,
+            level=rule.level,
+            message=raw.message or _default_message(raw.outcome, rule),
+            logical_id=logical_id,
+            resource_type=resource_type,
+            path=raw.path,
+            remediation=raw.remediation,
+            remediation_url=rule.remediation_url,
+            stack_name=target.stack_name,
+            location=location,
+            exemption=exemption,
+            preexisting=preexisting,
+            downgraded_by=downgraded,
+        )
+
+    def _locate(self, target: Target, raw: _Raw, logical_id: str | None) -> Location | None:
+        if target.file is None:
+            return None
+        pointer: str | None
+        if isinstance(target, ResourceTarget):
+            pointer = (target.source_pointer or "") + raw.path if target.source_pointer else None
+        elif raw.path.startswith("/"):
+            pointer = raw.path
+        elif logical_id:
+            pointer = "/Resources/" + logical_id.replace("~", "~0").replace("/", "~1")
+        else:
+            pointer = None
+        if self.locator is not None and pointer is not None:
+            found = self.locator.locate(target.file, pointer)
+            if found is not None:
+                return found
+        return Location(target.file)
+
+
+def value_ref_text(value_ref: Any) -> str:
+    return value_ref.describe() if isinstance(value_ref, ValueRef) else "the policy"
+
+
+def _default_message(outcome: Outcome, rule: RuleClass) -> str:
+    if outcome is Outcome.PASS:
+        return f"{rule.title}: passed"
+    return f"{rule.title}: {outcome.value.lower()}"

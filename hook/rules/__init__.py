@@ -1,0 +1,25 @@
+"""govhook's built-in rules: one rule per module.
+
+Registered through the ``govhook.rules`` entry point (``lambda = "hook.rules:catalogue"``),
+exactly like a third-party pack. Nothing here registers on import: :func:`catalogue` imports
+the modules listed in ``_MODULES`` and returns their rule classes.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+
+from hook.registry import RuleClass
+
+#: ``module:Class`` for every built-in rule, in catalogue order.
+_MODULES: tuple[str, ...] = (
+    "runtime_allowed:RuntimeAllowed",
+)
+
+
+def catalogue() -> list[RuleClass]:
+    rules: list[RuleClass] = []
+    for spec in _MODULES:
+        module, name = spec.split(":")
+        rules.append(getattr(import_module(f"hook.rules.{module}"), name))
+    return rules
