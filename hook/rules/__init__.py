@@ -13,7 +13,10 @@ from hook.registry import RuleClass
 
 #: ``module:Class`` for every built-in rule, in catalogue order.
 _MODULES: tuple[str, ...] = (
+    # -- runtimes, sizing, concurrency, version hygiene (the mission rules) --
     "runtime_allowed:RuntimeAllowed",
+    # -- invocation, event sources, exposure, secrets --
+    # -- operations, identity, supply chain --
 )
 
 
