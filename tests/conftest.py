@@ -1,0 +1,55 @@
+"""Shared fixtures. moto's server runs on loopback for SSM, S3, Lambda and CloudFormation."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+# No test ever reaches a real AWS account: fake credentials and a fixed region for every test.
+os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
+os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
+os.environ.setdefault("AWS_SESSION_TOKEN", "testing")
+os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+os.environ.setdefault("AWS_REGION", "us-east-1")
+os.environ.pop("AWS_PROFILE", None)
+os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "govhook-tests")
+os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "govhook")
+
+
+@pytest.fixture(scope="session")
+def moto_server() -> Iterator[str]:
+    """A real moto server on 127.0.0.1 (random port); yields its endpoint URL."""
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    try:
+        yield f"http://{host}:{port}"
+    finally:
+        server.stop()
+
+
+@pytest.fixture()
+def moto_endpoint(moto_server: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """moto's endpoint, set as AWS_ENDPOINT_URL for this test; state is reset afterwards."""
+    import urllib.request
+
+    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_server)
+    yield moto_server
+    req = urllib.request.Request(f"{moto_server}/moto-api/reset", method="POST")
+    urllib.request.urlopen(req, timeout=10).read()
+
+
+@pytest.fixture()
+def aws_client(moto_endpoint: str) -> Any:
+    """``aws_client("ssm")``: a boto3 client bound to moto's server."""
+    import boto3
+
+    def make(service: str) -> Any:
+        return boto3.client(service, endpoint_url=moto_endpoint, region_name="us-east-1")
+
+    return make
