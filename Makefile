@@ -23,7 +23,6 @@ demo: venv
 
 lint: venv
 	$(BIN)/ruff check hook tests bench
-	$(BIN)/ruff format --check hook || true
 
 typecheck: venv
 	$(BIN)/mypy --strict hook

@@ -142,10 +142,10 @@ class Engine:
                     for r in (target.template.get("Resources") or {}).values()
                     if isinstance(r, Mapping)
                 }
-                for cfg_id, rule in stack_rules:
-                    if not types.intersection(rule.resource_types):
+                for cfg_id, srule in stack_rules:
+                    if not types.intersection(srule.resource_types):
                         continue
-                    findings.extend(self._run_stack(cfg_id, rule, target, today, rules_run))
+                    findings.extend(self._run_stack(cfg_id, srule, target, today, rules_run))
         notes = list(self._notes)
         for note in getattr(self.values, "notes", lambda: [])():
             if note not in notes:
@@ -163,7 +163,7 @@ class Engine:
             self._notes.append(text)
 
     def _instance(self, rule: RuleClass) -> Rule | StackRule:
-        inst = self._instances.get(rule.id)
+        inst: Rule | StackRule | None = self._instances.get(rule.id)
         if inst is None:
             inst = rule()
             self._instances[rule.id] = inst

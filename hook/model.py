@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 from hook.sdk import Action, Severity
@@ -79,7 +79,7 @@ class StackTarget:
 Target = ResourceTarget | StackTarget
 
 
-class Outcome(str, Enum):
+class Outcome(StrEnum):
     """What the rule said, before policy."""
 
     PASS = "PASS"
@@ -88,7 +88,7 @@ class Outcome(str, Enum):
     ERROR = "ERROR"
 
 
-class Disposition(str, Enum):
+class Disposition(StrEnum):
     """What the policy made of the outcome."""
 
     PASSED = "passed"

@@ -9,7 +9,7 @@ import fnmatch
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 from hook.sdk import Severity
@@ -25,7 +25,7 @@ __all__ = [
 ]
 
 
-class Mode(str, Enum):
+class Mode(StrEnum):
     FAIL = "fail"
     WARN = "warn"
 
@@ -102,13 +102,11 @@ class Exemption:
     def covers(self, rule_ids: tuple[str, ...], stack_name: str | None, logical_id: str | None) -> bool:
         if not any(r in self.rules for r in rule_ids):
             return False
-        if self.stacks != ("*",):
-            if stack_name is None or not _any_match(stack_name, self.stacks):
-                return False
-        if self.resources:
-            if logical_id is None or not _any_match(logical_id, self.resources):
-                return False
-        return True
+        if self.stacks != ("*",) and (stack_name is None or not _any_match(stack_name, self.stacks)):
+            return False
+        return not (
+            self.resources and (logical_id is None or not _any_match(logical_id, self.resources))
+        )
 
 
 @dataclass(frozen=True)

@@ -132,8 +132,9 @@ class _Validator:
         if kind is not None:
             kinds = kind if isinstance(kind, list) else [kind]
             if not any(_is_type(value, k) for k in kinds):
-                want = " or ".join(_TYPE_NAMES.get(k, k) for k in kinds)
-                return out + [SchemaError(path, f"must be {want}, got {_kind_of(value)} {_show(value)}", "type")]
+                want = " or ".join(_TYPE_NAMES.get(str(k), str(k)) for k in kinds)
+                got = f"got {_kind_of(value)} {_show(value)}"
+                return [*out, SchemaError(path, f"must be {want}, {got}", "type")]
         if "const" in schema and not _equal(value, schema["const"]):
             out.append(SchemaError(path, f"must be {_show(schema['const'])}, got {_show(value)}", "const"))
         if "enum" in schema and not any(_equal(value, e) for e in schema["enum"]):

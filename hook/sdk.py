@@ -29,7 +29,7 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from enum import Enum
+from enum import StrEnum
 from typing import Any, ClassVar, Protocol
 
 __all__ = [
@@ -88,7 +88,7 @@ INTRINSIC_KEYS = frozenset(
 )
 
 
-class Severity(str, Enum):
+class Severity(StrEnum):
     """Severity words of CloudFormation Hooks annotations (``severityLevel``), lower-cased."""
 
     INFORMATIONAL = "informational"
@@ -116,7 +116,7 @@ _SEVERITY_RANK = {
 }
 
 
-class Action(str, Enum):
+class Action(StrEnum):
     CREATE = "CREATE"
     UPDATE = "UPDATE"
     DELETE = "DELETE"
@@ -138,7 +138,7 @@ class InvalidValue(ValueError):
         self.path = path
 
 
-class NotApplicable(Exception):  # noqa: N818 - the name says what it means to a rule author
+class NotApplicable(Exception):
     """Raised by a rule to SKIP, with the reason a person will read."""
 
     def __init__(self, reason: str) -> None:

@@ -150,7 +150,7 @@ def _outcome(findings: list[Finding]) -> str:
     outcomes = {f.outcome for f in findings}
     for o in (Outcome.ERROR, Outcome.FAIL, Outcome.SKIP, Outcome.PASS):
         if o in outcomes:
-            return o.value
+            return str(o.value)
     return "NONE"
 
 

@@ -17,6 +17,13 @@ _MODULES: tuple[str, ...] = (
     "runtime_allowed:RuntimeAllowed",
     # -- invocation, event sources, exposure, secrets --
     # -- operations, identity, supply chain --
+    "tags_required:TagsRequired",
+    "vpc_attached:VpcAttached",
+    "layers_allowed:LayersAllowed",
+    "code_signing_required:CodeSigningRequired",
+    "snapstart_for_java:SnapstartForJava",
+    "provisioned_concurrency_within_bounds:ProvisionedConcurrencyWithinBounds",
+    "recursive_loop_terminate:RecursiveLoopTerminate",
 )
 
 
