@@ -24,6 +24,9 @@ _MODULES: tuple[str, ...] = (
     "snapstart_for_java:SnapstartForJava",
     "provisioned_concurrency_within_bounds:ProvisionedConcurrencyWithinBounds",
     "recursive_loop_terminate:RecursiveLoopTerminate",
+    "logging_configured:LoggingConfigured",
+    "log_retention_within_bounds:LogRetentionWithinBounds",
+    "role_least_privilege:RoleLeastPrivilege",
 )
 
 

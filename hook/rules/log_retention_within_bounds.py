@@ -1,0 +1,144 @@
+"""lambda.log-retention-within-bounds: every function's log group expires its logs."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from hook.sdk import (
+    NotApplicable,
+    Params,
+    Severity,
+    StackContext,
+    StackRule,
+    Violation,
+    as_int,
+    is_unresolved,
+    json_pointer,
+)
+
+_FUNCTION_TYPES = ("AWS::Lambda::Function", "AWS::Serverless::Function")
+
+
+def _names_function(value: Any, function_id: str, function_name: str | None) -> bool:
+    """True when a LogGroupName expression is ``/aws/lambda/<that function's name>``."""
+    if isinstance(value, str):
+        return function_name is not None and value == f"/aws/lambda/{function_name}"
+    if isinstance(value, Mapping) and len(value) == 1:
+        key, arg = next(iter(value.items()))
+        if key == "Fn::Sub":
+            text = arg[0] if isinstance(arg, list) and arg else arg
+            if isinstance(text, str):
+                if re.fullmatch(rf"/aws/lambda/\$\{{{re.escape(function_id)}\}}", text):
+                    return True
+                return function_name is not None and text == f"/aws/lambda/{function_name}"
+        if key == "Fn::Join" and isinstance(arg, list) and len(arg) == 2 and arg[0] == "":
+            parts = arg[1]
+            return isinstance(parts, list) and parts == ["/aws/lambda/", {"Ref": function_id}]
+    return False
+
+
+class LogRetentionWithinBounds(StackRule):
+    """Each function has a log group in the stack whose retention is within bounds.
+
+    The log group is the one ``LoggingConfig.LogGroup`` names, else ``/aws/lambda/<name>``
+    declared as an ``AWS::Logs::LogGroup`` (``!Sub /aws/lambda/${Fn}``, a Join, or the literal
+    name). SAM functions and ``Globals`` are read as written.
+
+    - PASS when every function's log group has ``RetentionInDays`` within ``[min_days, max_days]``.
+    - FAIL when a function has no log group in the stack (Lambda then creates one that never
+      expires), when ``RetentionInDays`` is absent (never expire), or outside the bounds.
+    - SKIP when every function's log group lives outside the stack or is unresolved.
+    """
+
+    id = "lambda.log-retention-within-bounds"
+    title = "Function logs expire"
+    default_severity = Severity.LOW
+    resource_types = _FUNCTION_TYPES
+    remediation_url = "https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs.html"
+    params_schema = {
+        "type": "object",
+        "properties": {
+            "min_days": {"type": "integer", "minimum": 1, "default": 7},
+            "max_days": {"type": "integer", "minimum": 1, "default": 731},
+            "require_log_group": {
+                "type": "boolean",
+                "default": True,
+                "description": "Fail a function whose log group is not declared in the stack.",
+            },
+        },
+        "additionalProperties": False,
+    }
+    equivalents = {"cfn-nag": ("W58 (role can log)",), "serverless-rules": ("WS1004",), "cdk-nag": ("LambdaLogging",)}
+    rationale = (
+        "Lambda creates /aws/lambda/<name> on first invocation with retention 'Never expire': logs, "
+        "and their storage bill, grow forever unless the stack declares the group with a retention."
+    )
+
+    def evaluate(self, ctx: StackContext, params: Params) -> Iterator[Violation]:
+        groups = dict(ctx.resources_of_type("AWS::Logs::LogGroup"))
+        known = 0
+        for fid, _res in ctx.resources_of_type(*_FUNCTION_TYPES):
+            name_value = ctx.function_property(fid, "FunctionName")
+            function_name = name_value if isinstance(name_value, str) else None
+            logging_cfg = ctx.function_property(fid, "LoggingConfig")
+            group_id: str | None = None
+            if isinstance(logging_cfg, Mapping) and "LogGroup" in logging_cfg:
+                target = logging_cfg["LogGroup"]
+                group_id = ctx.referenced_id(target)
+                if group_id is None and isinstance(target, str):
+                    group_id = next(
+                        (gid for gid, g in groups.items() if ctx.properties_of(gid).get("LogGroupName") == target),
+                        None,
+                    )
+                if group_id is None:
+                    continue  # a group outside the stack, or unresolved: not ours to judge
+            else:
+                group_id = next(
+                    (
+                        gid
+                        for gid in groups
+                        if _names_function(ctx.properties_of(gid).get("LogGroupName"), fid, function_name)
+                    ),
+                    None,
+                )
+            if group_id is None:
+                if params["require_log_group"]:
+                    known += 1
+                    shown = f"/aws/lambda/{function_name}" if function_name else f"/aws/lambda/<{fid} name>"
+                    yield Violation(
+                        f"function {fid} has no log group in the stack: Lambda will create {shown} "
+                        "with retention 'Never expire'",
+                        path=json_pointer("Resources", fid),
+                        remediation=(
+                            "Declare an AWS::Logs::LogGroup with LogGroupName !Sub /aws/lambda/${"
+                            + fid
+                            + "} and RetentionInDays, or set LoggingConfig.LogGroup."
+                        ),
+                        logical_id=fid,
+                    )
+                continue
+            retention = ctx.properties_of(group_id).get("RetentionInDays")
+            if is_unresolved(retention):
+                continue
+            known += 1
+            path = json_pointer("Resources", group_id, "Properties", "RetentionInDays")
+            days = as_int(retention, path)
+            if days is None:
+                yield Violation(
+                    f"log group {group_id} of function {fid} has no RetentionInDays: its logs never expire",
+                    path=json_pointer("Resources", group_id, "Properties"),
+                    remediation=f"Set RetentionInDays between {params['min_days']} and {params['max_days']}.",
+                    logical_id=fid,
+                )
+            elif not params["min_days"] <= days <= params["max_days"]:
+                yield Violation(
+                    f"log group {group_id} of function {fid} keeps logs {days} days; allowed: "
+                    f"{params['min_days']} to {params['max_days']} days",
+                    path=path,
+                    remediation=f"Set RetentionInDays between {params['min_days']} and {params['max_days']}.",
+                    logical_id=fid,
+                )
+        if known == 0:
+            raise NotApplicable("every function logs to a group outside the stack or not known before deployment")
