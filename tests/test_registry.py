@@ -65,14 +65,14 @@ def test_namespace_must_match_the_entry_point_name() -> None:
 
 def test_duplicate_ids_are_refused_naming_both_sources() -> None:
     one, two = make_rule("acme.naming"), make_rule("acme.naming")
-    with pytest.raises(RegistryError, match="duplicate rule id 'acme.naming'"):
+    with pytest.raises(RegistryError, match=r"duplicate rule id .acme\.naming."):
         discover(FakeEntryPoint("acme", "pkg:rules", [one, two]))
 
 
 def test_an_alias_may_not_shadow_another_rule() -> None:
     first = make_rule("acme.new-name", aliases=("acme.old-name",))
     second = make_rule("acme.old-name")
-    with pytest.raises(RegistryError, match="alias of acme.new-name"):
+    with pytest.raises(RegistryError, match=r"alias of acme\.new-name"):
         discover(FakeEntryPoint("acme", "pkg:rules", [first, second]))
 
 
