@@ -1,0 +1,1 @@
+"""Integrations with tools teams already run (cfn-lint)."""
