@@ -1,0 +1,310 @@
+"""govhook: the hook's own verdict on your templates, before you deploy.
+
+Exit codes: 0 nothing blocking, 1 blocking findings, 2 usage or input error (one line on stderr).
+"""
+
+from __future__ import annotations
+
+import argparse
+import glob
+import os
+import sys
+from typing import Any
+
+_TEMPLATE_SUFFIXES = (".yaml", ".yml", ".json", ".template")
+_SKIP_DIRS = {".git", ".venv", "node_modules", "__pycache__", ".aws-sam", "build", "cdk.out", "events", "plugin"}
+
+
+class UsageError(Exception):
+    """Bad arguments or input: exit 2 with one line."""
+
+
+def _looks_like_template(path: str) -> bool:
+    try:
+        with open(path, encoding="utf-8", errors="replace") as fh:
+            head = fh.read(65536)
+    except OSError:
+        return False
+    return "AWSTemplateFormatVersion" in head or (
+        ("Resources" in head) and ("Type" in head) and ("AWS::" in head)
+    )
+
+
+def find_templates(paths: list[str], *, ignore_non_templates: bool) -> list[str]:
+    out: list[str] = []
+    for p in paths:
+        if os.path.isdir(p):
+            for root, dirs, files in os.walk(p):
+                dirs[:] = sorted(d for d in dirs if d not in _SKIP_DIRS and not d.startswith("."))
+                for f in sorted(files):
+                    full = os.path.join(root, f)
+                    if f.endswith(_TEMPLATE_SUFFIXES) and _looks_like_template(full):
+                        out.append(full)
+        elif os.path.isfile(p):
+            if _looks_like_template(p):
+                out.append(p)
+            elif not ignore_non_templates:
+                raise UsageError(f"{p}: not a CloudFormation template (no Resources)")
+        else:
+            matches = sorted(glob.glob(p, recursive=True))
+            if not matches:
+                raise UsageError(f"{p}: no such file or directory")
+            out.extend(find_templates(matches, ignore_non_templates=True))
+    unique: list[str] = []
+    for x in out:
+        if x not in unique:
+            unique.append(x)
+    return unique
+
+
+def _default_policy() -> str:
+    path = os.path.join("policies", "default.policy.yaml")
+    if os.path.exists(path):
+        return path
+    raise UsageError("no policy: pass --policy FILE (policies/default.policy.yaml is not in this directory)")
+
+
+def _registry() -> Any:
+    from hook.registry import RegistryError, default_registry
+
+    try:
+        return default_registry()
+    except RegistryError as exc:
+        raise UsageError(f"rule plugins: {exc}") from exc
+
+
+def _today(value: str | None) -> Any:
+    from datetime import date
+
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise UsageError(f"--today {value!r} is not a date (YYYY-MM-DD)") from exc
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from hook.engine import Engine
+    from hook.model import Verdict
+    from hook.policy import load_policy
+    from hook.yamlcfn import Locator
+
+    registry = _registry()
+    today = _today(args.today)
+    policy = load_policy(args.policy or _default_policy(), registry, today=today)
+    params: dict[str, str] = {}
+    for item in args.param or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise UsageError(f"--param {item!r} must be Key=Value")
+        params[key] = value
+    values: Any = None
+    account: Any = None
+    if args.aws:
+        from hook.sources import AwsAccount, SSMValues
+
+        values, account = SSMValues(), AwsAccount()
+    else:
+        for rule_id, name, ref in policy.value_refs():
+            if not ref.has_default:
+                raise UsageError(
+                    f"{policy.source}: rule {rule_id} parameter '{name}' comes from ssm:{ref.ssm} with no default; "
+                    "add a default or run with --aws"
+                )
+    files = find_templates(args.paths, ignore_non_templates=args.ignore_non_templates)
+    if not files and not args.ignore_non_templates:
+        raise UsageError(f"no CloudFormation templates found in {' '.join(args.paths)}")
+    locator = Locator()
+    engine = Engine(registry, policy, locator=locator, today=today)
+    if values is not None:
+        engine.values = values
+        engine.account = account
+    verdict = Verdict(())
+    notes: list[str] = []
+    for path in files:
+        if os.path.basename(path) in ("serverless.yml", "serverless.yaml"):
+            raise UsageError(f"{path}: Serverless Framework files are not supported yet; check the CloudFormation "
+                             "template `serverless package` writes to .serverless/ instead")
+        from hook.adapters.template import load_targets
+
+        result = load_targets(path, stack_name=args.stack_name, parameters=params, locator=locator)
+        notes.extend(f"{path}: {n}" for n in result.notes)
+        verdict = verdict.merge(engine.evaluate(result.targets))
+    if notes:
+        verdict = Verdict(verdict.findings, tuple(notes) + verdict.notes, verdict.targets, verdict.rules_run)
+    out = _render(verdict, args.format, registry, files, args)
+    if args.output:
+        with open(args.output, "w", encoding="utf-8") as fh:
+            fh.write(out)
+    else:
+        sys.stdout.write(out)
+    return 1 if verdict.is_blocking else 0
+
+
+def _render(verdict: Any, fmt: str, registry: Any, files: list[str], args: argparse.Namespace) -> str:
+    if fmt == "json":
+        from hook.render.json_report import render as rjson
+
+        return rjson(verdict, files=files)
+    if fmt == "sarif":
+        from hook.render.sarif import render as rsarif
+
+        return rsarif(verdict, registry)
+    if fmt == "junit":
+        from hook.render.junit import render as rjunit
+
+        return rjunit(verdict, files=files)
+    from hook.render.text import render as rtext
+
+    color = not args.no_color and not args.output and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    return rtext(verdict, color=color, files=files)
+
+
+def cmd_rules(args: argparse.Namespace) -> int:
+    from hook import docs
+
+    registry = _registry()
+    sys.stdout.write(docs.markdown(registry) if args.format == "markdown" else docs.table(registry))
+    return 0
+
+
+def cmd_explain(args: argparse.Namespace) -> int:
+    import difflib
+
+    from hook import docs
+
+    registry = _registry()
+    rule = registry.get(args.rule)
+    if rule is None:
+        close = difflib.get_close_matches(args.rule, registry.all_names(), n=1, cutoff=0.5)
+        hint = f"; did you mean '{close[0]}'?" if close else "; `govhook rules` lists them"
+        raise UsageError(f"unknown rule '{args.rule}'{hint}")
+    sys.stdout.write(docs.explain(rule, registry))
+    return 0
+
+
+def cmd_policy(args: argparse.Namespace) -> int:
+    if args.policy_command == "schema":
+        import json
+
+        from hook.policy import policy_schema
+
+        sys.stdout.write(json.dumps(policy_schema(), indent=2) + "\n")
+        return 0
+    from hook.policy import validate_files
+
+    registry = _registry()
+    bad = 0
+    for rep in validate_files(args.files, registry, today=_today(args.today)):
+        for issue in rep.errors:
+            print(f"{issue}", file=sys.stderr)
+        for issue in rep.warnings:
+            print(f"{issue} (warning)", file=sys.stderr)
+        if rep.errors:
+            bad += 1
+            print(f"{rep.source}: INVALID ({len(rep.errors)} error(s), {len(rep.warnings)} warning(s))")
+        else:
+            rules = len(rep.policy.rules) if rep.policy else 0
+            print(f"{rep.source}: valid ({rules} rules, {len(rep.warnings)} warning(s))")
+    return 2 if bad else 0
+
+
+def cmd_test(args: argparse.Namespace) -> int:
+    from hook.testing import CaseError, run_paths
+
+    registry = _registry()
+    passed = failed = 0
+    try:
+        for result in run_paths(args.paths or [os.path.join("tests", "cases")], registry):
+            if result.ok:
+                passed += 1
+            else:
+                failed += 1
+                print(f"FAIL {result.file}: {result.rule_id} :: {result.name}")
+                for problem in result.problems:
+                    print(f"     {problem}")
+    except CaseError as exc:
+        raise UsageError(str(exc)) from exc
+    print(f"{passed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+def cmd_replay(args: argparse.Namespace) -> int:
+    import json
+
+    from hook.replay import replay
+
+    response = replay(args.event, payload_path=args.payload, policy_path=args.policy)
+    sys.stdout.write(json.dumps(response, indent=2) + "\n")
+    return 0 if response.get("hookStatus") == "SUCCESS" else 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from hook import __version__
+
+    parser = argparse.ArgumentParser(prog="govhook", description="Lambda governance: the CloudFormation hook's verdict, locally.")
+    parser.add_argument("--version", action="version", version=f"govhook {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    check = sub.add_parser("check", help="check templates against a policy (exit 1 when a deploy would be blocked)")
+    check.add_argument("paths", nargs="+", metavar="PATH", help="template files, directories or globs")
+    check.add_argument("--policy", help="policy file (default: policies/default.policy.yaml)")
+    check.add_argument("--format", choices=("text", "json", "sarif", "junit"), default="text")
+    check.add_argument("--output", help="write the report to this file")
+    check.add_argument("--param", action="append", metavar="KEY=VALUE", help="template parameter value (repeatable)")
+    check.add_argument("--stack-name", help="stack name for scoping and exemptions (default: the file name)")
+    check.add_argument("--aws", action="store_true", help="read SSM values and account facts from AWS")
+    check.add_argument("--no-color", action="store_true")
+    check.add_argument("--ignore-non-templates", action="store_true", help="skip named files that are not templates")
+    check.add_argument("--today", help=argparse.SUPPRESS)
+    check.set_defaults(func=cmd_check)
+
+    rules = sub.add_parser("rules", help="list the rule catalogue")
+    rules.add_argument("--format", choices=("table", "markdown"), default="table")
+    rules.set_defaults(func=cmd_rules)
+
+    explain = sub.add_parser("explain", help="explain one rule")
+    explain.add_argument("rule")
+    explain.set_defaults(func=cmd_explain)
+
+    policy = sub.add_parser("policy", help="policy files")
+    psub = policy.add_subparsers(dest="policy_command", required=True, metavar="ACTION")
+    validate = psub.add_parser("validate", help="validate policy files (every error, with line)")
+    validate.add_argument("files", nargs="+")
+    validate.add_argument("--today", help=argparse.SUPPRESS)
+    psub.add_parser("schema", help="print the policy JSON Schema (for editors)")
+    policy.set_defaults(func=cmd_policy)
+
+    test = sub.add_parser("test", help="run YAML rule case files")
+    test.add_argument("paths", nargs="*")
+    test.set_defaults(func=cmd_test)
+
+    replay = sub.add_parser("replay", help="run the real handler on a captured hook event")
+    replay.add_argument("event")
+    replay.add_argument("--payload", help="file standing in for the presigned payload URL")
+    replay.add_argument("--policy")
+    replay.set_defaults(func=cmd_replay)
+
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    from hook.errors import InputError
+
+    try:
+        return int(args.func(args))
+    except (UsageError, InputError) as exc:
+        print(f"govhook: error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"govhook: error: {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,238 @@
+"""Values from AWS behind one TTL cache: SSM parameters, the policy, account facts.
+
+The cache uses a monotonic clock; entries live ``GOVHOOK_CACHE_SECONDS`` (default 300). When a
+refresh fails, the last good value is served for at most ``GOVHOOK_STALE_SECONDS`` (default 3600)
+and a note says so. ``clear_caches()`` empties every cache (tests). boto3 is imported, and its
+clients created, only when a value is first needed, then reused by warm invocations.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from hook.policy_model import Policy, ValueRef
+from hook.sdk import AccountSettings, FactUnavailable
+from hook.values import ValueSourceError
+
+__all__ = ["AwsAccount", "SSMValues", "SourceError", "TTLCache", "clear_caches", "get_policy"]
+
+
+class SourceError(Exception):
+    """A value source (SSM, S3, a file) could not be read."""
+
+
+def _env_float(name: str, default: float) -> float:
+    try:
+        return float(os.environ.get(name, default))
+    except ValueError:
+        return default
+
+
+@dataclass
+class _Entry:
+    value: Any
+    fetched: float
+
+
+class TTLCache:
+    def __init__(self, max_age: float | None = None, stale_for: float | None = None,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.max_age = _env_float("GOVHOOK_CACHE_SECONDS", 300) if max_age is None else max_age
+        self.stale_for = _env_float("GOVHOOK_STALE_SECONDS", 3600) if stale_for is None else stale_for
+        self.clock = clock
+        self._data: dict[str, _Entry] = {}
+        self.notes: list[str] = []
+        _CACHES.append(self)
+
+    def get(self, key: str, fetch: Callable[[], Any], describe: str | None = None) -> Any:
+        now = self.clock()
+        entry = self._data.get(key)
+        if entry is not None and now - entry.fetched < self.max_age:
+            return entry.value
+        try:
+            value = fetch()
+        except Exception as exc:
+            if entry is not None and now - entry.fetched < self.max_age + self.stale_for:
+                age = int(now - entry.fetched)
+                self.notes.append(
+                    f"{describe or key} could not be refreshed ({_short(exc)}); using the value fetched {age} s ago"
+                )
+                return entry.value
+            raise
+        self._data[key] = _Entry(value, now)
+        return value
+
+    def clear(self) -> None:
+        self._data.clear()
+        self.notes.clear()
+
+
+_CACHES: list[TTLCache] = []
+
+
+def clear_caches() -> None:
+    for cache in _CACHES:
+        cache.clear()
+    _CLIENTS.clear()
+
+
+def _short(exc: BaseException) -> str:
+    code = getattr(exc, "response", {}).get("Error", {}).get("Code") if hasattr(exc, "response") else None
+    return str(code) if code else type(exc).__name__
+
+
+_CLIENTS: dict[str, Any] = {}
+
+
+def client(service: str) -> Any:
+    if service not in _CLIENTS:
+        import boto3
+        from botocore.config import Config
+
+        config = Config(connect_timeout=2, read_timeout=3, retries={"max_attempts": 2, "mode": "standard"})
+        _CLIENTS[service] = boto3.client(service, config=config)  # type: ignore[call-overload]
+    return _CLIENTS[service]
+
+
+_SSM_CACHE = TTLCache()
+
+
+class SSMValues:
+    """``{ssm: NAME}`` parameter references, read from SSM Parameter Store through the cache."""
+
+    def __init__(self, cache: TTLCache | None = None, ssm: Any = None) -> None:
+        self.cache = cache or _SSM_CACHE
+        self._ssm = ssm
+
+    def _fetch(self, name: str) -> str:
+        ssm = self._ssm or client("ssm")
+        try:
+            return str(ssm.get_parameter(Name=name, WithDecryption=True)["Parameter"]["Value"])
+        except Exception as exc:
+            code = _short(exc)
+            if code == "ParameterNotFound":
+                raise ValueSourceError(f"ssm:{name} does not exist (ParameterNotFound)") from exc
+            if code in ("AccessDeniedException", "AccessDenied"):
+                raise ValueSourceError(f"ssm:{name}: access denied; the hook's role needs ssm:GetParameter on it") from exc
+            raise ValueSourceError(f"ssm:{name} could not be read: {code}: {exc}") from exc
+
+    def resolve(self, ref: ValueRef) -> Any:
+        return self.cache.get(f"ssm:{ref.ssm}", lambda: self._fetch(ref.ssm), f"ssm:{ref.ssm}")
+
+    def notes(self) -> list[str]:
+        out = list(self.cache.notes)
+        self.cache.notes.clear()
+        return out
+
+
+_ACCOUNT_CACHE = TTLCache()
+
+
+class AwsAccount:
+    """Account facts from the Lambda API, cached; errors become FactUnavailable (the rule SKIPs)."""
+
+    def __init__(self, cache: TTLCache | None = None, lambda_client: Any = None) -> None:
+        self.cache = cache or _ACCOUNT_CACHE
+        self._lambda = lambda_client
+
+    def _call(self, action: str, fn: Callable[[Any], Any]) -> Any:
+        try:
+            return fn(self._lambda or client("lambda"))
+        except Exception as exc:
+            code = _short(exc)
+            if code in ("AccessDeniedException", "AccessDenied"):
+                raise FactUnavailable(f"lambda:{action} denied ({code}): grant it to the hook's role") from exc
+            if code == "ResourceNotFoundException":
+                raise
+            raise FactUnavailable(f"lambda:{action} failed: {code}") from exc
+
+    def account_settings(self) -> AccountSettings:
+        def fetch() -> AccountSettings:
+            r = self._call("GetAccountSettings", lambda c: c.get_account_settings())
+            lim, use = r["AccountLimit"], r["AccountUsage"]
+            return AccountSettings(
+                total_code_size_limit=int(lim["TotalCodeSize"]),
+                code_size_unzipped_limit=int(lim["CodeSizeUnzipped"]),
+                code_size_zipped_limit=int(lim["CodeSizeZipped"]),
+                concurrent_executions_limit=int(lim["ConcurrentExecutions"]),
+                unreserved_concurrent_executions=int(lim["UnreservedConcurrentExecutions"]),
+                total_code_size_usage=int(use["TotalCodeSize"]),
+                function_count=int(use["FunctionCount"]),
+            )
+
+        return self.cache.get("lambda:settings", fetch)  # type: ignore[no-any-return]
+
+    def function_versions(self, function_name: str) -> list[str]:
+        def fetch() -> list[str]:
+            def run(c: Any) -> list[str]:
+                out: list[str] = []
+                for page in c.get_paginator("list_versions_by_function").paginate(FunctionName=function_name):
+                    out.extend(v["Version"] for v in page["Versions"] if v["Version"] != "$LATEST")
+                return out
+
+            try:
+                return self._call("ListVersionsByFunction", run)  # type: ignore[no-any-return]
+            except Exception as exc:
+                if _short(exc) == "ResourceNotFoundException":
+                    return []
+                raise
+
+        return self.cache.get(f"lambda:versions:{function_name}", fetch)  # type: ignore[no-any-return]
+
+    def function_concurrency(self, function_name: str) -> int | None:
+        def fetch() -> int | None:
+            try:
+                r = self._call("GetFunctionConcurrency", lambda c: c.get_function_concurrency(FunctionName=function_name))
+            except Exception as exc:
+                if _short(exc) == "ResourceNotFoundException":
+                    return None
+                raise
+            value = r.get("ReservedConcurrentExecutions")
+            return int(value) if value is not None else None
+
+        return self.cache.get(f"lambda:concurrency:{function_name}", fetch)  # type: ignore[no-any-return]
+
+
+_POLICY_CACHE = TTLCache()
+
+
+def _read_policy_text(location: str) -> str:
+    if location.startswith("ssm:"):
+        name = location[4:]
+        try:
+            return str(client("ssm").get_parameter(Name=name, WithDecryption=True)["Parameter"]["Value"])
+        except Exception as exc:
+            raise SourceError(f"policy {location} could not be read: {_short(exc)}") from exc
+    if location.startswith("s3://"):
+        bucket, _, key = location[5:].partition("/")
+        try:
+            body = client("s3").get_object(Bucket=bucket, Key=key)["Body"].read()
+            return body.decode("utf-8")  # type: ignore[no-any-return]
+        except Exception as exc:
+            raise SourceError(f"policy {location} could not be read: {_short(exc)}") from exc
+    candidates = [location]
+    if not os.path.isabs(location):
+        roots = [os.environ.get("LAMBDA_TASK_ROOT", ""), os.path.dirname(os.path.dirname(os.path.abspath(__file__)))]
+        candidates += [os.path.join(r, location) for r in roots if r]
+    for path in candidates:
+        if os.path.isfile(path):
+            with open(path, encoding="utf-8") as fh:
+                return fh.read()
+    raise SourceError(f"policy file {location} not found")
+
+
+def get_policy(location: str, registry: Any) -> tuple[Policy, list[str]]:
+    """The policy at a file path, ``ssm:/name`` or ``s3://bucket/key``, validated, cached."""
+    from hook.policy import parse_policy
+
+    def fetch() -> Policy:
+        return parse_policy(_read_policy_text(location), location, registry)
+
+    policy = _POLICY_CACHE.get(f"policy:{location}", fetch, f"policy {location}")
+    notes = list(_POLICY_CACHE.notes)
+    _POLICY_CACHE.notes.clear()
+    return policy, notes
