@@ -235,7 +235,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
 
     from hook.replay import replay
 
-    response = replay(args.event, payload_path=args.payload, policy_path=args.policy)
+    response = replay(args.event, payload_path=args.payload, policy_path=args.policy, aws=args.aws)
     sys.stdout.write(json.dumps(response, indent=2) + "\n")
     return 0 if response.get("hookStatus") == "SUCCESS" else 1
 
@@ -284,6 +284,7 @@ def build_parser() -> argparse.ArgumentParser:
     replay.add_argument("event")
     replay.add_argument("--payload", help="file standing in for the presigned payload URL")
     replay.add_argument("--policy")
+    replay.add_argument("--aws", action="store_true", help="read SSM values and account facts from AWS")
     replay.set_defaults(func=cmd_replay)
 
     return parser

@@ -109,8 +109,8 @@ class SSMValues:
         self._ssm = ssm
 
     def _fetch(self, name: str) -> str:
-        ssm = self._ssm or client("ssm")
         try:
+            ssm = self._ssm or client("ssm")
             return str(ssm.get_parameter(Name=name, WithDecryption=True)["Parameter"]["Value"])
         except Exception as exc:
             code = _short(exc)
