@@ -121,7 +121,15 @@ class SSMValues:
             raise ValueSourceError(f"ssm:{name} could not be read: {code}: {exc}") from exc
 
     def resolve(self, ref: ValueRef) -> Any:
-        return self.cache.get(f"ssm:{ref.ssm}", lambda: self._fetch(ref.ssm), f"ssm:{ref.ssm}")
+        """The parameter's value. A parameter that does not exist falls back to the policy's
+        default (with a note); any other failure raises, and the policy's on_error decides."""
+        try:
+            return self.cache.get(f"ssm:{ref.ssm}", lambda: self._fetch(ref.ssm), f"ssm:{ref.ssm}")
+        except ValueSourceError as exc:
+            if ref.has_default and "ParameterNotFound" in str(exc):
+                self.cache.notes.append(f"ssm:{ref.ssm} does not exist; the policy's default was used")
+                return ref.default
+            raise
 
     def notes(self) -> list[str]:
         out = list(self.cache.notes)
