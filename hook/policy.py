@@ -283,6 +283,8 @@ def check_policy_text(text: str, source: str, registry: Registry, *, today: date
                 Exemption(ex_id, tuple(ids), reason, expires, tuple(ex.get("stacks") or ["*"]), tuple(ex.get("resources") or []))
             )
 
+    report.errors.sort(key=lambda i: (i.line or 0, i.column or 0))
+    report.warnings.sort(key=lambda i: (i.line or 0, i.column or 0))
     if report.errors:
         return report
     defaults = data.get("defaults") or {}
