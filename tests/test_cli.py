@@ -88,7 +88,7 @@ def test_param_override_changes_the_verdict(capsys: pytest.CaptureFixture[str], 
 def test_input_errors_exit_2_with_one_line(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     broken = tmp_path / "broken.yaml"
     broken.write_text("Resources:\n  Fn:\n    Type: AWS::Lambda::Function\n    Properties: [\n")
-    code, out, err = run(capsys, "check", "--policy", POLICY, str(broken))
+    code, _, err = run(capsys, "check", "--policy", POLICY, str(broken))
     assert code == 2 and err.startswith(f"govhook: error: {broken}:5:") and err.count("\n") == 1
     code, _, err = run(capsys, "check", "--policy", POLICY, str(tmp_path / "missing.yaml"))
     assert code == 2 and "no such file" in err
