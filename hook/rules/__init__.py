@@ -15,6 +15,10 @@ from hook.registry import RuleClass
 _MODULES: tuple[str, ...] = (
     # -- runtimes, sizing, concurrency, version hygiene (the mission rules) --
     "runtime_allowed:RuntimeAllowed",
+    "memory_within_bounds:MemoryWithinBounds",
+    "timeout_within_bounds:TimeoutWithinBounds",
+    "ephemeral_storage_within_bounds:EphemeralStorageWithinBounds",
+    "reserved_concurrency_within_bounds:ReservedConcurrencyWithinBounds",
     # -- invocation, event sources, exposure, secrets --
     # -- operations, identity, supply chain --
     "tags_required:TagsRequired",
