@@ -372,7 +372,11 @@ class Engine:
                 disposition, downgraded = Disposition.WARNING, "pre-existing (existing: warn)"
             else:
                 disposition = Disposition.BLOCKING
-        location = self._locate(target, raw, logical_id)
+        # Lines are looked up only where a person reads them: failures and errors.
+        if raw.outcome in (Outcome.FAIL, Outcome.ERROR):
+            location = self._locate(target, raw, logical_id)
+        else:
+            location = Location(target.file) if target.file else None
         return Finding(
             rule_id=rule.id,
             title=rule.title,

@@ -28,6 +28,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import date
 from enum import StrEnum
 from typing import Any, ClassVar, Protocol
@@ -459,8 +460,9 @@ class StackContext:
     account: AccountFacts = field(default_factory=OfflineAccount)
     today: date = field(default_factory=date.today)
 
-    @property
+    @cached_property
     def resources(self) -> Mapping[str, Mapping[str, Any]]:
+        """Computed once per context: rules look resources up in loops."""
         resources = self.template.get("Resources")
         if not isinstance(resources, Mapping):
             return {}
@@ -476,7 +478,7 @@ class StackContext:
         value = self.template.get("Conditions")
         return value if isinstance(value, Mapping) else {}
 
-    @property
+    @cached_property
     def globals(self) -> Mapping[str, Any]:
         """SAM ``Globals`` (empty when absent)."""
         value = self.template.get("Globals")

@@ -65,6 +65,12 @@ CfnLoader.yaml_implicit_resolvers = {
 
 def load_template_text(text: str, file: str = "<template>") -> dict[str, Any]:
     """Parse a template (JSON or YAML); errors name the file and line."""
+    return load_template_nodes(text, file)[0]
+
+
+def load_template_nodes(text: str, file: str = "<template>") -> tuple[dict[str, Any], Any]:
+    """The template and, for YAML, its node tree (one parse serves data and line numbers)."""
+    node: Any = None
     stripped = text.lstrip()
     if stripped.startswith("{"):
         try:
@@ -73,7 +79,12 @@ def load_template_text(text: str, file: str = "<template>") -> dict[str, Any]:
             raise TemplateError(f"not valid JSON: {exc.msg}", file, exc.lineno, exc.colno) from exc
     else:
         try:
-            data = yaml.load(text, Loader=CfnLoader)
+            loader = CfnLoader(text)
+            try:
+                node = loader.get_single_node()
+                data = loader.construct_document(node) if node is not None else None
+            finally:
+                loader.dispose()
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
             problem = exc.problem or exc.context or "invalid YAML"
@@ -84,7 +95,7 @@ def load_template_text(text: str, file: str = "<template>") -> dict[str, Any]:
             raise TemplateError(f"not valid YAML: {exc}", file) from exc
     if not isinstance(data, dict):
         raise TemplateError("a template must be a mapping with Resources", file, 1, 1)
-    return data
+    return data, node
 
 
 class Locator:
@@ -93,10 +104,15 @@ class Locator:
     def __init__(self) -> None:
         self._texts: dict[str, str] = {}
         self._roots: dict[str, Any] = {}
+        self._index: dict[int, dict[str, tuple[Any, Any]]] = {}
 
-    def add(self, file: str, text: str) -> None:
+    def add(self, file: str, text: str, node: Any = None) -> None:
+        """Register a file's text; pass its already composed node tree to skip a second parse."""
         self._texts[file] = text
-        self._roots.pop(file, None)
+        if node is not None:
+            self._roots[file] = node
+        else:
+            self._roots.pop(file, None)
 
     def _root(self, file: str) -> Any:
         if file not in self._roots:
@@ -116,11 +132,15 @@ class Locator:
             token = raw.replace("~1", "/").replace("~0", "~")
             nxt = None
             if isinstance(node, yaml.MappingNode):
-                for key_node, value_node in node.value:
-                    if getattr(key_node, "value", None) == token:
-                        best = key_node
-                        nxt = value_node
-                        break
+                index = self._index.get(id(node))
+                if index is None:
+                    index = {}
+                    for key_node, value_node in node.value:
+                        index.setdefault(str(getattr(key_node, "value", "")), (key_node, value_node))
+                    self._index[id(node)] = index
+                hit = index.get(token)
+                if hit is not None:
+                    best, nxt = hit
             elif isinstance(node, yaml.SequenceNode) and token.isdigit() and int(token) < len(node.value):
                 nxt = node.value[int(token)]
                 best = nxt

@@ -18,7 +18,7 @@ from typing import Any
 from hook.errors import TemplateError
 from hook.model import ResourceTarget, StackTarget, Target
 from hook.sdk import Action, Unresolved
-from hook.yamlcfn import Locator, load_template_text
+from hook.yamlcfn import Locator, load_template_nodes
 
 __all__ = ["TemplateResult", "load_targets", "targets_from_template", "Resolver"]
 
@@ -331,9 +331,9 @@ def load_targets(
             text = fh.read()
     except (OSError, UnicodeDecodeError) as exc:
         raise TemplateError(f"cannot read template: {getattr(exc, 'strerror', None) or exc}", path) from exc
-    template = load_template_text(text, path)
+    template, node = load_template_nodes(text, path)
     if locator is not None:
-        locator.add(path, text)
+        locator.add(path, text, node)
     name = stack_name or re.sub(r"[^A-Za-z0-9-]", "-", os.path.splitext(os.path.basename(path))[0])
     targets, notes = targets_from_template(
         template, file=path, stack_name=name, parameters=parameters, account_id=account_id, region=region
