@@ -67,6 +67,7 @@ class _Raw:
     path: str = ""
     remediation: str = ""
     logical_id: str | None = None
+    advisory: bool = False
 
 
 def _coerce_param(value: Any, schema: Mapping[str, Any]) -> Any:
@@ -228,7 +229,7 @@ class Engine:
         for v in raw:
             if not isinstance(v, Violation):
                 return [_Raw(Outcome.ERROR, f"rule {rule.id} yielded {type(v).__name__}, not a Violation")]
-            out.append(_Raw(Outcome.FAIL, v.message, v.path, v.remediation, v.logical_id))
+            out.append(_Raw(Outcome.FAIL, v.message, v.path, v.remediation, v.logical_id, v.advisory))
         return out or [_Raw(Outcome.PASS, "")]
 
     def _run_resource(
@@ -366,6 +367,8 @@ class Engine:
                     disposition, downgraded = Disposition.WARNING, "on_error: warn"
                 else:
                     disposition = Disposition.BLOCKING
+            elif raw.advisory:
+                disposition, downgraded = Disposition.WARNING, "advisory (a heads-up, not a violation yet)"
             elif self.policy.mode(cfg_id) is Mode.WARN:
                 disposition, downgraded = Disposition.WARNING, "mode: warn"
             elif preexisting and self.policy.existing(cfg_id) is Mode.WARN:

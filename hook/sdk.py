@@ -28,9 +28,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
 from datetime import date
 from enum import StrEnum
+from functools import cached_property
 from typing import Any, ClassVar, Protocol
 
 __all__ = [
@@ -332,6 +332,9 @@ class Violation:
     path: str = ""
     remediation: str = ""
     logical_id: str | None = None
+    #: True for a heads-up the rule itself rates as a warning (a runtime deprecated in 60 days):
+    #: reported, never blocking, whatever the rule's mode.
+    advisory: bool = False
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from hook.registry import RuleClass
 _MODULES: tuple[str, ...] = (
     # -- runtimes, sizing, concurrency, version hygiene (the mission rules) --
     "runtime_allowed:RuntimeAllowed",
+    "runtime_supported:RuntimeSupported",
     "memory_within_bounds:MemoryWithinBounds",
     "timeout_within_bounds:TimeoutWithinBounds",
     "ephemeral_storage_within_bounds:EphemeralStorageWithinBounds",

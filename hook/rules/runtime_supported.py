@@ -1,0 +1,101 @@
+"""lambda.runtime-supported: runtimes follow AWS's deprecation schedule, by date."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from datetime import date
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from hook.sdk import Action, NotApplicable, Params, ResourceContext, Rule, Severity, Violation
+
+_PHASES = {"deprecated": "deprecated", "create_blocked": "creates are blocked", "update_blocked": "updates are blocked"}
+
+
+@cache
+def lifecycle() -> Mapping[str, Mapping[str, Any]]:
+    """Runtime -> {deprecated, create_blocked, update_blocked, successor} (hook/data/runtimes.json)."""
+    data = json.loads((Path(__file__).parent.parent / "data" / "runtimes.json").read_text())
+    return data["runtimes"]  # type: ignore[no-any-return]
+
+
+def _d(value: Any) -> date | None:
+    return date.fromisoformat(value) if isinstance(value, str) else None
+
+
+class RuntimeSupported(Rule):
+    """The runtime is not past the phase of AWS's deprecation schedule that the policy blocks.
+
+    Dates come from ``hook/data/runtimes.json`` and are compared with today's date, so findings
+    follow AWS's schedule without a release.
+
+    - PASS when the runtime has not reached ``block_from`` (``deprecated``, ``create_blocked`` or
+      ``update_blocked``), and is not within ``warn_days_before`` days of deprecation.
+    - FAIL when it has reached ``block_from``; on CREATE also when AWS already blocks creates, on
+      UPDATE when AWS blocks updates. Within ``warn_days_before`` days of deprecation the finding
+      is advisory: reported as a warning, never blocking.
+    - SKIP for container images, unresolved runtimes and runtimes the data file does not list.
+    """
+
+    id = "lambda.runtime-supported"
+    title = "Runtime is supported by AWS"
+    default_severity = Severity.HIGH
+    resource_types = ("AWS::Lambda::Function",)
+    remediation_url = "https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html"
+    params_schema = {
+        "type": "object",
+        "properties": {
+            "block_from": {"enum": list(_PHASES), "default": "deprecated",
+                           "description": "The phase from which the rule fails."},
+            "warn_days_before": {"type": "integer", "minimum": 0, "default": 90,
+                                 "description": "Days before deprecation to start warning (advisory)."},
+        },
+        "additionalProperties": False,
+    }
+    equivalents = {
+        "checkov": ("CKV_AWS_363 (static list)",),
+        "cfn-lint": ("W2531", "E2531", "E2533"),
+        "security-hub": ("Lambda.2",),
+        "cdk-nag": ("LambdaLatestVersion",),
+    }
+    rationale = (
+        "A deprecated runtime gets no security patches; after AWS's create-block and update-block "
+        "dates a deployment fails halfway. Blocking at deprecation gives teams months of margin."
+    )
+
+    def evaluate(self, ctx: ResourceContext, params: Params) -> Iterator[Violation]:
+        if ctx.get_str("/PackageType", "Zip") == "Image":
+            raise NotApplicable("container-image function: it has no managed runtime")
+        runtime = ctx.get_str("/Runtime")
+        if runtime is None:
+            raise NotApplicable("Runtime is not set")
+        info = lifecycle().get(runtime)
+        if info is None:
+            raise NotApplicable(f"no lifecycle data for runtime '{runtime}' in hook/data/runtimes.json")
+        today = ctx.today
+        dates = {k: _d(info.get(k)) for k in _PHASES}
+        successor = info.get("successor")
+        move = f"; move to {successor}" if successor else ""
+        schedule = "; ".join(f"{_PHASES[k]} from {v.isoformat()}" for k, v in dates.items() if v and k != "deprecated")
+        deprecated = dates["deprecated"]
+        block = dates[params["block_from"]]
+        aws_block = dates["create_blocked"] if ctx.action is Action.CREATE else dates["update_blocked"]
+        reached = [d for d in (block, aws_block) if d is not None and today >= d]
+        if reached:
+            when = f"was deprecated on {deprecated.isoformat()}" if deprecated and today >= deprecated else "is past its support dates"
+            yield Violation(
+                f"{runtime} {when}" + (f"; {schedule}" if schedule else "") + move,
+                path="/Runtime",
+                remediation=f"Upgrade the runtime{' to ' + successor if successor else ''} and test the function.",
+            )
+            return
+        if deprecated is not None and 0 <= (deprecated - today).days <= params["warn_days_before"]:
+            yield Violation(
+                f"{runtime} will be deprecated on {deprecated.isoformat()}, in {(deprecated - today).days} days"
+                + (f"; {schedule}" if schedule else "") + move,
+                path="/Runtime",
+                remediation=f"Plan the upgrade{' to ' + successor if successor else ''} now.",
+                advisory=True,
+            )
