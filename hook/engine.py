@@ -44,6 +44,10 @@ from hook.values import OfflineValues, ValueSource, ValueSourceError
 __all__ = ["DeadlineExceeded", "Engine", "Locator", "ParamError"]
 
 
+#: Parameter sets already validated against their rule's schema (warm invocations skip the work).
+_VALIDATED: dict[tuple[str, str], dict[str, Any]] = {}
+
+
 class DeadlineExceeded(Exception):
     """The caller's deadline passed before every rule ran."""
 
@@ -200,12 +204,19 @@ class Engine:
                 value = _coerce_param(raw, props.get(name, {}))
                 resolved_from[name] = value_ref_text(value_ref=self.policy.rules[cfg_id].params[name])
             params[name] = value
+        key = (rule.id, repr(params))
+        hit = _VALIDATED.get(key)
+        if hit is not None:
+            return dict(hit)
         errors = validate(params, rule.params_schema)
         if errors:
             first = errors[0]
             where = first.path.lstrip("/").split("/")[0] if first.path else ""
             origin = f" (from {resolved_from[where]})" if where in resolved_from else ""
             raise ParamError(f"parameters are invalid{origin}: {first}")
+        if len(_VALIDATED) > 512:
+            _VALIDATED.clear()
+        _VALIDATED[key] = dict(params)
         return params
 
     def _run(

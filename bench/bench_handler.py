@@ -1,0 +1,118 @@
+"""Handler benchmarks (issue 3), on the venv's interpreter (python3.13 as in Lambda).
+
+- cold: importing hook.handler, whole process, median, minus a bare interpreter (target <= 60 ms)
+- first decision: import + first RESOURCE event with an SSM fetch from moto's server, against
+  `import boto3; boto3.client("ssm").get_parameter(...)` on the same server (target <= 1.25x)
+- warm RESOURCE decision, in process, median (target <= 0.5 ms)
+- warm STACK decision on a 500-function JSON template, fetch excluded (target <= 60 ms)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(ROOT))
+
+
+def proc_time(code: str, env: dict[str, str] | None = None) -> float:
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-c", code], check=True, env=env, cwd=ROOT, stdout=subprocess.DEVNULL)
+    return time.perf_counter() - start
+
+
+def median_alternating(cmds: dict[str, str], runs: int, env: dict[str, str] | None = None) -> dict[str, float]:
+    times: dict[str, list[float]] = {k: [] for k in cmds}
+    for code in cmds.values():
+        proc_time(code, env)
+    for _ in range(runs):
+        for k, code in cmds.items():
+            times[k].append(proc_time(code, env))
+    return {k: statistics.median(v) for k, v in times.items()}
+
+
+EVENT = {
+    "clientRequestToken": "bench", "awsAccountId": "123456789012",
+    "stackId": "arn:aws:cloudformation:us-east-1:123456789012:stack/app/x",
+    "actionInvocationPoint": "CREATE_PRE_PROVISION",
+    "requestData": {"targetName": "AWS::Lambda::Function", "targetType": "AWS::Lambda::Function", "targetLogicalId": "Fn",
+                    "targetModel": {"resourceProperties": {"Runtime": "nodejs22.x", "MemorySize": "128", "Timeout": "30",
+                                                           "Tags": [{"Key": "team", "Value": "a"}]}}},
+}
+
+
+def main() -> int:
+    runs = int(os.environ.get("RUNS", "15"))
+    verdicts = []
+    cold = median_alternating({"bare": "pass", "handler": "import hook.handler"}, runs)
+    over = (cold["handler"] - cold["bare"]) * 1000
+    print(f"cold import: bare {cold['bare'] * 1000:.1f} ms, hook.handler {cold['handler'] * 1000:.1f} ms, +{over:.1f} ms")
+    verdicts.append(f"{'MET ' if over <= 60 else 'MISS'} cold import +{over:.1f} ms (target <= 60 ms)")
+
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    env = dict(os.environ, AWS_ENDPOINT_URL=f"http://{host}:{port}", AWS_ACCESS_KEY_ID="x", AWS_SECRET_ACCESS_KEY="x",
+               AWS_DEFAULT_REGION="us-east-1", AWS_REGION="us-east-1", POWERTOOLS_METRICS_NAMESPACE="bench",
+               GOVHOOK_POLICY=str(ROOT / "policies" / "default.policy.yaml"))
+    import boto3
+
+    boto3.client("ssm", endpoint_url=env["AWS_ENDPOINT_URL"], region_name="us-east-1", aws_access_key_id="x",
+                 aws_secret_access_key="x").put_parameter(
+        Name="/govhook/allowed-runtimes", Type="StringList", Value="python3.13,nodejs22.x")
+    first = median_alternating({
+        "boto3": "import boto3; boto3.client('ssm').get_parameter(Name='/govhook/allowed-runtimes')",
+        "govhook": f"import json; from hook.handler import lambda_handler; lambda_handler(json.loads({json.dumps(json.dumps(EVENT))}), None)",
+    }, max(5, runs // 2), env)
+    ratio = first["govhook"] / first["boto3"]
+    print(f"first decision: boto3 baseline {first['boto3'] * 1000:.0f} ms, govhook {first['govhook'] * 1000:.0f} ms, {ratio:.2f}x")
+    verdicts.append(f"{'MET ' if ratio <= 1.25 else 'MISS'} first decision {ratio:.2f}x the bare boto3 SSM call (target <= 1.25x)")
+    server.stop()
+
+    from gen import template
+
+    from hook.handler import handle
+    from hook.sdk import OfflineAccount
+    from hook.values import OfflineValues
+
+    os.environ["GOVHOOK_POLICY"] = str(ROOT / "policies" / "default.policy.yaml")
+    values, account = OfflineValues(), OfflineAccount()
+    handle(EVENT, None, values=values, account=account, observe=False)
+    samples = []
+    for _ in range(2000):
+        t = time.perf_counter()
+        handle(EVENT, None, values=values, account=account, observe=False)
+        samples.append(time.perf_counter() - t)
+    warm = statistics.median(samples) * 1000
+    print(f"warm RESOURCE decision: {warm:.3f} ms")
+    verdicts.append(f"{'MET ' if warm <= 0.5 else 'MISS'} warm RESOURCE {warm:.3f} ms (target <= 0.5 ms)")
+
+    payload = json.dumps({"template": json.dumps(template(500)), "previousTemplate": ""}).encode()
+    stack_event = {"clientRequestToken": "b", "stackId": "arn:aws:cloudformation:us-east-1:1:stack/app/x",
+                   "requestData": {"targetName": "STACK", "targetType": "STACK", "targetLogicalId": "app", "payload": "https://x"}}
+    samples = []
+    for _ in range(15):
+        t = time.perf_counter()
+        handle(stack_event, None, fetch=lambda url: payload, values=values, account=account, observe=False)
+        samples.append(time.perf_counter() - t)
+    stack = statistics.median(samples) * 1000
+    print(f"warm STACK decision, 500 functions (JSON), fetch excluded: {stack:.1f} ms")
+    verdicts.append(f"{'MET ' if stack <= 60 else 'MISS'} warm STACK {stack:.1f} ms (target <= 60 ms)")
+    print()
+    for v in verdicts:
+        print(v)
+    return 0 if all(v.startswith("MET") for v in verdicts) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
