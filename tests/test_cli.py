@@ -63,9 +63,9 @@ def test_junit_one_case_per_rule_and_resource(capsys: pytest.CaptureFixture[str]
     out_file = tmp_path / "report.xml"
     code, _, _ = run(capsys, "check", "--policy", POLICY, "--format", "junit", "--output", str(out_file), str(T / "hello-noncompliant.yaml"))
     root = ET.parse(out_file).getroot()
-    assert code == 1 and root.get("failures") == "1"
+    assert code == 1 and root.get("failures") == "2"
     failing = [c.get("name") for c in root.iter("testcase") if c.find("failure") is not None]
-    assert failing == ["HelloFunction lambda.runtime-allowed"]
+    assert failing == ["HelloFunction lambda.runtime-allowed", "HelloFunction lambda.runtime-supported"]
     names = [c.get("name") for c in root.iter("testcase")]
     assert len(names) == len(set(names))
 

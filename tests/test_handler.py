@@ -76,7 +76,8 @@ def test_compliant_function_succeeds_without_error_code() -> None:
 def test_retired_runtime_fails_non_compliant_with_what_blocked_first() -> None:
     r = offline(resource_event({**COMPLIANT, "Runtime": "nodejs18.x"}))
     assert (r["hookStatus"], r["errorCode"]) == ("FAILED", "NonCompliant")
-    assert r["message"].startswith("1 violation: [lambda.runtime-allowed] MyFunction: runtime 'nodejs18.x' is not allowed")
+    assert r["message"].startswith("2 violations: [lambda.runtime-allowed] MyFunction: runtime 'nodejs18.x' is not allowed")
+    assert "[lambda.runtime-supported] MyFunction: nodejs18.x was deprecated on 2025-09-01" in r["message"][:1000]
     ann = {a["annotationName"]: a for a in r["annotations"]}
     assert ann["lambda.runtime-allowed"]["status"] == "FAILED"
     assert ann["lambda.runtime-allowed"]["severityLevel"] == "HIGH"
@@ -221,7 +222,7 @@ def test_change_set_runs_resource_rules_on_stringified_after_context(aws_client:
     url = _presigned(aws_client, body)
     r = valid(lambda_handler(stack_event(url, "CHANGE_SET"), Ctx()))
     assert r["hookStatus"] == "FAILED"
-    assert r["message"].startswith("1 violation")
+    assert r["message"].startswith("2 violations")
     assert r["message"].split(": ", 1)[1].startswith("[lambda.runtime-allowed] HelloFunction: runtime 'nodejs18.x'")
     assert "ssm:/govhook/allowed-runtimes does not exist; the policy's default was used" in r["message"]
 
