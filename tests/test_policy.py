@@ -1,0 +1,125 @@
+"""Policy files: every error at once, each with its YAML path and line; what the engine gets."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import jsonschema
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from hook.errors import PolicyError
+from hook.policy import check_policy_text, load_policy, parse_policy, policy_schema
+from hook.policy_model import Mode, ValueRef
+from hook.registry import default_registry
+from hook.schema import check_supported, validate
+from hook.sdk import Severity
+
+REG = default_registry()
+TODAY = date(2026, 11, 23)
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def errors(text: str) -> list[str]:
+    return [str(e) for e in check_policy_text(text, "p.yaml", REG, today=TODAY).errors]
+
+
+def test_a_full_policy_builds_what_the_engine_reads() -> None:
+    policy = parse_policy(
+        "version: 1\ndefaults: {mode: warn, on_error: warn, existing: warn}\n"
+        "scope: {stacks: {include: [app-*], exclude: [app-sandbox]}}\n"
+        "rules:\n  lambda.runtime-allowed:\n    severity: critical\n    mode: fail\n"
+        "    params: {allowed: {ssm: /govhook/rt, default: 'python3.13, nodejs22.x'}}\n"
+        "  lambda.tags-required:\n  lambda.memory-within-bounds: {params: {max: 1024}, scope: {resources: {exclude: [Batch*]}}}\n"
+        "exemptions:\n  - {id: EX-1, rules: [lambda.tags-required], stacks: [app-legacy], resources: [Old*],"
+        " reason: owned by a vendor until Q3, expires: 2027-06-30}\n",
+        "p.yaml", REG, today=TODAY,
+    )
+    assert policy.defaults.mode is Mode.WARN and policy.scope.covers_stack("app-x") and not policy.scope.covers_stack("app-sandbox")
+    cfg = policy.rules["lambda.runtime-allowed"]
+    assert cfg.severity is Severity.CRITICAL and cfg.mode is Mode.FAIL
+    assert cfg.params["allowed"] == ValueRef("/govhook/rt", "python3.13, nodejs22.x", True)
+    assert set(policy.rules) == {"lambda.runtime-allowed", "lambda.tags-required", "lambda.memory-within-bounds"}
+    assert not policy.rules["lambda.memory-within-bounds"].scope.covers_resource("BatchJob")
+    (ex,) = policy.exemptions
+    assert (ex.id, ex.rules, ex.stacks, ex.resources, ex.expires) == ("EX-1", ("lambda.tags-required",), ("app-legacy",), ("Old*",), date(2027, 6, 30))
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("rules: {}\n", "p.yaml:1:1: 'version' is required"),
+        ("version: 2\nrules: {}\n", "p.yaml:1:1: version: must be 1, got 2"),
+        ("version: 1\nrulez: {}\nrules: {}\n", "p.yaml:2:1: rulez: unknown key 'rulez'; did you mean 'rules'?"),
+        ("version: 1\nrules:\n  lambda.tags-required: {mode: maybe}\n", "p.yaml:3:26: rules.lambda.tags-required.mode: must be one of 'fail', 'warn'; got 'maybe'"),
+        ("version: 1\nrules:\n  lambda.tags-required: {severity: urgent}\n", "rules.lambda.tags-required.severity: must be one of 'informational'"),
+        ("version: 1\nrules:\n  lambda.tag-required: {}\n", "p.yaml:3:3: rules.lambda.tag-required: unknown rule 'lambda.tag-required'; did you mean 'lambda.tags-required'?"),
+        ("version: 1\nrules:\n  lambda.memory-within-bounds: {params: {max: lots}}\n", "params.max: must be an integer, got string 'lots' (rule lambda.memory-within-bounds)"),
+        ("version: 1\nrules:\n  lambda.memory-within-bounds: {params: {maxx: 1}}\n", "unknown key 'maxx'; did you mean 'max'? (rule lambda.memory-within-bounds)"),
+        ("version: 1\nrules:\n  lambda.runtime-allowed: {params: {allowed: {ssm: 'bad name'}}}\n", "'bad name' is not an SSM parameter name"),
+        ("version: 1\nrules:\n  lambda.runtime-allowed: {params: {allowed: {ssm: /x, default: 5}}}\n", "params.allowed: must be a list, got integer 5"),
+        ("version: 1\nrules: {}\nexemptions:\n  - {id: E, rules: [lambda.tags-required], expires: 2027-01-01}\n", "p.yaml:4:5: exemptions[0]: 'reason' is required"),
+        ("version: 1\nrules: {}\nexemptions:\n  - {id: E, rules: [], reason: a good reason here, expires: 2027-01-01}\n", "exemptions[0].rules: must not be empty"),
+        ("version: 1\nrules: {}\nexemptions:\n  - {id: E, rules: [x.y], reason: a good reason here, expires: 2027-01-01}\n", "exemptions[0].rules[0]: unknown rule 'x.y'"),
+        ("version: 1\nrules: {}\nexemptions:\n  - {id: E, rules: [lambda.tags-required], reason: a good reason here, expires: soon}\n", "exemptions[0].expires: 'soon' is not a date (YYYY-MM-DD)"),
+        ("version: 1\nrules:\n  lambda.tags-required: {}\n  lambda.tags-required: {}\n", "p.yaml:4:3: rules.lambda.tags-required: duplicate key 'lambda.tags-required'"),
+        ("version: 1\nrules: [\n", "p.yaml:3:1: not valid YAML"),
+        ("", "the policy is empty"),
+    ],
+)
+def test_each_error_kind_names_path_and_line(text: str, expected: str) -> None:
+    found = errors(text)
+    assert any(expected in e for e in found), found
+
+
+def test_every_error_is_reported_at_once() -> None:
+    found = errors("version: 3\nextra: 1\nrules:\n  lambda.nope: {}\n  lambda.tags-required: {mode: x}\n")
+    assert len(found) == 4
+
+
+def test_expired_exemption_is_a_warning_and_kept() -> None:
+    report = check_policy_text("version: 1\nrules: {}\nexemptions:\n  - {id: OLD, rules: [lambda.tags-required],"
+                               " reason: a good reason here, expires: 2026-01-31}\n", "p.yaml", REG, today=TODAY)
+    assert not report.errors
+    assert [str(w) for w in report.warnings] == ["p.yaml:4:74: exemptions[0].expires: exemption OLD expired on 2026-01-31 and is ignored"]
+    assert report.policy is not None and report.policy.exemptions[0].id == "OLD"
+
+
+def test_parse_and_load_raise_one_line_policy_errors(tmp_path: Path) -> None:
+    with pytest.raises(PolicyError) as exc:
+        parse_policy("version: 1\nrules:\n  lambda.nope: {}\n", "p.yaml", REG)
+    assert str(exc.value).startswith("p.yaml:3:3: rules.lambda.nope: unknown rule") and len(exc.value.issues) == 1
+    with pytest.raises(PolicyError, match="cannot read policy"):
+        load_policy(str(tmp_path / "missing.yaml"), REG)
+
+
+def test_shipped_policies_are_valid() -> None:
+    for path in sorted((ROOT / "policies").glob("*.policy.yaml")):
+        report = check_policy_text(path.read_text(), str(path), REG, today=TODAY)
+        assert not report.errors, report.errors
+
+
+def test_schemas_are_valid_json_schema_and_within_the_fast_validator() -> None:
+    jsonschema.Draft202012Validator.check_schema(policy_schema())
+    assert check_supported(policy_schema()) == []
+    for rule in REG:
+        jsonschema.Draft202012Validator.check_schema(dict(rule.params_schema))
+        assert check_supported(dict(rule.params_schema)) == [], rule.id
+
+
+JSONISH = st.recursive(st.none() | st.booleans() | st.integers(-5, 20000) | st.floats(allow_nan=False, width=32) | st.text(max_size=6),
+                       lambda c: st.lists(c, max_size=3) | st.dictionaries(st.sampled_from(["min", "max", "allowed", "keys", "x", "required", "tiers"]), c, max_size=3),
+                       max_leaves=8)
+
+
+@settings(max_examples=300, deadline=None)
+@given(JSONISH, st.sampled_from(sorted(REG.ids())))
+def test_fast_validator_agrees_with_jsonschema(instance: object, rule_id: str) -> None:
+    rule = REG.get(rule_id)
+    assert rule is not None
+    schema = dict(rule.params_schema)
+    ours = not validate(instance, schema)
+    theirs = jsonschema.Draft202012Validator(schema).is_valid(instance)
+    assert ours == theirs, (instance, schema)
