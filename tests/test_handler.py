@@ -45,7 +45,8 @@ def resource_event(props: dict[str, Any], *, point: str = "CREATE_PRE_PROVISION"
 
 
 COMPLIANT = {"Runtime": "nodejs22.x", "Handler": "index.handler", "MemorySize": "128", "Timeout": "30",
-             "Tags": [{"Key": "team", "Value": "platform"}], "LoggingConfig": {"LogFormat": "JSON"}}
+             "Tags": [{"Key": "team", "Value": "platform"}], "LoggingConfig": {"LogFormat": "JSON"},
+             "TracingConfig": {"Mode": "Active"}, "Architectures": ["arm64"]}
 
 
 def offline(event: Any, **kw: Any) -> dict[str, Any]:

@@ -21,6 +21,11 @@ _MODULES: tuple[str, ...] = (
     "ephemeral_storage_within_bounds:EphemeralStorageWithinBounds",
     "reserved_concurrency_within_bounds:ReservedConcurrencyWithinBounds",
     # -- invocation, event sources, exposure, secrets --
+    "permission_not_public:PermissionNotPublic",
+    "function_url_auth_iam:FunctionUrlAuthIam",
+    "env_no_plaintext_secrets:EnvNoPlaintextSecrets",
+    "tracing_active:TracingActive",
+    "architecture_allowed:ArchitectureAllowed",
     # -- operations, identity, supply chain --
     "tags_required:TagsRequired",
     "vpc_attached:VpcAttached",

@@ -1,0 +1,55 @@
+"""lambda.function-url-auth-iam: function URLs require IAM auth and do not allow any origin."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from hook.sdk import Params, ResourceContext, Rule, Severity, Violation
+
+
+class FunctionUrlAuthIam(Rule):
+    """``AWS::Lambda::Url`` uses ``AuthType: AWS_IAM``; CORS does not allow every origin.
+
+    SAM's ``FunctionUrlConfig`` is expanded into ``AWS::Lambda::Url`` before this runs.
+
+    - PASS when AuthType is AWS_IAM and Cors.AllowOrigins has no ``*`` (unless allowed), and only
+      ``allowed_origins`` when that list is given.
+    - FAIL when AuthType is NONE (a public endpoint) or an origin is not allowed.
+    - SKIP when AuthType is not known before deployment.
+    """
+
+    id = "lambda.function-url-auth-iam"
+    title = "Function URLs require IAM auth"
+    default_severity = Severity.CRITICAL
+    resource_types = ("AWS::Lambda::Url",)
+    remediation_url = "https://docs.aws.amazon.com/lambda/latest/dg/urls-auth.html"
+    params_schema = {
+        "type": "object",
+        "properties": {
+            "allow_cors_wildcard": {"type": "boolean", "default": False},
+            "allowed_origins": {"type": "array", "items": {"type": "string"}, "default": []},
+        },
+        "additionalProperties": False,
+    }
+    equivalents = {
+        "checkov": ("CKV_AWS_258 (not SAM)", "CKV2_AWS_75"),
+        "control-tower": ("CT.LAMBDA.PR.5", "CT.LAMBDA.PR.6"),
+        "cdk-nag": ("LambdaFunctionUrlAuth",),
+    }
+    rationale = "A function URL with AuthType NONE is a public HTTPS endpoint anyone on the internet can invoke."
+
+    def evaluate(self, ctx: ResourceContext, params: Params) -> Iterator[Violation]:
+        auth = ctx.get_str("/AuthType")
+        if auth != "AWS_IAM":
+            yield Violation(
+                f"the function URL has AuthType {auth}: anyone on the internet can invoke it",
+                path="/AuthType",
+                remediation="Set AuthType: AWS_IAM and grant lambda:InvokeFunctionUrl to the callers.",
+            )
+        for i, origin in enumerate(ctx.get_list("/Cors/AllowOrigins")):
+            if origin == "*" and not params["allow_cors_wildcard"]:
+                yield Violation("Cors.AllowOrigins contains '*': any web page may call the URL", f"/Cors/AllowOrigins/{i}",
+                                "List the exact origins that need the URL.")
+            elif origin != "*" and params["allowed_origins"] and origin not in params["allowed_origins"]:
+                yield Violation(f"Cors.AllowOrigins has {origin}, which is not an allowed origin", f"/Cors/AllowOrigins/{i}",
+                                f"Allowed origins: {', '.join(params['allowed_origins'])}.")
