@@ -20,6 +20,11 @@ _MODULES: tuple[str, ...] = (
     "timeout_within_bounds:TimeoutWithinBounds",
     "ephemeral_storage_within_bounds:EphemeralStorageWithinBounds",
     "reserved_concurrency_within_bounds:ReservedConcurrencyWithinBounds",
+    "unreserved_concurrency_headroom:UnreservedConcurrencyHeadroom",
+    "versions_not_retained:VersionsNotRetained",
+    "version_has_alias:VersionHasAlias",
+    "versions_per_function_max:VersionsPerFunctionMax",
+    "code_storage_headroom:CodeStorageHeadroom",
     # -- invocation, event sources, exposure, secrets --
     "permission_not_public:PermissionNotPublic",
     "function_url_auth_iam:FunctionUrlAuthIam",
