@@ -25,6 +25,8 @@ _MODULES: tuple[str, ...] = (
     "version_has_alias:VersionHasAlias",
     "versions_per_function_max:VersionsPerFunctionMax",
     "code_storage_headroom:CodeStorageHeadroom",
+    "api_timeout_within_integration_limit:ApiTimeoutWithinIntegrationLimit",
+    "sqs_visibility_covers_timeout:SqsVisibilityCoversTimeout",
     # -- invocation, event sources, exposure, secrets --
     "permission_not_public:PermissionNotPublic",
     "function_url_auth_iam:FunctionUrlAuthIam",

@@ -1,0 +1,47 @@
+"""Who calls whom in a raw template: helpers for the stack rules that check relations."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from hook.sdk import StackContext, as_int, is_unresolved
+
+FUNCTION_TYPES = ("AWS::Lambda::Function", "AWS::Serverless::Function")
+
+
+def referenced_ids(ctx: StackContext, value: Any) -> set[str]:
+    """Every resource a value points at (Ref, GetAtt, ${Res} or ${Res.Attr} in Sub), anywhere inside it."""
+    found: set[str] = set()
+    if isinstance(value, Mapping):
+        direct = ctx.referenced_id(value)
+        if direct:
+            found.add(direct)
+        for key, sub in value.items():
+            if key == "Fn::Sub":
+                text = sub[0] if isinstance(sub, list) and sub else sub
+                if isinstance(text, str):
+                    found |= {m for m in re.findall(r"\$\{([A-Za-z0-9]+)(?:\.[A-Za-z0-9.]+)?\}", text) if m in ctx.resources}
+            found |= referenced_ids(ctx, sub)
+    elif isinstance(value, list):
+        for item in value:
+            found |= referenced_ids(ctx, item)
+    return found
+
+
+def function_timeout(ctx: StackContext, fid: str) -> int | None:
+    """The function's timeout in seconds (3 when absent); None when unresolved."""
+    raw = ctx.function_property(fid, "Timeout", 3)
+    if is_unresolved(raw):
+        return None
+    return as_int(raw, f"/Resources/{fid}/Properties/Timeout")
+
+
+def sam_events(ctx: StackContext, fid: str, *types: str) -> Iterator[tuple[str, Mapping[str, Any]]]:
+    events = ctx.properties_of(fid).get("Events")
+    if isinstance(events, Mapping):
+        for name, event in events.items():
+            if isinstance(event, Mapping) and event.get("Type") in types:
+                props = event.get("Properties")
+                yield name, props if isinstance(props, Mapping) else {}
