@@ -81,8 +81,15 @@ def clear_caches() -> None:
 
 
 def _short(exc: BaseException) -> str:
-    code = getattr(exc, "response", {}).get("Error", {}).get("Code") if hasattr(exc, "response") else None
-    return str(code) if code else type(exc).__name__
+    """The AWS error code (``ThrottlingException``) of an error or of its cause, else its class name."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        response = getattr(seen, "response", None)
+        code = response.get("Error", {}).get("Code") if isinstance(response, dict) else None
+        if code:
+            return str(code)
+        seen = seen.__cause__
+    return type(exc).__name__
 
 
 _CLIENTS: dict[str, Any] = {}
