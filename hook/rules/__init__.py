@@ -33,6 +33,9 @@ _MODULES: tuple[str, ...] = (
     "env_no_plaintext_secrets:EnvNoPlaintextSecrets",
     "tracing_active:TracingActive",
     "architecture_allowed:ArchitectureAllowed",
+    "env_encrypted_with_cmk:EnvEncryptedWithCmk",
+    "sqs_maximum_concurrency_set:SqsMaximumConcurrencySet",
+    "esm_failure_destination:EsmFailureDestination",
     # -- operations, identity, supply chain --
     "tags_required:TagsRequired",
     "vpc_attached:VpcAttached",

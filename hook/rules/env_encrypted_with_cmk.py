@@ -1,0 +1,35 @@
+"""lambda.env-encrypted-with-cmk: environment variables are encrypted with a customer managed key."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+
+from hook.sdk import NotApplicable, Params, ResourceContext, Rule, Severity, Violation, is_unresolved
+
+
+class EnvEncryptedWithCmk(Rule):
+    """A function with environment variables sets ``KmsKeyArn`` (a customer managed key).
+
+    - PASS when KmsKeyArn is set (an intrinsic to a key in the stack counts).
+    - FAIL when variables exist and KmsKeyArn is absent (Lambda then uses the AWS managed key,
+      whose use nobody can restrict or audit per key policy).
+    - SKIP when the function has no environment variables.
+    """
+
+    id = "lambda.env-encrypted-with-cmk"
+    title = "Environment variables use a customer managed key"
+    default_severity = Severity.LOW
+    resource_types = ("AWS::Lambda::Function",)
+    remediation_url = "https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars-encryption.html"
+    params_schema = {"type": "object", "properties": {}, "additionalProperties": False}
+    equivalents = {"checkov": ("CKV_AWS_173",)}
+    rationale = "A customer managed key lets the key policy decide who can decrypt the variables, and CloudTrail shows each use."
+
+    def evaluate(self, ctx: ResourceContext, params: Params) -> Iterator[Violation]:
+        variables = ctx.get("/Environment/Variables")
+        if not variables or (isinstance(variables, Mapping) and not is_unresolved(variables) and not variables):
+            raise NotApplicable("the function has no environment variables")
+        if ctx.get("/KmsKeyArn"):
+            return
+        yield Violation("the function has environment variables but no KmsKeyArn: they are encrypted with the AWS managed key",
+                        "/KmsKeyArn", "Create an AWS::KMS::Key and set KmsKeyArn: !GetAtt Key.Arn.")
