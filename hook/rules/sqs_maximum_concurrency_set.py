@@ -11,7 +11,6 @@ from hook.sdk import (
     Rule,
     Severity,
     Violation,
-    describe_value,
     is_unresolved,
 )
 
