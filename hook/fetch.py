@@ -1,6 +1,9 @@
 """Fetch a STACK/CHANGE_SET payload from its S3 presigned URL: S3 hosts only, capped, on a deadline.
 
 The URL carries a signature: it is never logged, and errors show scheme://host/path only.
+Every redirect is refused (a presigned S3 URL answers directly; following one could leave S3).
+The timeout is one overall deadline for connect, retries and every read. 5xx answers and dropped
+connections are retried at most twice, only while time remains.
 """
 
 from __future__ import annotations
@@ -44,6 +47,14 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
+def _limit_socket_wait(resp: object, remaining: float) -> None:
+    """Bound the next read by what is left of the overall deadline, not a fresh per-read timeout,
+    so a server that trickles bytes cannot stretch the fetch past the deadline."""
+    sock = getattr(getattr(getattr(resp, "fp", None), "raw", None), "_sock", None)
+    if sock is not None:
+        sock.settimeout(max(0.01, remaining))
+
+
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, req, fp, code, msg, headers, newurl):  # type: ignore[no-untyped-def]
         raise PayloadError(f"payload URL {safe_url(req.full_url)} redirected ({code}); redirects are not followed")
@@ -79,7 +90,8 @@ def fetch_payload(url: str, *, timeout: float, max_bytes: int = 10 * 1024 * 1024
                 while True:
                     if time.monotonic() > deadline:
                         raise PayloadError(f"payload {shown} timed out after {timeout:.1f} s")
-                    chunk = resp.read(65536)
+                    _limit_socket_wait(resp, deadline - time.monotonic())
+                    chunk = resp.read1(65536)  # what has arrived; read() would wait for all 64 KiB
                     if not chunk:
                         break
                     size += len(chunk)

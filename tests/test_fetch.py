@@ -6,6 +6,7 @@ import threading
 import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
 import pytest
 
@@ -50,6 +51,21 @@ class Handler(BaseHTTPRequestHandler):
                 self._send(200, b"recovered")
         elif path == "/down":
             self._send(500, b"down")
+        elif path == "/trickle":
+            # each byte arrives well within a per-read timeout; the whole body never within the deadline
+            self.send_response(200)
+            self.send_header("Content-Length", "100")
+            self.end_headers()
+            for _ in range(100):
+                self.wfile.write(b"z")
+                self.wfile.flush()
+                time.sleep(0.1)
+        elif path == "/reset":
+            if Handler.hits[path] < 2:
+                self.close_connection = True
+                self.connection.shutdown(2)  # hang up without an answer: RemoteDisconnected
+            else:
+                self._send(200, b"after reset")
 
     def _send(self, code: int, body: bytes) -> None:
         self.send_response(code)
@@ -148,7 +164,67 @@ def test_plain_http_to_s3_is_refused() -> None:
         ("bucket.s4.amazonaws.com", False),
         ("amazonaws.com", False),
         ("bucket.s3.amazonaws.com.cn.evil.org", False),
+        ("s3.amazonaws.com", True),
+        ("s3-external-1.amazonaws.com", True),
+        ("bkt.s3-accelerate.dualstack.amazonaws.com", True),
+        ("bkt.s3.dualstack.cn-north-1.amazonaws.com.cn", True),
+        ("bkt.s3-fips.dualstack.us-gov-east-1.amazonaws.com", True),
+        ("s3-fips.us-east-1.amazonaws.com", True),
+        ("my.dotted.bucket.s3.eu-central-2.amazonaws.com", True),
+        ("s3.evil.amazonaws.com", False),
+        ("abc.execute-api.us-east-1.amazonaws.com", False),
+        ("xs3.amazonaws.com", False),
+        ("s3.amazonaws.co", False),
+        ("bkt.s3.us-east-1.amazonaws.com.evil.com", False),
+        ("evil.com", False),
     ],
 )
 def test_s3_host_recognition(host: str, ok: bool) -> None:
     assert is_s3_host(host) is ok
+
+
+def test_trickled_body_stops_at_the_overall_deadline(server: str) -> None:
+    # GIVEN a server that sends one byte every 0.1 s (no single read times out)
+    start = time.monotonic()
+    # WHEN it is fetched with a 0.8 s deadline
+    with pytest.raises(PayloadError, match="timed out") as exc:
+        get(f"{server}/trickle", timeout=0.8)
+    # THEN it gives up at the deadline, not per read, and shows no signature
+    assert time.monotonic() - start < 1.3
+    assert "topsecret" not in str(exc.value)
+
+
+def test_a_dropped_connection_is_retried(server: str) -> None:
+    # GIVEN a server that hangs up on the first request
+    # WHEN / THEN the retry gets the body
+    assert get(f"{server}/reset") == b"after reset"
+    assert Handler.hits["/reset"] == 2
+
+
+def test_fetches_a_presigned_url_from_moto_s3(aws_client: Any) -> None:
+    # GIVEN a payload object in moto's S3 and a presigned GET URL for it (served over loopback HTTP)
+    s3 = aws_client("s3")
+    s3.create_bucket(Bucket="payloads")
+    s3.put_object(Bucket="payloads", Key="stack/payload.json", Body=b'{"template": {"Resources": {}}}')
+    url = s3.generate_presigned_url("get_object", Params={"Bucket": "payloads", "Key": "stack/payload.json"},
+                                    ExpiresIn=60)
+    assert "Signature" in url
+    # WHEN it is fetched with loopback allowed
+    body = fetch_payload(url, timeout=5, allow_loopback=True)
+    # THEN the object comes back
+    assert body == b'{"template": {"Resources": {}}}'
+    # AND without the flag the same URL is refused
+    with pytest.raises(PayloadError, match="not HTTPS") as exc:
+        fetch_payload(url, timeout=5)
+    assert "Signature" not in str(exc.value)
+
+
+def test_missing_object_on_moto_is_a_clear_404(aws_client: Any) -> None:
+    # GIVEN a presigned URL for an object that does not exist
+    s3 = aws_client("s3")
+    s3.create_bucket(Bucket="payloads")
+    url = s3.generate_presigned_url("get_object", Params={"Bucket": "payloads", "Key": "gone.json"}, ExpiresIn=60)
+    # WHEN / THEN the error names the status and path, never the signature
+    with pytest.raises(PayloadError, match=r"/payloads/gone\.json answered 404") as exc:
+        fetch_payload(url, timeout=5, allow_loopback=True)
+    assert "Signature" not in str(exc.value) and "?" not in str(exc.value)
