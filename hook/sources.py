@@ -101,7 +101,9 @@ def client(service: str) -> Any:
         from botocore.config import Config
 
         config = Config(connect_timeout=2, read_timeout=3, retries={"max_attempts": 2, "mode": "standard"})
-        _CLIENTS[service] = boto3.client(service, config=config)  # type: ignore[call-overload]
+        # botocore reads AWS_DEFAULT_REGION only; Lambda and many shells set AWS_REGION.
+        region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or None
+        _CLIENTS[service] = boto3.client(service, region_name=region, config=config)  # type: ignore[call-overload]
     return _CLIENTS[service]
 
 
