@@ -21,6 +21,7 @@ _MODULES: tuple[str, ...] = (
     "ephemeral_storage_within_bounds:EphemeralStorageWithinBounds",
     "reserved_concurrency_within_bounds:ReservedConcurrencyWithinBounds",
     "unreserved_concurrency_headroom:UnreservedConcurrencyHeadroom",
+    "reserved_concurrency_stack_budget:ReservedConcurrencyStackBudget",
     "versions_not_retained:VersionsNotRetained",
     "version_has_alias:VersionHasAlias",
     "versions_per_function_max:VersionsPerFunctionMax",
