@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import time
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -36,9 +37,23 @@ def _env_float(name: str, default: float) -> float:
 class _Entry:
     value: Any
     fetched: float
+    retry_after: float = 0.0  # after a failed refresh, the source is left alone until then
+    last_error: str = ""
+
+
+# After a failed refresh the last good value is served without asking the source again for this
+# long (at most the cache age): a throttled SSM is not hammered by every warm invocation.
+_RETRY_PAUSE = 30.0
+_MAX_NOTES = 20
 
 
 class TTLCache:
+    """Values by key, fresh for ``max_age`` seconds of a monotonic clock, then refetched.
+
+    When a refresh fails, the last good value is served for at most ``stale_for`` seconds past its
+    age, with a note; after that the failure is raised. Notes are kept until the owner takes them.
+    """
+
     def __init__(self, max_age: float | None = None, stale_for: float | None = None,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.max_age = _env_float("GOVHOOK_CACHE_SECONDS", 300) if max_age is None else max_age
@@ -46,32 +61,41 @@ class TTLCache:
         self.clock = clock
         self._data: dict[str, _Entry] = {}
         self.notes: list[str] = []
-        _CACHES.append(self)
+        _CACHES.add(self)
 
     def get(self, key: str, fetch: Callable[[], Any], describe: str | None = None) -> Any:
         now = self.clock()
         entry = self._data.get(key)
         if entry is not None and now - entry.fetched < self.max_age:
             return entry.value
+        usable = entry is not None and now - entry.fetched < self.max_age + self.stale_for
+        if entry is not None and usable and now < entry.retry_after:
+            self._note(describe or key, entry.last_error, now - entry.fetched)
+            return entry.value
         try:
             value = fetch()
         except Exception as exc:
-            if entry is not None and now - entry.fetched < self.max_age + self.stale_for:
-                age = int(now - entry.fetched)
-                self.notes.append(
-                    f"{describe or key} could not be refreshed ({_short(exc)}); using the value fetched {age} s ago"
-                )
+            if entry is not None and usable:
+                entry.last_error = _short(exc)
+                entry.retry_after = now + min(self.max_age, _RETRY_PAUSE)
+                self._note(describe or key, entry.last_error, now - entry.fetched)
                 return entry.value
             raise
         self._data[key] = _Entry(value, now)
         return value
+
+    def _note(self, what: str, error: str, age: float) -> None:
+        note = f"{what} could not be refreshed ({error}); using the value fetched {int(age)} s ago"
+        # Bounded: a cache whose notes nobody takes (account facts) must not grow in a warm Lambda.
+        if len(self.notes) < _MAX_NOTES:
+            self.notes.append(note)
 
     def clear(self) -> None:
         self._data.clear()
         self.notes.clear()
 
 
-_CACHES: list[TTLCache] = []
+_CACHES: weakref.WeakSet[TTLCache] = weakref.WeakSet()
 
 
 def clear_caches() -> None:

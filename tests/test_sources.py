@@ -282,3 +282,34 @@ def test_invalid_new_policy_keeps_the_last_good_one(aws_client: Any, monkeypatch
     # THEN it is used
     assert policy.rules["lambda.runtime-allowed"].params["allowed"] == ["nodejs22.x"]
     assert notes == []
+
+
+def test_a_failed_refresh_is_not_retried_on_every_call(aws_client: Any) -> None:
+    # GIVEN a value fetched once, then SSM throttling, and a counter on GetParameter
+    ssm = aws_client("ssm")
+    ssm.put_parameter(Name="/p", Value="a", Type="String")
+    calls = count_calls(ssm, "GetParameter")  # registered first: it counts the failing calls too
+    state = {"on": False}
+    inject_error(ssm, "ThrottlingException", state)
+    clock = Clock()
+    values = SSMValues(TTLCache(max_age=300, stale_for=3600, clock=clock), ssm=ssm)
+    ref = ValueRef(ssm="/p")
+    values.resolve(ref)
+    state["on"] = True
+    clock.now += 300
+    # WHEN 100 invocations in the next 29 s resolve it
+    for i in range(100):
+        clock.now = 1300.0 + i * 0.29
+        assert values.resolve(ref) == "a"
+    # THEN SSM was asked once more (the failed refresh), each use still says the value is stale
+    assert len(calls) == 2
+    notes = values.notes()
+    assert notes[0] == "ssm:/p could not be refreshed (ThrottlingException); using the value fetched 300 s ago"
+    assert len(notes) == 20  # bounded
+    # WHEN the pause is over and SSM answers again
+    state["on"] = False
+    clock.now = 1330.0
+    # THEN the value is refreshed
+    assert values.resolve(ref) == "a"
+    assert len(calls) == 3
+    assert values.notes() == []
