@@ -162,6 +162,13 @@ class SSMValues:
             if ref.has_default and "ParameterNotFound" in str(exc):
                 self.cache.notes.append(f"ssm:{ref.ssm} does not exist; the policy's default was used")
                 return ref.default
+            if ref.has_default:
+                # Fail closed: a default stands in for a parameter nobody created, never for an SSM
+                # that is down or denies us (that would silently loosen the policy).
+                raise ValueSourceError(
+                    f"{exc}; the policy's default is used only when the parameter does not exist, "
+                    "so the rule's on_error decides"
+                ) from exc
             raise
 
     def notes(self) -> list[str]:

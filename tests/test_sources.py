@@ -142,8 +142,13 @@ def test_throttling_with_default_still_fails_closed(aws_client: Any) -> None:
     inject_error(ssm, "ThrottlingException", {"on": True})
     values = SSMValues(TTLCache(clock=Clock()), ssm=ssm)
     # WHEN / THEN it raises
-    with pytest.raises(ValueSourceError, match="ThrottlingException"):
+    with pytest.raises(ValueSourceError) as err:
         values.resolve(ValueRef(ssm="/p", default="x", has_default=True))
+    # AND the message says why the default was not used
+    assert str(err.value).startswith("ssm:/p could not be read: ThrottlingException")
+    assert str(err.value).endswith(
+        "; the policy's default is used only when the parameter does not exist, so the rule's on_error decides"
+    )
 
 
 def test_timeout_names_the_parameter() -> None:
