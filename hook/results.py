@@ -172,17 +172,18 @@ def _iso(value: datetime | None) -> str | None:
 
 def make_client(region: str | None = None, profile: str | None = None) -> Any:
     """A CloudFormation client for ``region``/``profile`` (``AWS_REGION`` also honoured)."""
-    try:
-        import boto3
-        from botocore.config import Config
-        from botocore.exceptions import BotoCoreError
-    except ImportError as exc:  # pragma: no cover - boto3 is a dependency
-        raise ResultsError("boto3 is not installed") from exc
+    import boto3
+    from botocore.config import Config
+    from botocore.exceptions import BotoCoreError, NoRegionError
+
+    # botocore reads AWS_DEFAULT_REGION only; many shells and CI systems set AWS_REGION.
     region = region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or None
     try:
         session = boto3.Session(profile_name=profile, region_name=region)
         config = Config(connect_timeout=5, read_timeout=15, retries={"max_attempts": 5, "mode": "standard"})
         return session.client("cloudformation", config=config)
+    except NoRegionError as exc:
+        raise ResultsError("no AWS region: pass --region or set AWS_REGION") from exc
     except BotoCoreError as exc:
         raise ResultsError(_one_line(str(exc))) from exc
 
@@ -218,12 +219,13 @@ def _translate(exc: Exception, action: str, *, stack: str, change_set: str | Non
         err = exc.response.get("Error", {})
         code = str(err.get("Code") or "Unknown")
         message = _one_line(str(err.get("Message") or ""))
-        if code == "ValidationError" and "does not exist" in message and change_set is None:
+        about_change_set = change_set is not None and "changeset" in message.lower().replace(" ", "")
+        if code in ("ChangeSetNotFound", "ChangeSetNotFoundException") or (
+                code == "ValidationError" and about_change_set and "does not exist" in message):
+            return ResultsError(f"change set {change_set} not found for stack {stack} ({message or code})")
+        if code == "ValidationError" and "does not exist" in message:
             return ResultsError(f"stack {stack} not found ({message}); a deleted stack's events are read "
                                 "by its stack id (ARN)")
-        if code in ("ChangeSetNotFound", "ChangeSetNotFoundException") or (
-                code == "ValidationError" and change_set is not None and "does not exist" in message):
-            return ResultsError(f"change set {change_set} not found for stack {stack} ({message or code})")
         if code in ("AccessDenied", "AccessDeniedException", "UnauthorizedOperation"):
             return ResultsError(f"cloudformation:{action} denied ({code}): {message}".rstrip(": "))
         if code in ("ExpiredToken", "ExpiredTokenException", "InvalidClientTokenId",

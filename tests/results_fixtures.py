@@ -169,3 +169,17 @@ BUDGET_FAILED = annotation(
     "stack: reserved concurrency 900 exceeds the stack budget of 200 (ApiFunction 500, WorkerFunction 400)",
     "Lower ReservedConcurrentExecutions, or raise the budget in the policy.",
     "https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html")
+
+
+def queue_blocked_resource(stub: Any) -> None:
+    """The README's example: HelloFunction blocked on create, QueueFunction passed."""
+    stub.add_response("describe_stack_events", {"StackEvents": blocked_resource_events()}, {"StackName": STACK})
+    stub.add_response("get_hook_result",
+                      hook_result(FUNCTION_INVOCATION, "HOOK_COMPLETE_FAILED", REASON,
+                                  [RUNTIME_ALLOWED_FAILED, RUNTIME_SUPPORTED_FAILED, TIMEOUT_PASSED, SNAPSTART_SKIPPED],
+                                  target=function_target()),
+                      {"HookResultId": FUNCTION_INVOCATION})
+    stub.add_response("get_hook_result",
+                      hook_result(QUEUE_FN_INVOCATION, "HOOK_COMPLETE_SUCCEEDED", "compliant: 12 rules passed",
+                                  [TIMEOUT_PASSED], target=function_target("QueueFunction")),
+                      {"HookResultId": QUEUE_FN_INVOCATION})

@@ -75,7 +75,7 @@ def test_blocked_stack_invocation_shows_the_failed_rule_and_its_fix(capsys: pyte
     assert lines[0] == "stack orders-api (latest operation): BLOCKED (1 blocked, 0 warned, 0 passed, 0 running)"
     assert lines[2] == "BLOCKED  stack orders-api: 1 rule failed: lambda.reserved-concurrency-stack-budget"
     assert "  hook Private::Lambda::Governance  HOOK_COMPLETE_FAILED  failure mode FAIL  PRE_PROVISION" in out
-    assert "  FAILED  MEDIUM        lambda.reserved-concurrency-stack-budget" in out
+    assert "  FAILED  medium   lambda.reserved-concurrency-stack-budget" in out
     assert "          fix: Lower ReservedConcurrentExecutions, or raise the budget in the policy." in out
     assert "          see: https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html" in out
     # the passed rule is counted, not listed
@@ -85,20 +85,10 @@ def test_blocked_stack_invocation_shows_the_failed_rule_and_its_fix(capsys: pyte
 def test_resource_invocation_is_joined_from_stack_events_to_get_hook_result(
         capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
     # GIVEN the latest create: HelloFunction blocked, QueueFunction passed; an older operation failed too
-    client, stub = cfn()
-    stub.add_response("describe_stack_events", events_page(fx.blocked_resource_events(), "older"),
-                      {"StackName": fx.STACK})
     # the join: each event's HookInvocationId is the HookResultId, newest invocation first;
     # nothing is queued for the older operation's invocation, so reading it would fail the test
-    stub.add_response("get_hook_result",
-                      fx.hook_result(fx.FUNCTION_INVOCATION, "HOOK_COMPLETE_FAILED", fx.REASON,
-                                     [fx.RUNTIME_ALLOWED_FAILED, fx.RUNTIME_SUPPORTED_FAILED, fx.TIMEOUT_PASSED,
-                                      fx.SNAPSTART_SKIPPED], target=fx.function_target()),
-                      {"HookResultId": fx.FUNCTION_INVOCATION})
-    stub.add_response("get_hook_result",
-                      fx.hook_result(fx.QUEUE_FN_INVOCATION, "HOOK_COMPLETE_SUCCEEDED", "compliant: 12 rules passed",
-                                     [fx.TIMEOUT_PASSED], target=fx.function_target("QueueFunction")),
-                      {"HookResultId": fx.QUEUE_FN_INVOCATION})
+    client, stub = cfn()
+    fx.queue_blocked_resource(stub)
     # WHEN
     with stub:
         code, out, _ = run(capsys, monkeypatch, client, fx.STACK, "--format", "json")
@@ -150,7 +140,7 @@ def test_text_lists_invocations_most_recent_first_with_all(capsys: pytest.Captur
         "BLOCKED  OldFunction (AWS::Lambda::Function, UPDATE): old failure",
     ]
     assert "earlier operation" in out.split("OldFunction")[1]
-    assert "  SKIPPED INFORMATIONAL lambda.snapstart-for-java" in out  # --all shows passed/skipped rules
+    assert "  SKIPPED informational lambda.snapstart-for-java" in out  # --all shows passed/skipped rules
     assert code == 1  # HelloFunction, in the latest operation
     assert "details:" not in out  # every GetHookResult answered
 
@@ -398,6 +388,24 @@ def test_no_credentials_is_exit_2(tmp_path: Path) -> None:
                            "or pass --profile\n")
 
 
+def test_no_region_is_exit_2(tmp_path: Path) -> None:
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "AWS_CONFIG_FILE": str(tmp_path / "none"),
+           "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none"), "AWS_EC2_METADATA_DISABLED": "true"}
+    proc = subprocess.run([sys.executable, "-m", "hook.cli", "results", fx.STACK], env=env, cwd=ROOT,
+                          capture_output=True, text=True, timeout=60)
+    assert (proc.returncode, proc.stderr) == (2, "govhook: error: no AWS region: pass --region or set AWS_REGION\n")
+
+
+def test_change_set_of_a_missing_stack_names_the_stack(capsys: pytest.CaptureFixture[str],
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    client, stub = cfn()
+    stub.add_client_error("describe_change_set", service_error_code="ValidationError",
+                          service_message="Stack [nope] does not exist", http_status_code=400)
+    with stub:
+        code, _, err = run(capsys, monkeypatch, client, "nope", "--change-set", "cs1")
+    assert code == 2 and err.startswith("govhook: error: stack nope not found (Stack [nope] does not exist)")
+
+
 def test_unknown_profile_is_exit_2(capsys: pytest.CaptureFixture[str], tmp_path: Path,
                                    monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
@@ -434,3 +442,16 @@ def test_moto_stack_not_found(aws_client: Any, capsys: pytest.CaptureFixture[str
     code = main(["results", "missing", "--region", "us-east-1"])
     _, err = capsys.readouterr()
     assert code == 2 and err.startswith("govhook: error: stack missing not found (") and err.count("\n") == 1
+
+
+def test_readme_shows_this_fixture_output(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    # GIVEN the README's example run
+    client, stub = cfn()
+    fx.queue_blocked_resource(stub)
+    with stub:
+        code, out, _ = run(capsys, monkeypatch, client, fx.STACK)
+    # THEN the README shows exactly this output (indented as a code block), and says what the exit code was
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = "\n".join(("    " + ln) if ln else "" for ln in out.rstrip("\n").splitlines())
+    assert code == 1
+    assert block in readme

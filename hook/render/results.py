@@ -8,6 +8,7 @@ from hook.results import Invocation, Report
 
 _LABEL = {"blocked": "BLOCKED", "warned": "WARNED", "passed": "PASSED", "in-progress": "RUNNING"}
 _FIRST_LINE_MAX = 200
+_REASON_MAX = 160
 
 
 def _cut(text: str, limit: int) -> str:
@@ -82,7 +83,9 @@ def render_text(report: Report, *, show_passed_rules: bool = False) -> str:
             facts.append("earlier operation")
         lines.append("  " + "  ".join(facts))
         if inv.reason:
-            lines.append(f"  reason: {' '.join(inv.reason.split())}")
+            reason = " ".join(inv.reason.split())
+            # The failed rules are listed below in full; the reason then only repeats them.
+            lines.append(f"  reason: {_cut(reason, _REASON_MAX) if inv.failed_rules else reason}")
         if inv.detail_error:
             lines.append(f"  details: {inv.detail_error}")
         hidden: dict[str, int] = {}
@@ -90,7 +93,7 @@ def render_text(report: Report, *, show_passed_rules: bool = False) -> str:
             if a.status != "FAILED" and not show_passed_rules:
                 hidden[a.status.lower()] = hidden.get(a.status.lower(), 0) + 1
                 continue
-            lines.append(f"  {a.status:<7} {(a.severity or '-'):<13} {a.rule_id}")
+            lines.append(f"  {a.status:<7} {(a.severity or '-').lower():<8} {a.rule_id}")
             if a.message:
                 lines.append(f"          {a.message}")
             if a.remediation and a.status == "FAILED":
