@@ -192,6 +192,10 @@ def _one_line(text: str) -> str:
     return " ".join(str(text).split())
 
 
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def _check_operations(cfn: Any) -> None:
     names = set(cfn.meta.service_model.operation_names)
     missing = [op for op in _NEEDED if op not in names]
@@ -239,7 +243,7 @@ def _translate(exc: Exception, action: str, *, stack: str, change_set: str | Non
     if isinstance(exc, EndpointConnectionError):
         return ResultsError(f"could not reach CloudFormation: {_one_line(str(exc))}")
     if isinstance(exc, BotoCoreError):
-        return ResultsError(_one_line(str(exc)))
+        return ResultsError(f"cloudformation:{action} failed: {_cut(_one_line(str(exc)), 300)}")
     return ResultsError(f"cloudformation:{action} failed: {type(exc).__name__}: {_one_line(str(exc))}")
 
 
@@ -417,8 +421,13 @@ def fetch(cfn: Any, stack: str, *, change_set: str | None = None, everything: bo
     if len(with_ids) > _MAX_DETAILS:
         report.notes.append(f"annotations read for the newest {_MAX_DETAILS} of {len(with_ids)} invocations")
     if any(not i.hook_result_id for i in invocations):
-        report.notes.append("some stack events carry no HookInvocationId (older events): their annotations "
-                            "cannot be read, only the status reason")
+        event_shape = cfn.meta.service_model.shape_for("StackEvent")
+        if "HookInvocationId" not in event_shape.members:
+            report.notes.append("the installed botocore does not read HookInvocationId from stack events, so "
+                                "annotations cannot be fetched; upgrade boto3 and botocore")
+        else:
+            report.notes.append("some stack events carry no HookInvocationId (older events): their annotations "
+                                "cannot be read, only the status reason")
     denied = [i for i in invocations if i.detail_error and "denied" in i.detail_error]
     if denied:
         report.notes.append("cloudformation:GetHookResult was denied: the annotations (rule, fix, link) are "

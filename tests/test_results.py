@@ -253,6 +253,16 @@ def test_no_hook_results_is_exit_0(capsys: pytest.CaptureFixture[str], monkeypat
     assert out.startswith(f"no hook results for {fx.STACK}; --all searches the whole event history")
 
 
+def test_change_set_without_hook_results_is_exit_0(capsys: pytest.CaptureFixture[str],
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    client, stub = cfn()
+    stub.add_response("list_hook_results", {"HookResults": []},
+                      {"TargetType": "CHANGE_SET", "TargetId": fx.CHANGE_SET_ARN})
+    with stub:
+        code, out, _ = run(capsys, monkeypatch, client, fx.STACK, "--change-set", fx.CHANGE_SET_ARN)
+    assert (code, out) == (0, f"no hook results for {fx.STACK} (change set {fx.CHANGE_SET})\n")
+
+
 def test_all_passed_says_so_and_exit_0(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
     client, stub = cfn()
     stub.add_response("describe_stack_events", events_page([
@@ -455,3 +465,44 @@ def test_readme_shows_this_fixture_output(capsys: pytest.CaptureFixture[str], mo
     block = "\n".join(("    " + ln) if ln else "" for ln in out.rstrip("\n").splitlines())
     assert code == 1
     assert block in readme
+
+
+class FakeCfn:
+    """A stand-in for a client built from an older botocore model, or one that cannot connect."""
+
+    def __init__(self, events: list[dict[str, Any]] | None = None, error: Exception | None = None,
+                 event_members: tuple[str, ...] = ("HookType", "HookStatus")) -> None:
+        self._events = events or []
+        self._error = error
+        shape = SimpleNamespace(members=dict.fromkeys(event_members))
+        self.meta = SimpleNamespace(service_model=SimpleNamespace(
+            operation_names=["DescribeStackEvents", "GetHookResult", "ListHookResults", "DescribeChangeSet"],
+            shape_for=lambda name: shape))
+
+    def describe_stack_events(self, **params: Any) -> dict[str, Any]:
+        if self._error is not None:
+            raise self._error
+        return {"StackEvents": self._events}
+
+
+def test_a_botocore_that_drops_hook_invocation_id_says_so() -> None:
+    # GIVEN events parsed by a botocore whose StackEvent shape has no HookInvocationId
+    events = [fx.event("HelloFunction", "CREATE_IN_PROGRESS", 3,
+                       **fx.hook_fields(None, "HOOK_COMPLETE_FAILED", "Hook failed with message: 1 violation")),
+              fx.stack_event("CREATE_IN_PROGRESS", 1, reason="User Initiated")]
+    # WHEN
+    report = fetch(FakeCfn(events), fx.STACK)
+    # THEN the block is still reported from the event, and the note says how to get the annotations
+    assert report.blocked and report.invocations[0].reason == "Hook failed with message: 1 violation"
+    assert report.notes == ["the installed botocore does not read HookInvocationId from stack events, so "
+                            "annotations cannot be fetched; upgrade boto3 and botocore"]
+
+
+def test_unreachable_endpoint_is_one_line() -> None:
+    from botocore.exceptions import EndpointConnectionError
+
+    err = EndpointConnectionError(endpoint_url="https://cloudformation.us-east-1.amazonaws.com/")
+    with pytest.raises(ResultsError) as info:
+        fetch(FakeCfn(error=err), fx.STACK)
+    assert str(info.value) == ('could not reach CloudFormation: Could not connect to the endpoint URL: '
+                               '"https://cloudformation.us-east-1.amazonaws.com/"')

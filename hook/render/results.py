@@ -60,8 +60,8 @@ def render_text(report: Report, *, show_passed_rules: bool = False) -> str:
         hint = "" if report.everything or report.change_set else "; --all searches the whole event history"
         if not report.change_set:
             hint += ("; a hook that ran on a change set is read with --change-set NAME")
-        lines.append(f"no hook results for {report.stack}" + (f" ({_scope(report)})" if report.change_set else "")
-                     + hint)
+        where = f" (change set {_change_set_name(report.change_set)})" if report.change_set else ""
+        lines.append(f"no hook results for {report.stack}{where}{hint}")
     elif not shown:
         lines.append(f"no failed or warned hook invocations for {_scope(report)}: "
                      f"{counts['passed']} passed, {counts['in-progress']} running; --all lists them")
