@@ -304,11 +304,14 @@ def build_parser() -> argparse.ArgumentParser:
     replay.add_argument("--aws", action="store_true", help="read SSM values and account facts from AWS")
     replay.set_defaults(func=cmd_replay)
 
-    results = sub.add_parser("results", help="why was my deploy blocked? the hook's verdict read back from CloudFormation")
+    results = sub.add_parser(
+        "results", help="why was my deploy blocked? the hook's verdict read back from CloudFormation",
+        epilog="exit 0: not blocked (warnings only, or no hook results); 1: a hook invocation of the latest "
+               "operation (or of the change set) FAILED with failure mode FAIL; 2: the results could not be read")
     results.add_argument("stack", metavar="STACK", help="stack name or stack id (ARN; needed for a deleted stack)")
     results.add_argument("--change-set", metavar="NAME", help="the hook results of this change set (name or ARN)")
-    results.add_argument("--region")
-    results.add_argument("--profile")
+    results.add_argument("--region", metavar="R")
+    results.add_argument("--profile", metavar="P")
     results.add_argument("--format", choices=("text", "json"), default="text")
     results.add_argument("--all", action="store_true",
                          help="the whole event history, passed invocations and passed rules too")
