@@ -111,6 +111,12 @@ def test_resource_invocation_is_joined_from_stack_events_to_get_hook_result(
         "link": fx.RUNTIME_LINK}
     assert inv["invoked_at"] == "2026-11-20T14:03:00Z" and inv["latest_operation"] is True
     assert inv["detail_error"] is None and doc["notes"] == []
+    # the documented JSON shape (README), key for key
+    assert list(doc) == ["schema_version", "stack", "change_set", "change_set_status", "scope", "blocked", "counts",
+                         "invocations", "notes"]
+    assert list(inv) == ["outcome", "hook", "status", "failure_mode", "invocation_point", "hook_result_id",
+                         "invoked_at", "latest_operation", "target", "reason", "failed_rules", "annotations",
+                         "detail_error"]
 
 
 def test_text_lists_invocations_most_recent_first_with_all(capsys: pytest.CaptureFixture[str],
@@ -260,7 +266,8 @@ def test_change_set_without_hook_results_is_exit_0(capsys: pytest.CaptureFixture
                       {"TargetType": "CHANGE_SET", "TargetId": fx.CHANGE_SET_ARN})
     with stub:
         code, out, _ = run(capsys, monkeypatch, client, fx.STACK, "--change-set", fx.CHANGE_SET_ARN)
-    assert (code, out) == (0, f"no hook results for {fx.STACK} (change set {fx.CHANGE_SET})\n")
+    assert (code, out) == (0, f"no hook results for {fx.STACK} (change set {fx.CHANGE_SET}); STACK and RESOURCE "
+                              "hooks run when the change set is executed: govhook results STACK\n")
 
 
 def test_all_passed_says_so_and_exit_0(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:

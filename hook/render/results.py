@@ -58,8 +58,10 @@ def render_text(report: Report, *, show_passed_rules: bool = False) -> str:
         lines.append(f"change set {_change_set_name(report.change_set or '')}: {report.change_set_status}")
     if not report.invocations:
         hint = "" if report.everything or report.change_set else "; --all searches the whole event history"
-        if not report.change_set:
-            hint += ("; a hook that ran on a change set is read with --change-set NAME")
+        if report.change_set:
+            hint = "; STACK and RESOURCE hooks run when the change set is executed: govhook results STACK"
+        else:
+            hint += "; a hook that ran on a change set is read with --change-set NAME"
         where = f" (change set {_change_set_name(report.change_set)})" if report.change_set else ""
         lines.append(f"no hook results for {report.stack}{where}{hint}")
     elif not shown:
