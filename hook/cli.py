@@ -240,6 +240,23 @@ def cmd_replay(args: argparse.Namespace) -> int:
     return 0 if response.get("hookStatus") == "SUCCESS" else 1
 
 
+def cmd_results(args: argparse.Namespace) -> int:
+    """Exit 1 when a hook failed the stack's latest operation (or the change set) with failure mode FAIL."""
+    from hook.render.results import render_json, render_text
+    from hook.results import ResultsError, fetch, make_client
+
+    try:
+        cfn = make_client(args.region, args.profile)
+        report = fetch(cfn, args.stack, change_set=args.change_set, everything=args.all)
+    except ResultsError as exc:
+        raise UsageError(str(exc)) from exc
+    if args.format == "json":
+        sys.stdout.write(render_json(report))
+    else:
+        sys.stdout.write(render_text(report, show_passed_rules=args.all))
+    return 1 if report.blocked else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     from hook import __version__
 
@@ -286,6 +303,19 @@ def build_parser() -> argparse.ArgumentParser:
     replay.add_argument("--policy")
     replay.add_argument("--aws", action="store_true", help="read SSM values and account facts from AWS")
     replay.set_defaults(func=cmd_replay)
+
+    results = sub.add_parser(
+        "results", help="why was my deploy blocked? the hook's verdict read back from CloudFormation",
+        epilog="exit 0: not blocked (warnings only, or no hook results); 1: a hook invocation of the latest "
+               "operation (or of the change set) FAILED with failure mode FAIL; 2: the results could not be read")
+    results.add_argument("stack", metavar="STACK", help="stack name or stack id (ARN; needed for a deleted stack)")
+    results.add_argument("--change-set", metavar="NAME", help="the hook results of this change set (name or ARN)")
+    results.add_argument("--region", metavar="R")
+    results.add_argument("--profile", metavar="P")
+    results.add_argument("--format", choices=("text", "json"), default="text")
+    results.add_argument("--all", action="store_true",
+                         help="the whole event history, passed invocations and passed rules too")
+    results.set_defaults(func=cmd_results)
 
     return parser
 
