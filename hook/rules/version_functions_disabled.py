@@ -66,7 +66,6 @@ class VersionFunctionsDisabled(StackRule):
         },
         "additionalProperties": False,
     }
-    equivalents = {"serverless-rules": ("(none)",)}
     rationale = (
         "The Serverless Framework publishes a new version of every function on every deploy and retains "
         "it; each one keeps its code in the Region's 75 GB code storage until deployments fail with "
