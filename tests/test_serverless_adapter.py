@@ -195,6 +195,47 @@ functions: {a: {handler: a.b}, b: {handler: c.d, role: OwnRole}}
     assert res["BLambdaFunction"]["Properties"]["Role"] == {"Fn::GetAtt": ["OwnRole", "Arn"]}
 
 
+OVERRIDE = """service: s
+provider: {name: aws, runtime: python3.13}
+functions:
+  hello:
+    handler: a.b
+resources:
+  Resources:
+    HelloLambdaFunction:
+      Properties:
+        MemorySize: 256
+  extensions:
+    HelloLogGroup:
+      Properties:
+        RetentionInDays: 7
+"""
+
+
+def test_resources_with_a_generated_id_and_extensions_are_merged_at_their_own_lines(tmp_path: Path) -> None:
+    # GIVEN overrides of generated resources (resources.Resources with the same id, and extensions)
+    path = write(tmp_path, OVERRIDE)
+    locator = Locator()
+    result = load_serverless(str(path), locator=locator)
+    by_id = {t.logical_id: t for t in result.targets if isinstance(t, ResourceTarget)}
+    # THEN they are merged into what the Framework generates, key by key
+    fn_props = by_id["HelloLambdaFunction"].properties
+    assert fn_props["MemorySize"] == 256 and fn_props["Runtime"] == "python3.13" and fn_props["Handler"] == "a.b"
+    assert by_id["HelloLogGroup"].properties == {"LogGroupName": "/aws/lambda/s-dev-hello", "RetentionInDays": 7}
+    # AND a finding on an overridden property points at the override
+    loc = locator.locate(str(path), "/Resources/HelloLambdaFunction/Properties/MemorySize")
+    assert loc is not None and loc.line == line_of(OVERRIDE, "MemorySize: 256")
+    loc = locator.locate(str(path), "/Resources/HelloLogGroup/Properties/RetentionInDays")
+    assert loc is not None and loc.line == line_of(OVERRIDE, "RetentionInDays: 7")
+
+
+def test_an_extension_of_a_resource_the_framework_does_not_generate_is_an_input_error(tmp_path: Path) -> None:
+    path = write(tmp_path, OVERRIDE.replace("HelloLogGroup:", "NopeLogGroup:"))
+    with pytest.raises(TemplateError) as info:
+        load_serverless(str(path))
+    assert info.value.line == line_of(OVERRIDE, "HelloLogGroup:") and "generates no resource NopeLogGroup" in info.value.message
+
+
 # -- variables ---------------------------------------------------------------------------------
 
 

@@ -23,7 +23,8 @@ the ``serverless.yml`` key they are about:
   ``provider.iam.role.statements`` (or the older ``iamRoleStatements``);
 - events: ``http`` (``ApiGatewayRestApi`` + ``ApiGatewayMethod<Path><Verb>``), ``httpApi``
   (``HttpApi`` + ``HttpApiIntegration<Name>``), ``sqs`` (``<Name>EventSourceMappingSQS<Queue>``);
-- everything under ``resources.Resources`` as written (``resources.extensions`` is not applied).
+- everything under ``resources.Resources`` as written; an id the Framework generates there, and
+  ``resources.extensions``, are merged into the generated resource key by key (lists replaced).
 
 The stack target carries that template plus the Framework view under
 ``Metadata["govhook:serverless"]`` (:data:`METADATA_KEY`: ``service``, ``stage``, ``region`` and
@@ -353,6 +354,8 @@ class _Builder:
         self.tree = _Tree(root_anchor)
         self.res_tree = _Tree(root_anchor)
         self.shared_role_users: list[str] = []
+        #: logical id -> (its resource's location tree, its Properties' location tree)
+        self.trees: dict[str, tuple[_Tree, _Tree]] = {}
 
     def err(self, message: str, *path: str) -> TemplateError:
         pair = self.src.pair(*path) if path else None
@@ -397,11 +400,13 @@ class _Builder:
         self.resources[logical_id] = resource
         if pair is None:
             return
+        props = props if props is not None else _Tree(pair[0])
         node = _Tree(pair[0])
         node.put("Properties", pair, props)
         for key in ("DeletionPolicy", "UpdateReplacePolicy"):
             node.put(key, pair)
         self.res_tree.put(logical_id, pair, node)
+        self.trees[logical_id] = (node, props)
 
     def function(self, name: str, fn: Mapping[str, Any]) -> None:
         prefix = logical_id_prefix(name)
@@ -663,19 +668,55 @@ class _Builder:
                  pair or self.src.pair("provider"), where)
 
     def custom_resources(self) -> None:
+        """``resources.Resources`` as written; an id the Framework generates, and ``resources.extensions``,
+        are merged into the generated resource key by key (lists replaced), as the Framework does."""
         res = self.config.get("resources")
-        inner = res.get("Resources") if isinstance(res, Mapping) else None
-        if inner is None:
+        if not isinstance(res, Mapping):
             return
-        if not isinstance(inner, Mapping):
-            raise self.err("resources.Resources must be a mapping of CloudFormation resources", "resources", "Resources")
-        for logical_id, resource in inner.items():
-            if not isinstance(resource, Mapping) or not isinstance(resource.get("Type"), str):
-                raise self.err(f"resource {logical_id} has no Type", "resources", "Resources", str(logical_id))
-            pair = self.src.pair("resources", "Resources", str(logical_id))
-            self.resources[str(logical_id)] = dict(resource)
-            if pair is not None:
-                self.res_tree.put(str(logical_id), pair)
+        for section in ("Resources", "extensions"):
+            inner = res.get(section)
+            if inner is None:
+                continue
+            if not isinstance(inner, Mapping):
+                raise self.err(f"resources.{section} must be a mapping of CloudFormation resources", "resources", section)
+            for logical_id, resource in inner.items():
+                lid = str(logical_id)
+                pair = self.src.pair("resources", section, lid)
+                if lid in self.resources and isinstance(resource, Mapping):
+                    self.resources[lid] = _merge(self.resources[lid], resource)
+                    self.locate_override(lid, section, resource)
+                elif section == "extensions":
+                    raise self.err(f"resources.extensions.{lid}: the Framework generates no resource {lid}",
+                                   "resources", section, lid)
+                elif not isinstance(resource, Mapping) or not isinstance(resource.get("Type"), str):
+                    raise self.err(f"resource {lid} has no Type", "resources", section, lid)
+                else:
+                    self.resources[lid] = dict(resource)
+                    if pair is not None:
+                        self.res_tree.put(lid, pair)
+
+    def locate_override(self, lid: str, section: str, resource: Mapping[str, Any]) -> None:
+        """Keys an override sets point at the override's lines."""
+        trees = self.trees.get(lid)
+        if trees is None:
+            return
+        node, props = trees
+        for key in resource:
+            if key != "Properties":
+                node.put(str(key), self.src.pair("resources", section, lid, str(key)))
+        overridden = resource.get("Properties")
+        if isinstance(overridden, Mapping):
+            for key in overridden:
+                props.put(str(key), self.src.pair("resources", section, lid, "Properties", str(key)))
+
+
+def _merge(base: Any, override: Any) -> Any:
+    if isinstance(base, Mapping) and isinstance(override, Mapping):
+        out = dict(base)
+        for key, value in override.items():
+            out[key] = _merge(base[key], value) if key in base else value
+        return out
+    return override
 
 
 def _path_part(part: str) -> str:
