@@ -315,6 +315,17 @@ def test_deploy_time_and_missing_variables_are_unresolved_never_guessed(key: str
     assert value.expr.startswith(("${", "prefix-${"))
 
 
+def test_functions_from_a_file_variable_are_noted_not_guessed() -> None:
+    text = ("service: s\nprovider: {name: aws, runtime: python3.13}\n"
+            "functions:\n  a: ${file(./a.yml)}\n  b: {handler: x.y}\n")
+    targets, notes, _ = targets_from_serverless(load_template_text(text))
+    assert {t.logical_id for t in targets if isinstance(t, ResourceTarget)} >= {"BLambdaFunction"}
+    assert not [t for t in targets if isinstance(t, ResourceTarget) and t.logical_id.startswith("ALambda")]
+    assert notes == ["function a is '${file(./a.yml)}' (file(...) is resolved by the Framework at deploy time): not checked"]
+    _, notes, _ = targets_from_serverless(load_template_text("service: s\nfunctions: ${file(./fns.yml)}\n"))
+    assert len(notes) == 1 and notes[0].startswith("functions is '${file(./fns.yml)}'")
+
+
 def test_an_unresolved_stage_makes_names_unresolved() -> None:
     resources, stack = build("service: s\nprovider: {name: aws, runtime: python3.13, stage: '${env:STAGE}'}\n"
                              "functions: {hello: {handler: a.b}}\n")

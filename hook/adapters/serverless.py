@@ -343,7 +343,10 @@ class _Builder:
         self.file = file
         self.stage = stage
         self.region = region
+        self.notes: list[str] = []
         p = config.get("provider")
+        if isinstance(p, Unresolved):
+            self.notes.append(f"provider is {p.describe()}: its settings are not checked")
         self.provider: dict[str, Any] = dict(p) if isinstance(p, Mapping) else {}
         service = config.get("service")
         if isinstance(service, Mapping):
@@ -378,9 +381,15 @@ class _Builder:
             raise self.err(f"provider.name is {pname!r}: govhook governs AWS Lambda (provider.name: aws)",
                            "provider", "name")
         functions = self.config.get("functions") or {}
+        if isinstance(functions, Unresolved):
+            self.notes.append(f"functions is {functions.describe()}: its functions are not checked")
+            functions = {}
         if not isinstance(functions, Mapping):
             raise self.err("functions must be a mapping of function names to settings", "functions")
         for name, fn in functions.items():
+            if isinstance(fn, Unresolved):
+                self.notes.append(f"function {name} is {fn.describe()}: not checked")
+                continue
             if not isinstance(fn, Mapping):
                 raise self.err(f"function {name} must be a mapping (handler, runtime, ...)", "functions", str(name))
             if fn.get("handler") is None and fn.get("image") is None:
@@ -753,7 +762,7 @@ def targets_from_serverless(
     builder = _Builder(resolved, config, _Source(node), file, variables.stage, variables.region)
     template = builder.build()
     region = variables.region if isinstance(variables.region, str) else "us-east-1"
-    notes: list[str] = []
+    notes: list[str] = list(builder.notes)
     if isinstance(variables.region, Unresolved):
         notes.append(f"provider.region is not known ({variables.region.describe()}); checked as us-east-1")
     name = stack_name
