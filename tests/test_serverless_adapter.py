@@ -180,6 +180,29 @@ resources:
     assert resources["Jobs"].properties == {"VisibilityTimeout": 60}
 
 
+def test_stream_events_become_mappings_with_their_failure_destination() -> None:
+    _, stack = build("""service: s
+provider: {name: aws, runtime: python3.13}
+functions:
+  hello:
+    handler: a.b
+    events:
+      - stream: arn:aws:kinesis:us-east-1:123456789012:stream/clicks
+      - stream:
+          type: dynamodb
+          arn: arn:aws:dynamodb:us-east-1:123456789012:table/orders-table/stream/2026-01-01T00:00:00.000
+          startingPosition: LATEST
+          maximumRetryAttempts: 3
+          destinations: {onFailure: {arn: arn:aws:sqs:us-east-1:123456789012:dlq, type: sqs}}
+""")
+    res = stack.template["Resources"]
+    kinesis = res["HelloEventSourceMappingKinesisClicks"]["Properties"]
+    assert kinesis["StartingPosition"] == "TRIM_HORIZON" and "DestinationConfig" not in kinesis
+    ddb = res["HelloEventSourceMappingDynamodbOrderstable"]["Properties"]
+    assert ddb["StartingPosition"] == "LATEST" and ddb["MaximumRetryAttempts"] == 3
+    assert ddb["DestinationConfig"] == {"OnFailure": {"Destination": "arn:aws:sqs:us-east-1:123456789012:dlq"}}
+
+
 def test_shared_execution_role_carries_the_iam_statements() -> None:
     _, stack = build("""service: s
 provider:

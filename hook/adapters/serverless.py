@@ -22,7 +22,8 @@ the ``serverless.yml`` key they are about:
 - ``IamRoleLambdaExecution`` (shared by every function without its own ``role``) with
   ``provider.iam.role.statements`` (or the older ``iamRoleStatements``);
 - events: ``http`` (``ApiGatewayRestApi`` + ``ApiGatewayMethod<Path><Verb>``), ``httpApi``
-  (``HttpApi`` + ``HttpApiIntegration<Name>``), ``sqs`` (``<Name>EventSourceMappingSQS<Queue>``);
+  (``HttpApi`` + ``HttpApiIntegration<Name>``), ``sqs`` (``<Name>EventSourceMappingSQS<Queue>``),
+  ``stream`` (``<Name>EventSourceMapping<Dynamodb|Kinesis><Stream>``, with ``destinations.onFailure``);
 - everything under ``resources.Resources`` as written; an id the Framework generates there, and
   ``resources.extensions``, are merged into the generated resource key by key (lists replaced).
 
@@ -630,6 +631,39 @@ class _Builder:
                     props["ScalingConfig"] = {"MaximumConcurrency": spec_map["maximumConcurrency"]}
                 self.add(f"{prefix}EventSourceMappingSQS{qname}",
                          {"Type": "AWS::Lambda::EventSourceMapping", "Properties": props}, epair, None)
+            elif kind == "stream":
+                self.stream(prefix, spec, arn, epair)
+
+    def stream(self, prefix: str, spec: Any, function_arn: Any, epair: Any) -> None:
+        """A DynamoDB or Kinesis ``stream`` event: ``<Name>EventSourceMapping<Dynamodb|Kinesis><Stream>``."""
+        spec_map: Mapping[str, Any] = {"arn": spec} if not isinstance(spec, Mapping) else spec
+        source = spec_map.get("arn")
+        stype = spec_map.get("type")
+        if stype is None and isinstance(source, str):
+            stype = "dynamodb" if ":dynamodb:" in source else "kinesis" if ":kinesis:" in source else None
+        props: dict[str, Any] = {"EventSourceArn": source, "FunctionName": function_arn,
+                                 "BatchSize": spec_map.get("batchSize", 10),
+                                 "StartingPosition": spec_map.get("startingPosition", "TRIM_HORIZON"),
+                                 "Enabled": spec_map.get("enabled", True)}
+        for key, prop in (("maximumRetryAttempts", "MaximumRetryAttempts"),
+                          ("bisectBatchOnFunctionError", "BisectBatchOnFunctionError"),
+                          ("maximumRecordAgeInSeconds", "MaximumRecordAgeInSeconds"),
+                          ("parallelizationFactor", "ParallelizationFactor"),
+                          ("batchWindow", "MaximumBatchingWindowInSeconds")):
+            if spec_map.get(key) is not None:
+                props[prop] = spec_map[key]
+        if spec_map.get("functionResponseType") is not None:
+            props["FunctionResponseTypes"] = [spec_map["functionResponseType"]]
+        destinations = spec_map.get("destinations")
+        on_failure = destinations.get("onFailure") if isinstance(destinations, Mapping) else None
+        if isinstance(on_failure, Mapping):
+            on_failure = on_failure.get("arn")
+        if on_failure is not None:
+            props["DestinationConfig"] = {"OnFailure": {"Destination": on_failure}}
+        name = _stream_name(source)
+        kind = _normalize(str(stype)) if isinstance(stype, str) else "Stream"
+        self.add(f"{prefix}EventSourceMapping{kind}{name}",
+                 {"Type": "AWS::Lambda::EventSourceMapping", "Properties": props}, epair, None)
 
     def role(self) -> None:
         iam = self.provider.get("iam")
@@ -732,6 +766,15 @@ def _path_part(part: str) -> str:
     if part.startswith("{") and part.endswith("}"):
         return _normalize(re.sub(r"[^A-Za-z0-9]", "", part[1:-1])) + "Var"
     return _normalize(re.sub(r"[^A-Za-z0-9]", "", part.replace("-", "Dash").replace("_", "Underscore")))
+
+
+def _stream_name(arn: Any) -> str:
+    """The table or stream name in a stream ARN (``table/Orders/stream/...``, ``stream/Clicks``)."""
+    if isinstance(arn, str):
+        match = re.search(r":table/([^/]+)/stream/", arn) or re.search(r":stream/([^/]+)", arn)
+        if match:
+            return _normalize(re.sub(r"[^A-Za-z0-9]", "", match.group(1)))
+    return _queue_name(arn)
 
 
 def _queue_name(arn: Any) -> str:
