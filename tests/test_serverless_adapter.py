@@ -203,6 +203,17 @@ functions:
     assert ddb["DestinationConfig"] == {"OnFailure": {"Destination": "arn:aws:sqs:us-east-1:123456789012:dlq"}}
 
 
+def test_function_urls_are_public_unless_iam() -> None:
+    _, stack = build("service: s\nprovider: {name: aws, runtime: python3.13}\n"
+                     "functions: {pub: {handler: a.b, url: true}, iam: {handler: a.b, url: {authorizer: aws_iam}},"
+                     " none: {handler: a.b}}\n")
+    res = stack.template["Resources"]
+    assert res["PubLambdaFunctionUrl"]["Properties"]["AuthType"] == "NONE"
+    assert res["PubLambdaPermissionFnUrl"]["Properties"]["Principal"] == "*"
+    assert res["IamLambdaFunctionUrl"]["Properties"]["AuthType"] == "AWS_IAM"
+    assert "IamLambdaPermissionFnUrl" not in res and "NoneLambdaFunctionUrl" not in res
+
+
 def test_shared_execution_role_carries_the_iam_statements() -> None:
     _, stack = build("""service: s
 provider:

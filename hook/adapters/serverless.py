@@ -21,6 +21,8 @@ the ``serverless.yml`` key they are about:
   ``<Name>ProvConcLambdaAlias``;
 - ``IamRoleLambdaExecution`` (shared by every function without its own ``role``) with
   ``provider.iam.role.statements`` (or the older ``iamRoleStatements``);
+- ``url`` -> ``<Name>LambdaFunctionUrl`` (``AuthType: NONE`` unless ``authorizer: aws_iam``, with the
+  Framework's public ``<Name>LambdaPermissionFnUrl``);
 - events: ``http`` (``ApiGatewayRestApi`` + ``ApiGatewayMethod<Path><Verb>``), ``httpApi``
   (``HttpApi`` + ``HttpApiIntegration<Name>``), ``sqs`` (``<Name>EventSourceMappingSQS<Queue>``),
   ``stream`` (``<Name>EventSourceMapping<Dynamodb|Kinesis><Stream>``, with ``destinations.onFailure``);
@@ -509,7 +511,32 @@ class _Builder:
         if logs:
             self.log_group(name, fn, prefix, fname, fpair)
         self.version(name, fn, prefix, fid, fpair)
+        self.url(name, fn, prefix, fid)
         self.events(name, fn, prefix, fid)
+
+    def url(self, name: str, fn: Mapping[str, Any], prefix: str, fid: str) -> None:
+        """``url: true`` is a public function URL (``AuthType: NONE``); ``authorizer: aws_iam`` makes it IAM."""
+        url = fn.get("url")
+        if url is None or _on(url) is False:
+            return
+        pair = self.src.pair("functions", name, "url")
+        auth: Any = "NONE"
+        if isinstance(url, Mapping) and url.get("authorizer") is not None:
+            authorizer = url["authorizer"]
+            auth = authorizer if isinstance(authorizer, Unresolved) else (
+                "AWS_IAM" if str(authorizer).lower() == "aws_iam" else "NONE")
+        props: dict[str, Any] = {"AuthType": auth, "TargetFunctionArn": {"Fn::GetAtt": [fid, "Arn"]}}
+        if isinstance(url, Mapping) and url.get("invokeMode") is not None:
+            props["InvokeMode"] = url["invokeMode"]
+        where = _Tree(pair[0]) if pair else None
+        auth_pair = self.src.pair("functions", name, "url", "authorizer")
+        if where is not None:
+            where.put("AuthType", auth_pair or pair)
+        self.add(f"{prefix}LambdaFunctionUrl", {"Type": "AWS::Lambda::Url", "Properties": props}, pair, where)
+        if auth == "NONE":
+            self.add(f"{prefix}LambdaPermissionFnUrl", {"Type": "AWS::Lambda::Permission", "Properties": {
+                "FunctionName": {"Fn::GetAtt": [fid, "Arn"]}, "Action": "lambda:InvokeFunctionUrl",
+                "Principal": "*", "FunctionUrlAuthType": "NONE"}}, pair, None)
 
     def merged(self, fn: Mapping[str, Any], name: str, key: str, prop: str, where: _Tree,
                inner: str | None) -> Any:
