@@ -227,6 +227,11 @@ functions: {a: {handler: a.b}, b: {handler: c.d, role: OwnRole}}
     assert statements[1] == {"Effect": "Allow", "Action": "*", "Resource": "*"}
     assert res["ALambdaFunction"]["Properties"]["Role"] == {"Fn::GetAtt": ["IamRoleLambdaExecution", "Arn"]}
     assert res["BLambdaFunction"]["Properties"]["Role"] == {"Fn::GetAtt": ["OwnRole", "Arn"]}
+    # AND a provider role given as an intrinsic is every function's role: nothing is generated
+    _, stack = build("service: s\nprovider: {name: aws, runtime: python3.13, iam: {role: !GetAtt Shared.Arn}}\n"
+                     "functions: {a: {handler: a.b}}\n")
+    assert stack.template["Resources"]["ALambdaFunction"]["Properties"]["Role"] == {"Fn::GetAtt": ["Shared", "Arn"]}
+    assert "IamRoleLambdaExecution" not in stack.template["Resources"]
 
 
 OVERRIDE = """service: s

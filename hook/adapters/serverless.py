@@ -60,7 +60,7 @@ import yaml
 from hook.adapters.template import Resolver, TemplateResult
 from hook.errors import TemplateError
 from hook.model import ResourceTarget, StackTarget, Target
-from hook.sdk import Action, Unresolved
+from hook.sdk import Action, Unresolved, is_unresolved
 from hook.yamlcfn import Locator, load_template_nodes
 
 __all__ = [
@@ -496,7 +496,7 @@ class _Builder:
         if role is None:
             iam = self.provider.get("iam")
             prole = iam.get("role") if isinstance(iam, Mapping) else self.provider.get("role")
-            if isinstance(prole, str | Unresolved):
+            if isinstance(prole, str | Unresolved) or is_unresolved(prole):  # a name, an ARN or !GetAtt
                 role = prole
                 where.put("Role", self.src.pair("provider", "iam", "role") or self.src.pair("provider", "role"))
         if role is None:
@@ -698,7 +698,7 @@ class _Builder:
         statements: Any = None
         managed: Any = None
         pair = None
-        if isinstance(role_cfg, Mapping):
+        if isinstance(role_cfg, Mapping) and not is_unresolved(role_cfg):
             statements, managed = role_cfg.get("statements"), role_cfg.get("managedPolicies")
             pair = self.src.pair("provider", "iam", "role")
         if statements is None and self.provider.get("iamRoleStatements") is not None:
