@@ -381,8 +381,9 @@ class _Builder:
             raise self.err("serverless.yml has no 'service'")
         pname = self.provider.get("name")
         if pname is not None and pname != "aws":
-            raise self.err(f"provider.name is {pname!r}: govhook governs AWS Lambda (provider.name: aws)",
-                           "provider", "name")
+            # Another cloud's service in the same repository is not bad input: it is not ours to check.
+            self.notes.append(f"provider.name is {pname!r}, not aws: nothing here deploys to AWS Lambda, not checked")
+            return {"AWSTemplateFormatVersion": "2010-09-09", "Resources": self.resources}
         functions = self.config.get("functions") or {}
         if isinstance(functions, Unresolved):
             self.notes.append(f"functions is {functions.describe()}: its functions are not checked")
