@@ -20,6 +20,8 @@ class UsageError(Exception):
 
 
 def _looks_like_template(path: str) -> bool:
+    if os.path.basename(path) in ("serverless.yml", "serverless.yaml"):
+        return True  # a Serverless Framework service (hook.adapters.serverless)
     try:
         with open(path, encoding="utf-8", errors="replace") as fh:
             head = fh.read(65536)
@@ -124,11 +126,14 @@ def cmd_check(args: argparse.Namespace) -> int:
     notes: list[str] = []
     for path in files:
         if os.path.basename(path) in ("serverless.yml", "serverless.yaml"):
-            raise UsageError(f"{path}: Serverless Framework files are not supported yet; check the CloudFormation "
-                             "template `serverless package` writes to .serverless/ instead")
-        from hook.adapters.template import load_targets
+            from hook.adapters.serverless import load_serverless
 
-        result = load_targets(path, stack_name=args.stack_name, parameters=params, locator=locator)
+            options = {**params, **({"stage": args.stage} if args.stage else {})}
+            result = load_serverless(path, stack_name=args.stack_name, options=options, locator=locator)
+        else:
+            from hook.adapters.template import load_targets
+
+            result = load_targets(path, stack_name=args.stack_name, parameters=params, locator=locator)
         notes.extend(f"{path}: {n}" for n in result.notes)
         verdict = verdict.merge(engine.evaluate(result.targets))
     if notes:
@@ -269,8 +274,9 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--policy", help="policy file (default: policies/default.policy.yaml)")
     check.add_argument("--format", choices=("text", "json", "sarif", "junit"), default="text")
     check.add_argument("--output", help="write the report to this file")
-    check.add_argument("--param", action="append", metavar="KEY=VALUE", help="template parameter value (repeatable)")
-    check.add_argument("--stack-name", help="stack name for scoping and exemptions (default: the file name)")
+    check.add_argument("--param", action="append", metavar="KEY=VALUE", help="template parameter value; for serverless.yml a ${param:KEY}/${opt:KEY} value (repeatable)")
+    check.add_argument("--stack-name", help="stack name for scoping and exemptions (default: the file name; <service>-<stage> for serverless.yml)")
+    check.add_argument("--stage", help="Serverless Framework stage (default: provider.stage, else dev)")
     check.add_argument("--aws", action="store_true", help="read SSM values and account facts from AWS")
     check.add_argument("--no-color", action="store_true")
     check.add_argument("--ignore-non-templates", action="store_true", help="skip named files that are not templates")

@@ -37,7 +37,7 @@ def test_check_directory_finds_every_sample_and_blocks_only_the_noncompliant(cap
     assert code == 1 and doc["schema_version"] == 1 and doc["blocking"] is True
     blocked_files = {f["file"] for f in doc["findings"] if f["disposition"] == "blocking"}
     assert blocked_files == {str(T / "hello-noncompliant.yaml")}
-    assert len(doc["files"]) == 6
+    assert len(doc["files"]) == 7
 
 
 def test_sarif_has_what_github_code_scanning_requires(capsys: pytest.CaptureFixture[str]) -> None:

@@ -23,6 +23,7 @@ _MODULES: tuple[str, ...] = (
     "unreserved_concurrency_headroom:UnreservedConcurrencyHeadroom",
     "reserved_concurrency_stack_budget:ReservedConcurrencyStackBudget",
     "versions_not_retained:VersionsNotRetained",
+    "version_functions_disabled:VersionFunctionsDisabled",
     "version_has_alias:VersionHasAlias",
     "versions_per_function_max:VersionsPerFunctionMax",
     "code_storage_headroom:CodeStorageHeadroom",
