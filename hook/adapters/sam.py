@@ -48,6 +48,7 @@ def expand(
 ) -> tuple[dict[str, Any], dict[str, str]]:
     """The expanded template and, for each generated resource, the SAM resource it came from."""
     import boto3
+    from samtranslator.metrics.metrics import Metrics
     from samtranslator.model.exceptions import InvalidDocumentException
     from samtranslator.parser.parser import Parser
     from samtranslator.translator.arn_generator import ArnGenerator
@@ -92,13 +93,19 @@ def expand(
     try:
         ArnGenerator.BOTO_SESSION_REGION_NAME = region
         session = boto3.session.Session(region_name=region)
-        translator = Translator(None, Parser(), boto_session=session)
+        # Our own metrics object, published (to samtranslator's no-op publisher) when done: left
+        # unpublished, samtranslator warns "There are unpublished metrics" on stderr at exit.
+        sam_metrics = Metrics()
+        translator = Translator(None, Parser(), boto_session=session, metrics=sam_metrics)
         to_py27_compatible_template(doc, values)
         policies = _AnyManagedPolicies(partition)
-        out = undo_mark_unicode_str_in_template(
-            translator.translate(doc, parameter_values=values, passthrough_metadata=True,
-                                 get_managed_policy_map=lambda: policies)
-        )
+        try:
+            out = undo_mark_unicode_str_in_template(
+                translator.translate(doc, parameter_values=values, passthrough_metadata=True,
+                                     get_managed_policy_map=lambda: policies)
+            )
+        finally:
+            sam_metrics.publish()
     except InvalidDocumentException as exc:
         causes = "; ".join(str(getattr(c, "message", c)) for c in getattr(exc, "causes", []) or [exc])
         raise TemplateError(f"SAM transform failed: {causes}", file) from exc
