@@ -37,6 +37,7 @@ _MODULES: tuple[str, ...] = (
     "env_encrypted_with_cmk:EnvEncryptedWithCmk",
     "sqs_maximum_concurrency_set:SqsMaximumConcurrencySet",
     "esm_failure_destination:EsmFailureDestination",
+    "async_failure_handled:AsyncFailureHandled",
     # -- operations, identity, supply chain --
     "tags_required:TagsRequired",
     "vpc_attached:VpcAttached",
