@@ -38,6 +38,7 @@ _MODULES: tuple[str, ...] = (
     "sqs_maximum_concurrency_set:SqsMaximumConcurrencySet",
     "esm_failure_destination:EsmFailureDestination",
     "async_failure_handled:AsyncFailureHandled",
+    "event_invoke_config_within_bounds:EventInvokeConfigWithinBounds",
     # -- operations, identity, supply chain --
     "tags_required:TagsRequired",
     "vpc_attached:VpcAttached",
