@@ -39,6 +39,7 @@ _MODULES: tuple[str, ...] = (
     "esm_failure_destination:EsmFailureDestination",
     "async_failure_handled:AsyncFailureHandled",
     "event_invoke_config_within_bounds:EventInvokeConfigWithinBounds",
+    "esm_batch_size_within_bounds:EsmBatchSizeWithinBounds",
     # -- operations, identity, supply chain --
     "tags_required:TagsRequired",
     "vpc_attached:VpcAttached",
