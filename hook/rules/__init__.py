@@ -40,6 +40,7 @@ _MODULES: tuple[str, ...] = (
     "async_failure_handled:AsyncFailureHandled",
     "event_invoke_config_within_bounds:EventInvokeConfigWithinBounds",
     "esm_batch_size_within_bounds:EsmBatchSizeWithinBounds",
+    "layer_runtimes_supported:LayerRuntimesSupported",
     # -- operations, identity, supply chain --
     "tags_required:TagsRequired",
     "vpc_attached:VpcAttached",
