@@ -16,6 +16,7 @@ _MODULES: tuple[str, ...] = (
     # -- runtimes, sizing, concurrency, version hygiene (the mission rules) --
     "runtime_allowed:RuntimeAllowed",
     "runtime_supported:RuntimeSupported",
+    "runtime_updates_automatic:RuntimeUpdatesAutomatic",
     "memory_within_bounds:MemoryWithinBounds",
     "timeout_within_bounds:TimeoutWithinBounds",
     "ephemeral_storage_within_bounds:EphemeralStorageWithinBounds",
