@@ -45,6 +45,7 @@ _MODULES: tuple[str, ...] = (
     # -- operations, identity, supply chain --
     "tags_required:TagsRequired",
     "vpc_attached:VpcAttached",
+    "vpc_subnets_multi_az:VpcSubnetsMultiAz",
     "layers_allowed:LayersAllowed",
     "code_signing_required:CodeSigningRequired",
     "snapstart_for_java:SnapstartForJava",
