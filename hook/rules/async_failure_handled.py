@@ -70,7 +70,8 @@ class AsyncFailureHandled(StackRule):
     a SAM event of type S3, SNS (without ``SqsSubscription``), EventBridgeRule, CloudWatchEvent,
     Schedule, ScheduleV2, CloudWatchLogs or IoTRule, or the tag ``async_tag`` (default
     ``invocation: async``) on the function. A target that is an alias or version counts for its
-    function (the qualifier is not compared).
+    function (the qualifier is not compared). CloudFormation custom resources are not counted: a
+    failed one fails or times out its stack, which is seen.
 
     Handled means ``DeadLetterConfig.TargetArn`` (SAM ``DeadLetterQueue``), or an
     ``AWS::Lambda::EventInvokeConfig`` for the function with ``DestinationConfig.OnFailure``

@@ -85,7 +85,7 @@ class EnvWithinLimits(Rule):
         if size > limit:
             more = f" plus {len(unknown)} not known before deployment" if unknown else ""
             found.append(Violation(
-                f"environment variables take {size} bytes{more} ({len(variables)} variable{"s" if len(variables) != 1 else ""}); "
+                f"environment variables take {size} bytes{more} ({len(variables)} variable{'s' if len(variables) != 1 else ''}); "
                 f"the limit is {limit} bytes",
                 "/Environment/Variables",
                 "Move large or numerous settings to SSM Parameter Store or AppConfig and read them at init."))
