@@ -27,7 +27,8 @@ SAM_ASYNC_EVENTS = ("S3", "SNS", "EventBridgeRule", "CloudWatchEvent", "Schedule
 
 #: Service principals that invoke Lambda asynchronously (AWS::Lambda::Permission).
 _ASYNC_PRINCIPAL = re.compile(
-    r"^(s3|sns|events|logs(\.[a-z0-9-]+)?|iot|ses|scheduler|codecommit|config)\.amazonaws\.com(\.cn)?$"
+    r"^(s3|sns|events|logs(\.[a-z0-9-]+)?|iot|ses|scheduler|codecommit|config|lambda\.alarms\.cloudwatch)"
+    r"\.amazonaws\.com(\.cn)?$"
 )
 
 
@@ -66,7 +67,9 @@ class AsyncFailureHandled(StackRule):
     "Invoked asynchronously" means, in the template: an S3 bucket notification, an SNS topic or
     subscription with protocol ``lambda``, an EventBridge rule target, an EventBridge Scheduler
     schedule, a CloudWatch Logs subscription filter, an IoT topic rule, an SES receipt rule with
-    ``InvocationType: Event``, an ``AWS::Lambda::Permission`` for one of those services' principals,
+    ``InvocationType: Event``, a CloudWatch alarm action, an EventBridge pipe with
+    ``InvocationType: FIRE_AND_FORGET``, a CodeCommit trigger, an ``AWS::Lambda::Permission`` for
+    one of those services' principals,
     a SAM event of type S3, SNS (without ``SqsSubscription``), EventBridgeRule, CloudWatchEvent,
     Schedule, ScheduleV2, CloudWatchLogs or IoTRule, or the tag ``async_tag`` (default
     ``invocation: async``) on the function. A target that is an alias or version counts for its
@@ -168,7 +171,8 @@ class AsyncFailureHandled(StackRule):
     def _targets(self, ctx: StackContext, functions: list[str], value: Any) -> set[str] | None:
         """The functions of the stack a target value names; None when it cannot be known."""
         found: set[str] = set()
-        for rid in referenced_ids(ctx, value) | self._dotted_ref(ctx, value):
+        refs = referenced_ids(ctx, value) | self._dotted_ref(ctx, value)
+        for rid in refs:
             rtype = ctx.resources[rid].get("Type")
             if rtype in FUNCTION_TYPES:
                 found.add(rid)
@@ -177,8 +181,8 @@ class AsyncFailureHandled(StackRule):
                 found |= {f for f in referenced_ids(ctx, inner) if f in functions}
                 if not found and isinstance(inner, str):
                     found |= self._by_name(ctx, functions, inner)
-        if found:
-            return found
+        if found or refs:
+            return found  # a queue, topic or state machine of the stack is not a function
         if isinstance(value, str):
             return self._by_name(ctx, functions, value)  # a literal outside the stack is not ours
         if value is None:
@@ -249,6 +253,22 @@ class AsyncFailureHandled(StackRule):
                     action = item.get("LambdaAction") if isinstance(item, Mapping) else None
                     if isinstance(action, Mapping) and action.get("InvocationType", "Event") == "Event":
                         link(action.get("FunctionArn"), f"SES receipt rule {rid}")
+            elif rtype == "AWS::CloudWatch::Alarm":
+                for key in ("AlarmActions", "OKActions", "InsufficientDataActions"):
+                    for item in _items(props.get(key)):
+                        link(item, f"alarm {rid}")
+            elif rtype == "AWS::Pipes::Pipe":
+                params = props.get("TargetParameters")
+                lam = params.get("LambdaFunctionParameters") if isinstance(params, Mapping) else None
+                mode = lam.get("InvocationType") if isinstance(lam, Mapping) else None
+                if is_unresolved(mode):
+                    w.unknown.append(f"pipe {rid} (invocation type {describe_value(mode)})")
+                elif mode == "FIRE_AND_FORGET":
+                    link(props.get("Target"), f"pipe {rid}")
+            elif rtype == "AWS::CodeCommit::Repository":
+                for item in _items(props.get("Triggers")):
+                    if isinstance(item, Mapping):
+                        link(item.get("DestinationArn"), f"CodeCommit repository {rid}")
             elif rtype == "AWS::Lambda::Permission":
                 principal = _principal_text(props.get("Principal"))
                 if principal is None:
