@@ -140,6 +140,9 @@ class AsyncFailureHandled(StackRule):
         if not wiring.callers:
             raise NotApplicable("no function in this stack is invoked asynchronously" + note)
         handled, unsure = self._handled(ctx, functions, bool(params["destination_required"]))
+        undecided = sorted(unsure & set(wiring.callers))
+        if undecided:
+            note += f"; not known before deployment whether failed events are kept for {', '.join(undecided)}"
         judged = 0
         what = "no on-failure destination" if params["destination_required"] else "neither a dead-letter queue nor an on-failure destination"
         for fid, callers in wiring.callers.items():
@@ -161,10 +164,7 @@ class AsyncFailureHandled(StackRule):
                 fid,
             )
         if judged == 0:
-            raise NotApplicable(
-                f"whether {', '.join(sorted(unsure & set(wiring.callers)))} keep failed events is not known "
-                f"before deployment{note}"
-            )
+            raise NotApplicable(note.lstrip("; "))
 
     # -- who invokes whom ------------------------------------------------------------------------
 
