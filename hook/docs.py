@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
 
 from hook.registry import Registry, RuleClass
 
@@ -78,6 +81,7 @@ def markdown(registry: Registry) -> str:
     for r in registry:
         cells = [", ".join(r.equivalents.get(k, ())) for k in PEERS]
         out.append(f"| `{r.id}` | " + " | ".join(cells) + " |")
+    out += _coverage_section()
     for r in registry:
         out += ["", f"## {r.id}", "", f"**{r.title}** · {r.level} rule · default severity {r.default_severity.value} · "
                 f"resource types: {', '.join(f'`{t}`' for t in r.resource_types)}", "", r.description(), ""]
@@ -92,6 +96,30 @@ def markdown(registry: Registry) -> str:
         if r.remediation_url:
             out += ["", f"AWS documentation: {r.remediation_url}"]
     return "\n".join(out) + "\n"
+
+
+PEER_COVERAGE = Path(__file__).parent / "data" / "peer_coverage.yaml"
+
+
+def peer_coverage() -> list[Mapping[str, Any]]:
+    """Rows of ``hook/data/peer_coverage.yaml``: how each check of the peers' matrix is covered."""
+    import yaml
+
+    data = yaml.safe_load(PEER_COVERAGE.read_text(encoding="utf-8"))
+    return [row for row in data["rows"] if isinstance(row, Mapping)]
+
+
+def _coverage_section() -> list[str]:
+    out = ["", "## Coverage of the peers' checks", "",
+           "Every check in the merged matrix of what Checkov, cfn-nag, cfn-lint, Control Tower, AWS Config,",
+           "Security Hub, the Guard Rules Registry, serverless-rules and cdk-nag check on Lambda, and the",
+           "govhook rules that cover it, or why not (from `hook/data/peer_coverage.yaml`).", "",
+           "| # | check | govhook | notes |", "|---|---|---|---|"]
+    for row in peer_coverage():
+        rules = ", ".join(f"[`{r}`](#{r.replace('.', '')})" for r in row.get("rules") or []) or "none"
+        note = " ".join(str(row.get("note") or "").split()).replace("|", "\\|")
+        out.append(f"| {row['row']} | {row['check']} | {rules} | {note} |")
+    return out
 
 
 def coverage(registry: Registry) -> dict[str, list[str]]:
