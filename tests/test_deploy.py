@@ -222,3 +222,151 @@ def test_every_script_is_shellcheck_clean() -> None:
     scripts = [str(p) for p in ROOT.rglob("*.sh") if ".venv" not in p.parts and "build" not in p.parts] + [str(ROOT / ".ci" / "run")]
     proc = subprocess.run([shellcheck, *scripts], capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stdout
+
+
+def organization(env: dict[str, str]) -> tuple[str, str]:
+    """An organization in moto with one OU holding one member account: (ou id, account id)."""
+    aws(env, "organizations", "create-organization", "--feature-set", "ALL")
+    root = aws(env, "organizations", "list-roots")["Roots"][0]["Id"]
+    ou = aws(env, "organizations", "create-organizational-unit", "--parent-id", root, "--name", "workloads")["OrganizationalUnit"]["Id"]
+    account = aws(env, "organizations", "create-account", "--email", "member@example.com", "--account-name", "member")[
+        "CreateAccountStatus"]["AccountId"]
+    aws(env, "organizations", "move-account", "--account-id", account, "--source-parent-id", root, "--destination-parent-id", ou)
+    return ou, account
+
+
+def as_member(env: dict[str, str], account: str) -> dict[str, str]:
+    creds = aws(env, "sts", "assume-role", "--role-arn", f"arn:aws:iam::{account}:role/OrganizationAccountAccessRole",
+                "--role-session-name", "govhook-test")["Credentials"]
+    return env | {"AWS_ACCESS_KEY_ID": creds["AccessKeyId"], "AWS_SECRET_ACCESS_KEY": creds["SecretAccessKey"],
+                  "AWS_SESSION_TOKEN": creds["SessionToken"]}
+
+
+@pytest.mark.moto
+def test_stackset_rollout_to_org_units_then_cleanup(env: dict[str, str]) -> None:
+    # GIVEN an organization with an OU holding a member account
+    env = env | {"GOVHOOK_POLL_SECONDS": "1"}
+    ou, member = organization(env)
+    org_id = aws(env, "organizations", "describe-organization")["Organization"]["Id"]
+    regions = ["us-east-1", "eu-west-1"]
+    # WHEN deploy.sh rolls govhook out to that OU in two regions
+    proc = run("deploy.sh", "--org-units", ou, "--regions", *regions, "--failure-mode", "WARN", env=env)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "govhook is rolled out: StackSet govhook" in proc.stdout and "SUCCEEDED" in proc.stdout
+    # THEN a service-managed StackSet exists with the template and the per-region bucket parameters
+    stack_set = aws(env, "cloudformation", "describe-stack-set", "--stack-set-name", "govhook")["StackSet"]
+    assert stack_set["PermissionModel"] == "SERVICE_MANAGED"
+    assert "AWS::CloudFormation::LambdaHook" in stack_set["TemplateBody"]
+    params = {p["ParameterKey"]: p["ParameterValue"] for p in stack_set["Parameters"]}
+    assert params["CodeBucket"] == "govhook-artifacts-123456789012" and params["CodeBucketRegionSuffix"] == "true"
+    assert params["FailureMode"] == "WARN" and params["PolicyParameterName"] == ""
+    # AND one instance per region in the member account
+    instances = aws(env, "cloudformation", "list-stack-instances", "--stack-set-name", "govhook")["Summaries"]
+    assert sorted((i["Account"], i["Region"]) for i in instances) == sorted((member, r) for r in regions)
+    # AND one bucket per region holds the package, readable by the organization only
+    for region in regions:
+        bucket = f"govhook-artifacts-123456789012-{region}"
+        keys = [o["Key"] for o in aws(env, "s3api", "list-objects-v2", "--bucket", bucket)["Contents"]]
+        assert keys == [params["CodeKey"]]
+        (statement,) = json.loads(aws(env, "s3api", "get-bucket-policy", "--bucket", bucket)["Policy"])["Statement"]
+        assert statement["Action"] == "s3:GetObject" and statement["Resource"] == f"arn:aws:s3:::{bucket}/govhook/*"
+        assert statement["Condition"] == {"StringEquals": {"aws:PrincipalOrgID": org_id}}
+        assert aws(env, "s3api", "get-public-access-block", "--bucket", bucket)["PublicAccessBlockConfiguration"]["BlockPublicPolicy"]
+    # AND the member account has the function, reading the bundled policy, in each region
+    member_env = as_member(env, member)
+    for region in regions:
+        fns = aws(member_env, "lambda", "list-functions", "--region", region)["Functions"]
+        (fn,) = [f for f in fns if f["FunctionName"].endswith("-hook")]
+        assert fn["Runtime"] == "python3.13"
+        assert fn["Environment"]["Variables"]["GOVHOOK_POLICY"] == "policies/active.policy.yaml"
+    # AND a second run (the update path) succeeds
+    again = run("deploy.sh", "--org-units", ou, "--regions", *regions, env=env)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert aws(env, "cloudformation", "describe-stack-set", "--stack-set-name", "govhook")["StackSet"]["Parameters"]
+
+    # WHEN cleanup.sh runs with the same OUs and regions
+    gone = run("cleanup.sh", "--org-units", ou, "--regions", *regions, env=env)
+    # THEN it asked CloudFormation to delete the OU's instances in those regions and waited for it
+    ops = aws(env, "cloudformation", "list-stack-set-operations", "--stack-set-name", "govhook")["Summaries"]
+    assert [o["Status"] for o in ops if o["Action"] == "DELETE"] == ["SUCCEEDED"]
+    # moto ignores DeploymentTargets in DeleteStackInstances (the instances stay), so the StackSet
+    # cannot be deleted yet: cleanup.sh says which instances remain instead of half-failing silently
+    assert gone.returncode == 1 and "still has stack instances" in gone.stderr and member in gone.stderr
+    # WHEN the instances are gone (here deleted by account, what moto can do) and cleanup.sh runs again
+    aws(env, "cloudformation", "delete-stack-instances", "--stack-set-name", "govhook", "--accounts", member,
+        "--regions", *regions, "--no-retain-stacks")
+    for _ in range(2):
+        gone = run("cleanup.sh", "--org-units", ou, "--regions", *regions, env=env)
+        assert gone.returncode == 0, gone.stdout + gone.stderr
+    # THEN the StackSet and both buckets are gone
+    assert [s["Status"] for s in aws(env, "cloudformation", "list-stack-sets")["Summaries"]] == ["DELETED"]
+    assert aws(env, "s3api", "list-buckets").get("Buckets", []) == []
+
+
+@pytest.mark.moto
+def test_stackset_dry_runs_print_the_exact_calls_and_change_nothing(env: dict[str, str]) -> None:
+    # GIVEN an organization
+    ou, _ = organization(env)
+    # WHEN deploy.sh --dry-run plans a rollout
+    proc = run("deploy.sh", "--dry-run", "--org-units", ou, "--regions", "us-east-1,eu-west-1", env=env)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    would = [ln.strip().removeprefix("would run: ") for ln in proc.stdout.splitlines() if ln.strip().startswith("would run:")]
+    # THEN the calls moto cannot check (AutoDeployment and capabilities are not kept) are exactly these
+    create = [w for w in would if " create-stack-set " in w]
+    assert len(create) == 1
+    for part in ("aws --region us-east-1 cloudformation create-stack-set --stack-set-name govhook --template-body file://template.yml",
+                 "--capabilities CAPABILITY_NAMED_IAM --permission-model SERVICE_MANAGED",
+                 "--auto-deployment Enabled=true\\,RetainStacksOnAccountRemoval=false"):
+        assert part in create[0], create[0]
+    assert any(w.startswith("aws --region us-east-1 cloudformation create-stack-instances --stack-set-name govhook "
+                            f"--deployment-targets OrganizationalUnitIds={ou} --regions us-east-1 eu-west-1") for w in would), would
+    assert any("--region eu-west-1 s3api create-bucket --bucket govhook-artifacts-123456789012-eu-west-1 "
+               "--create-bucket-configuration LocationConstraint=eu-west-1" in w for w in would)
+    assert any("--region eu-west-1 s3api put-bucket-policy --bucket govhook-artifacts-123456789012-eu-west-1" in w
+               and "aws:PrincipalOrgID" in w for w in would)
+    assert "stack set:        govhook (created; SERVICE_MANAGED" in proc.stdout
+    assert not any(" ssm " in w for w in would)  # member accounts read the bundled policy
+    # AND nothing was created
+    assert aws(env, "cloudformation", "list-stack-sets")["Summaries"] == []
+    assert aws(env, "s3api", "list-buckets").get("Buckets", []) == []
+
+
+@pytest.mark.moto
+def test_stackset_cleanup_dry_run_prints_the_exact_calls(env: dict[str, str]) -> None:
+    # GIVEN a StackSet with instances in an OU
+    ou, _ = organization(env)
+    aws(env, "cloudformation", "create-stack-set", "--stack-set-name", "govhook", "--template-body",
+        "Resources:\n  P: {Type: AWS::SSM::Parameter, Properties: {Name: /t/p, Type: String, Value: x}}\n", "--permission-model", "SERVICE_MANAGED")
+    aws(env, "cloudformation", "create-stack-instances", "--stack-set-name", "govhook", "--deployment-targets",
+        f"OrganizationalUnitIds={ou}", "--regions", "us-east-1")
+    # WHEN cleanup.sh --dry-run runs
+    proc = run("cleanup.sh", "--dry-run", "--org-units", ou, "--regions", "us-east-1", env=env)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    would = [ln.strip().removeprefix("would run: ") for ln in proc.stdout.splitlines() if ln.strip().startswith("would run:")]
+    # THEN it would delete the OU's instances (deployment targets, not accounts: SERVICE_MANAGED), then the set
+    assert would[0].startswith("aws --region us-east-1 cloudformation delete-stack-instances --stack-set-name govhook "
+                               f"--deployment-targets OrganizationalUnitIds={ou} --regions us-east-1 --no-retain-stacks"), would
+    assert would[1] == "aws --region us-east-1 cloudformation delete-stack-set --stack-set-name govhook"
+    # AND nothing changed
+    assert len(aws(env, "cloudformation", "list-stack-instances", "--stack-set-name", "govhook")["Summaries"]) == 1
+    # WHEN the OUs are not given, cleanup.sh cannot guess them from moto's instances and says so
+    proc = run("cleanup.sh", "--regions", "us-east-1", env=env)
+    assert proc.returncode == 1 and "their OUs are unknown: pass --org-units" in proc.stderr
+
+
+def test_stackset_arguments_are_checked_before_anything_runs() -> None:
+    env = dict(os.environ, PATH=f"{BIN}:{os.environ['PATH']}", AWS_ENDPOINT_URL="http://127.0.0.1:9")
+    cases = {
+        ("--org-units", "ou-abcd-12345678"): "--org-units needs --regions",
+        ("--regions", "us-east-1"): "--regions needs --org-units",
+        ("--org-units", "sales", "--regions", "us-east-1"): "'sales' is not an OU id",
+        ("--org-units", "ou-abcd-12345678", "--regions", "Europe"): "'Europe' is not a region name",
+        ("--org-units", "ou-abcd-12345678", "--regions", "us-east-1", "--stack-name", "governance-hook"): "too long for a StackSet",
+        ("--org-units", "--regions", "us-east-1"): "--org-units needs at least one value",
+        ("--policy-parameter", "govhook/policy"): "is not a valid SSM parameter name",
+        ("--policy-parameter", "/aws/govhook"): "is not a valid SSM parameter name",
+    }
+    for args, message in cases.items():
+        proc = run("deploy.sh", *args, env=env)
+        assert proc.returncode == 1 and message in proc.stderr, (args, proc.stderr)
+        assert "checking credentials" not in proc.stdout
