@@ -26,10 +26,14 @@ def test_cfn_lint_has_no_findings_on_template_yml() -> None:
 
 def test_cfn_lint_on_every_sample_template() -> None:
     files = sorted(str(p) for p in (ROOT / "sample" / "templates").glob("*.yaml"))
+    files += sorted(str(p) for p in (ROOT / "sample").glob("*.yml"))
+    assert any(f.endswith("sample/lambda_template.yml") for f in files)
     proc = subprocess.run([str(BIN / "cfn-lint"), "--format", "parseable", *files], capture_output=True, text=True, check=False)
     problems = [ln for ln in proc.stdout.splitlines() if ln.strip()]
-    # The only finding is the one the non-compliant sample exists for: its deprecated runtime.
-    assert all("hello-noncompliant.yaml" in ln and ":W2531:" in ln for ln in problems), problems
+    # The only findings are the ones the nodejs18.x samples exist for: their deprecated runtime.
+    assert all(("hello-noncompliant.yaml" in ln or "lambda_template_noncompliant.yml" in ln) and ":W2531:" in ln
+               for ln in problems), problems
+    assert len(problems) == 2, problems
 
 
 def test_the_product_governs_itself() -> None:
