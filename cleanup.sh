@@ -160,6 +160,11 @@ if "${AWS[@]}" cloudformation describe-stacks --stack-name "$STACK_NAME" >/dev/n
   DEPLOYED=$("${AWS[@]}" cloudformation describe-stacks --stack-name "$STACK_NAME" \
              --query "Stacks[0].Parameters[?ParameterKey=='PolicyParameterName'].ParameterValue" --output text 2>/dev/null || true)
   [ -n "$POLICY_PARAM" ] || { [ "$DEPLOYED" != None ] && POLICY_PARAM=$DEPLOYED; }
+  S3_OBJECT=$("${AWS[@]}" cloudformation describe-stacks --stack-name "$STACK_NAME" \
+              --query "Stacks[0].Parameters[?ParameterKey=='PolicyS3Object'].ParameterValue" --output text 2>/dev/null || true)
+  if [ -n "$S3_OBJECT" ] && [ "$S3_OBJECT" != None ]; then
+    echo "==> the policy object s3://$S3_OBJECT is in your bucket: left alone"
+  fi
   echo "==> deleting stack $STACK_NAME"
   act "${AWS[@]}" cloudformation delete-stack --stack-name "$STACK_NAME"
   if [ "$DRY_RUN" = 0 ]; then

@@ -23,6 +23,8 @@ Options:
   --policy-parameter NAME    SSM parameter the policy is published to (default: /govhook/policy);
                              Standard tier up to 4 KB, Advanced up to 8 KB
   --bundled-policy           do not publish: the hook reads the policy bundled in its package
+  --policy-s3 s3://BUCKET/KEY  upload the policy to one object the hook reads (one policy for many
+                             accounts: the bucket, yours, must let them read it, e.g. aws:PrincipalOrgID)
   --failure-mode FAIL|WARN   hook failure mode (default: FAIL; WARN for a first rollout)
   --allowed-runtimes LIST    comma-separated runtime allow-list (the /govhook/allowed-runtimes StringList)
   --dry-run                  print the plan and the AWS CLI calls that would change something; change nothing
@@ -32,7 +34,7 @@ Many accounts (run from the management or a delegated administrator account):
   --org-units OU...          deploy a service-managed StackSet (auto-deployment on) to these OUs
   --regions REGION...        ... in these regions (one artifact bucket per region, readable by the
                              organization through aws:PrincipalOrgID). The policy is bundled in the
-                             package: member accounts have no /govhook/policy parameter.
+                             package (member accounts have no /govhook/policy), or --policy-s3.
 
 Environment: AWS_ENDPOINT_URL is honoured (tests point it at moto's server); GOVHOOK and
 CFN_LINT name the govhook and cfn-lint commands; PYTHON the interpreter used to build;
@@ -49,6 +51,7 @@ BUCKET=""
 POLICY=policies/default.policy.yaml
 POLICY_PARAM=/govhook/policy
 PUBLISH_POLICY=1
+POLICY_S3=""
 FAILURE_MODE=FAIL
 ALLOWED_RUNTIMES=""
 DRY_RUN=0
@@ -64,6 +67,7 @@ while [ $# -gt 0 ]; do
     --policy) POLICY=${2:?--policy needs a value}; shift 2 ;;
     --policy-parameter) POLICY_PARAM=${2:?--policy-parameter needs a value}; shift 2 ;;
     --bundled-policy) PUBLISH_POLICY=0; shift ;;
+    --policy-s3) POLICY_S3=${2:?--policy-s3 needs a value}; shift 2 ;;
     --failure-mode) FAILURE_MODE=${2:?--failure-mode needs a value}; shift 2 ;;
     --allowed-runtimes) ALLOWED_RUNTIMES=${2:?--allowed-runtimes needs a value}; shift 2 ;;
     --dry-run) DRY_RUN=1; shift ;;
@@ -87,6 +91,10 @@ if [[ ! "$POLICY_PARAM" =~ ^/?[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*$ ]] \
    || { [[ "$POLICY_PARAM" == */* ]] && [[ "$POLICY_PARAM" != /* ]]; } \
    || [[ "$(tr '[:upper:]' '[:lower:]' <<<"${POLICY_PARAM#/}")" =~ ^(aws|ssm) ]]; then
   die "--policy-parameter '$POLICY_PARAM' is not a valid SSM parameter name (e.g. /govhook/policy)"
+fi
+if [ -n "$POLICY_S3" ]; then
+  [[ "$POLICY_S3" =~ ^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]/.+$ ]] || die "--policy-s3 must be s3://bucket/key, got '$POLICY_S3'"
+  PUBLISH_POLICY=0
 fi
 [[ "$ALLOWED_RUNTIMES" =~ ^[A-Za-z0-9.,_-]*$ ]] || die "--allowed-runtimes must be a comma-separated list, got '$ALLOWED_RUNTIMES'"
 
@@ -213,9 +221,20 @@ if [ "$PUBLISH_POLICY" = 1 ]; then
   fi
   POLICY_SOURCE="ssm:$POLICY_PARAM ($TIER tier, $POLICY_BYTES bytes from $POLICY; also bundled as the fallback)"
   POLICY_PARAM_VALUE=$POLICY_PARAM
+elif [ -n "$POLICY_S3" ]; then
+  POLICY_BUCKET=${POLICY_S3#s3://}; POLICY_BUCKET=${POLICY_BUCKET%%/*}
+  "${AWS[@]}" s3api head-bucket --bucket "$POLICY_BUCKET" >/dev/null 2>&1 \
+    || die "--policy-s3: bucket $POLICY_BUCKET is not there or not readable; create it (with a bucket policy that lets the accounts read the object) first"
+  POLICY_SOURCE="$POLICY_S3 (uploaded from $POLICY; also bundled as the fallback)"
+  POLICY_PARAM_VALUE=""
 else
   POLICY_SOURCE="bundled: policies/active.policy.yaml (from $POLICY)"
   POLICY_PARAM_VALUE=""
+fi
+if [ -n "$POLICY_S3" ]; then
+  POLICY_S3_OBJECT=${POLICY_S3#s3://}
+else
+  POLICY_S3_OBJECT=""
 fi
 
 if [ "$ORG_MODE" = 1 ]; then
@@ -301,6 +320,11 @@ wait_operation() {
 
 [ "$DRY_RUN" = 1 ] && echo "==> the AWS CLI calls that would change something"
 
+if [ -n "$POLICY_S3" ]; then
+  echo "==> uploading the policy to $POLICY_S3"
+  act "${AWS[@]}" s3 cp --only-show-errors "$POLICY" "$POLICY_S3"
+fi
+
 if [ "$ORG_MODE" = 1 ]; then
   ORG_ID=$("${AWS[@]}" organizations describe-organization --query Organization.Id --output text) \
     || die "could not read the organization (StackSets with SERVICE_MANAGED need AWS Organizations and trusted access for StackSets)"
@@ -308,11 +332,11 @@ if [ "$ORG_MODE" = 1 ]; then
   for r in "${REGIONS[@]}"; do ensure_bucket "${BUCKET_PREFIX}-$r" "$r" "$ORG_ID"; done
 
   PARAMS_JSON="$BUILD/stackset-parameters.json"
-  "$PYTHON" - "$PARAMS_JSON" "$BUCKET_PREFIX" "$KEY" "$FAILURE_MODE" "$ALLOWED_RUNTIMES" <<'PY'
+  "$PYTHON" - "$PARAMS_JSON" "$BUCKET_PREFIX" "$KEY" "$FAILURE_MODE" "$ALLOWED_RUNTIMES" "$POLICY_S3_OBJECT" <<'PY'
 import json, sys
-out, bucket, key, mode, runtimes = sys.argv[1:]
+out, bucket, key, mode, runtimes, s3_object = sys.argv[1:]
 params = {"CodeBucket": bucket, "CodeBucketRegionSuffix": "true", "CodeKey": key, "FailureMode": mode,
-          "PolicyLocation": "policies/active.policy.yaml", "PolicyParameterName": ""}
+          "PolicyLocation": "policies/active.policy.yaml", "PolicyParameterName": "", "PolicyS3Object": s3_object}
 if runtimes:
     params["AllowedRuntimes"] = runtimes
 with open(out, "w") as fh:
@@ -364,7 +388,8 @@ fi
 
 echo "==> deploying stack $STACK_NAME"
 PARAMS=("CodeBucket=$BUCKET" "CodeKey=$KEY" "CodeBucketRegionSuffix=false" "FailureMode=$FAILURE_MODE"
-        "PolicyLocation=policies/active.policy.yaml" "PolicyParameterName=$POLICY_PARAM_VALUE")
+        "PolicyLocation=policies/active.policy.yaml" "PolicyParameterName=$POLICY_PARAM_VALUE"
+        "PolicyS3Object=$POLICY_S3_OBJECT")
 [ -n "$ALLOWED_RUNTIMES" ] && PARAMS+=("AllowedRuntimes=$ALLOWED_RUNTIMES")
 if [ "$DRY_RUN" = 1 ]; then
   act "${AWS[@]}" cloudformation deploy --template-file template.yml --stack-name "$STACK_NAME" \

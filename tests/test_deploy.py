@@ -138,6 +138,38 @@ def test_bundled_policy_publishes_nothing_and_needs_no_ssm_grant(env: dict[str, 
 
 
 @pytest.mark.moto
+def test_a_central_policy_object_in_s3(env: dict[str, str]) -> None:
+    # GIVEN no policy bucket yet: deploy.sh stops before changing anything
+    missing = run("deploy.sh", "--stack-name", "govhook-s3", "--policy-s3", "s3://org-policies/govhook/policy.yaml", env=env)
+    assert missing.returncode == 1 and "bucket org-policies is not there" in missing.stderr
+    assert aws(env, "s3api", "list-buckets").get("Buckets", []) == []
+    # GIVEN the organization's policy bucket (not govhook's)
+    aws(env, "s3api", "create-bucket", "--bucket", "org-policies")
+    # WHEN deploy.sh uploads the policy there
+    proc = run("deploy.sh", "--stack-name", "govhook-s3", "--policy-s3", "s3://org-policies/govhook/policy.yaml", env=env)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    # THEN the object is the policy, no SSM policy is published, and the function reads that object only
+    body = subprocess.run([str(BIN / "aws"), "s3", "cp", "s3://org-policies/govhook/policy.yaml", "-"], env=env,
+                          capture_output=True, text=True, check=True).stdout
+    assert body == (ROOT / "policies" / "default.policy.yaml").read_text()
+    assert parameter_names(env) == {"/govhook/allowed-runtimes"}
+    fn = aws(env, "lambda", "get-function-configuration", "--function-name", "govhook-s3-hook")
+    assert fn["Environment"]["Variables"]["GOVHOOK_POLICY"] == "s3://org-policies/govhook/policy.yaml"
+    gets = [s["Resource"] for s in role_policy(env, "HookFunctionRole")["Statement"] if s["Action"] == "s3:GetObject"]
+    assert gets == ["arn:aws:s3:::org-policies/govhook/policy.yaml"]
+    # WHEN cleanup.sh runs THEN the stack goes and the bucket it did not create stays, with the object
+    gone = run("cleanup.sh", "--stack-name", "govhook-s3", env=env)
+    assert gone.returncode == 0 and "s3://org-policies/govhook/policy.yaml is in your bucket: left alone" in gone.stdout
+    assert [b["Name"] for b in aws(env, "s3api", "list-buckets")["Buckets"]] == ["org-policies"]
+
+
+def test_policy_s3_must_name_an_object() -> None:
+    env = dict(os.environ, PATH=f"{BIN}:{os.environ['PATH']}")
+    proc = run("deploy.sh", "--policy-s3", "org-policies", env=env)
+    assert proc.returncode == 1 and "--policy-s3 must be s3://bucket/key" in proc.stderr
+
+
+@pytest.mark.moto
 def test_a_parameter_govhook_did_not_publish_is_never_overwritten(env: dict[str, str]) -> None:
     # GIVEN someone else's parameter under the policy name
     aws(env, "ssm", "put-parameter", "--name", "/govhook/policy", "--type", "String", "--value", "theirs")

@@ -89,7 +89,8 @@ def test_the_policy_parameter_is_read_by_exact_arn_with_or_without_a_leading_sla
     res, cond = doc["Resources"], doc["Conditions"]
     # THEN the function reads ssm:<name> when a name is given, the bundled policy otherwise
     env = res["HookFunction"]["Properties"]["Environment"]["Variables"]
-    assert env["GOVHOOK_POLICY"] == {"Fn::If": ["PolicyFromSsm", {"Fn::Sub": "ssm:${PolicyParameterName}"}, {"Ref": "PolicyLocation"}]}
+    assert env["GOVHOOK_POLICY"] == {"Fn::If": ["PolicyFromSsm", {"Fn::Sub": "ssm:${PolicyParameterName}"}, {
+        "Fn::If": ["PolicyFromS3", {"Fn::Sub": "s3://${PolicyS3Object}"}, {"Ref": "PolicyLocation"}]}]}
     assert cond["PolicyFromSsm"] == {"Fn::Not": [{"Fn::Equals": [{"Ref": "PolicyParameterName"}, ""]}]}
     # AND the grant is one ARN, with the slash added only when the name has none
     (grant,) = [s for s in function_role_statements(res) if s.get("Sid") == "ReadPolicyDocument"]
@@ -113,3 +114,16 @@ def test_the_policy_parameter_is_read_by_exact_arn_with_or_without_a_leading_sla
 def test_stack_sets_read_the_package_from_a_bucket_in_their_own_region() -> None:
     code = template()["Resources"]["HookFunction"]["Properties"]["Code"]
     assert code["S3Bucket"] == {"Fn::If": ["CodeBucketPerRegion", {"Fn::Sub": "${CodeBucket}-${AWS::Region}"}, {"Ref": "CodeBucket"}]}
+
+
+def test_a_central_policy_object_is_read_with_s3_get_object_on_that_object_only() -> None:
+    doc = template()
+    (grant,) = [s for s in function_role_statements(doc["Resources"]) if s.get("Sid") == "ReadPolicyObject"]
+    assert grant["Action"] == "s3:GetObject"
+    assert grant["Resource"] == {"Fn::Sub": "arn:${AWS::Partition}:s3:::${PolicyS3Object}"}
+    # SSM wins when both are given; empty means not used
+    assert doc["Conditions"]["PolicyFromS3"] == {"Fn::And": [{"Fn::Not": [{"Condition": "PolicyFromSsm"}]},
+                                                             {"Fn::Not": [{"Fn::Equals": [{"Ref": "PolicyS3Object"}, ""]}]}]}
+    pattern = re.compile(doc["Parameters"]["PolicyS3Object"]["AllowedPattern"])
+    assert pattern.fullmatch("") and pattern.fullmatch("org-policies/govhook/policy.yaml")
+    assert not pattern.fullmatch("s3://org-policies/govhook/policy.yaml") and not pattern.fullmatch("org-policies")
