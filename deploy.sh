@@ -342,6 +342,7 @@ if runtimes:
 with open(out, "w") as fh:
     json.dump([{"ParameterKey": k, "ParameterValue": v} for k, v in params.items()], fh)
 PY
+  [ "$DRY_RUN" = 1 ] && echo "    $PARAMS_JSON: $(cat "$PARAMS_JSON")"
   echo "==> StackSet $STACK_NAME"
   if [ "$STACKSET_EXISTS" = 1 ]; then
     OP=$(act "${AWS[@]}" cloudformation update-stack-set --stack-set-name "$STACK_NAME" --template-body file://template.yml \

@@ -223,6 +223,8 @@ def test_bad_arguments_fail_fast(tmp_path: Path) -> None:
     proc = run("deploy.sh", "--nope", env=env)
     assert proc.returncode == 1 and "unknown argument: --nope" in proc.stderr
     assert run("cleanup.sh", "--help", env=env).returncode == 0
+    helped = run("deploy.sh", "--help", env=env)
+    assert helped.returncode == 0 and "--org-units OU..." in helped.stdout and "--dry-run" in helped.stdout
 
 
 def test_missing_tool_fails_fast(tmp_path: Path) -> None:
@@ -358,9 +360,21 @@ def test_stackset_dry_runs_print_the_exact_calls_and_change_nothing(env: dict[st
                and "aws:PrincipalOrgID" in w for w in would)
     assert "stack set:        govhook (created; SERVICE_MANAGED" in proc.stdout
     assert not any(" ssm " in w for w in would)  # member accounts read the bundled policy
-    # AND nothing was created
+    params = json.loads(proc.stdout.split("stackset-parameters.json: ", 1)[1].splitlines()[0])
+    assert {p["ParameterKey"]: p["ParameterValue"] for p in params} == {
+        "CodeBucket": "govhook-artifacts-123456789012", "CodeBucketRegionSuffix": "true", "CodeKey": params[2]["ParameterValue"],
+        "FailureMode": "FAIL", "PolicyLocation": "policies/active.policy.yaml", "PolicyParameterName": "", "PolicyS3Object": ""}
+    # WHEN the rollout reads one central policy object instead
+    aws(env, "s3api", "create-bucket", "--bucket", "org-policies")
+    central = run("deploy.sh", "--dry-run", "--org-units", ou, "--regions", "us-east-1", "--policy-s3", "s3://org-policies/p.yaml", env=env)
+    assert central.returncode == 0, central.stdout + central.stderr
+    # THEN the policy is uploaded there and every member stack is told to read it
+    assert "would run: aws --region us-east-1 s3 cp --only-show-errors policies/default.policy.yaml s3://org-policies/p.yaml" in central.stdout
+    assert '{"ParameterKey": "PolicyS3Object", "ParameterValue": "org-policies/p.yaml"}' in central.stdout
+    # AND nothing was created but the test's own policy bucket
     assert aws(env, "cloudformation", "list-stack-sets")["Summaries"] == []
-    assert aws(env, "s3api", "list-buckets").get("Buckets", []) == []
+    assert [b["Name"] for b in aws(env, "s3api", "list-buckets").get("Buckets", [])] == ["org-policies"]
+    assert aws(env, "s3api", "list-objects-v2", "--bucket", "org-policies").get("Contents", []) == []
 
 
 @pytest.mark.moto
