@@ -7,7 +7,7 @@ usage() {
   cat <<'EOF'
 Usage: cleanup.sh [--stack-name NAME] [--region REGION] [--profile PROFILE] [--bucket BUCKET]
                   [--policy-parameter NAME] [--dry-run]
-       cleanup.sh --org-units OU... --regions REGION... [--stack-name NAME] [...]
+       cleanup.sh --org-units OU... --regions REGION... [--delegated-admin] [--stack-name NAME] [...]
 
 Deletes the govhook stack and waits for it, deletes the policy parameter deploy.sh published (the
 name the stack was deployed with, else --policy-parameter, default /govhook/policy) if it carries
@@ -32,6 +32,7 @@ BUCKET=""
 POLICY_PARAM=""
 DRY_RUN=0
 ORG_UNITS=()
+CALL_AS=()
 REGIONS=()
 ORG_MODE=0
 while [ $# -gt 0 ]; do
@@ -49,6 +50,7 @@ while [ $# -gt 0 ]; do
         if [ "$opt" = --org-units ]; then ORG_UNITS+=("${vals[@]}"); else REGIONS+=("${vals[@]}"); fi
         shift
       done ;;
+    --delegated-admin) CALL_AS=(--call-as DELEGATED_ADMIN); shift ;;
     -h|--help) usage; exit 0 ;;
     *) usage >&2; die "unknown argument: $1" ;;
   esac
@@ -102,31 +104,31 @@ remove_bucket() {
 
 if [ "$ORG_MODE" = 1 ]; then
   [ -z "$BUCKET" ] || die "--bucket does not apply with --org-units: the buckets are govhook-artifacts-<account>-<region>"
-  if ! "${AWS[@]}" cloudformation describe-stack-set --stack-set-name "$STACK_NAME" >/dev/null 2>&1; then
+  if ! "${AWS[@]}" cloudformation describe-stack-set --stack-set-name "$STACK_NAME" "${CALL_AS[@]}" >/dev/null 2>&1; then
     echo "==> stack set $STACK_NAME: not there"
   else
     # What was not given is read from the StackSet's instances (their OU and region).
     if [ ${#ORG_UNITS[@]} -eq 0 ]; then
-      read -r -a ORG_UNITS <<<"$("${AWS[@]}" cloudformation list-stack-instances --stack-set-name "$STACK_NAME" \
+      read -r -a ORG_UNITS <<<"$("${AWS[@]}" cloudformation list-stack-instances --stack-set-name "$STACK_NAME" "${CALL_AS[@]}" \
         --query 'Summaries[].OrganizationalUnitId' --output text | tr '\t' '\n' | grep -v '^None$' | sort -u | tr '\n' ' ' || true)"
     fi
     if [ ${#REGIONS[@]} -eq 0 ]; then
-      read -r -a REGIONS <<<"$("${AWS[@]}" cloudformation list-stack-instances --stack-set-name "$STACK_NAME" \
+      read -r -a REGIONS <<<"$("${AWS[@]}" cloudformation list-stack-instances --stack-set-name "$STACK_NAME" "${CALL_AS[@]}" \
         --query 'Summaries[].Region' --output text | tr '\t' '\n' | grep -v '^None$' | sort -u | tr '\n' ' ' || true)"
     fi
-    COUNT=$("${AWS[@]}" cloudformation list-stack-instances --stack-set-name "$STACK_NAME" --query 'length(Summaries)' --output text)
+    COUNT=$("${AWS[@]}" cloudformation list-stack-instances --stack-set-name "$STACK_NAME" "${CALL_AS[@]}" --query 'length(Summaries)' --output text)
     if [ "$COUNT" != 0 ]; then
       [ ${#ORG_UNITS[@]} -gt 0 ] || die "stack set $STACK_NAME has $COUNT stack instances and their OUs are unknown: pass --org-units"
       [ ${#REGIONS[@]} -gt 0 ] || die "stack set $STACK_NAME has $COUNT stack instances and their regions are unknown: pass --regions"
       echo "==> deleting the stack instances of $STACK_NAME: ${ORG_UNITS[*]} x ${REGIONS[*]}"
       OUS_CSV=$(IFS=,; echo "${ORG_UNITS[*]}")
-      OP=$(act "${AWS[@]}" cloudformation delete-stack-instances --stack-set-name "$STACK_NAME" \
+      OP=$(act "${AWS[@]}" cloudformation delete-stack-instances --stack-set-name "$STACK_NAME" "${CALL_AS[@]}" \
            --deployment-targets "OrganizationalUnitIds=$OUS_CSV" --regions "${REGIONS[@]}" --no-retain-stacks \
            --operation-preferences FailureToleranceCount=0,MaxConcurrentCount=1 --query OperationId --output text)
       if [ "$DRY_RUN" = 0 ]; then
         waited=0
         while :; do
-          STATUS=$("${AWS[@]}" cloudformation describe-stack-set-operation --stack-set-name "$STACK_NAME" \
+          STATUS=$("${AWS[@]}" cloudformation describe-stack-set-operation --stack-set-name "$STACK_NAME" "${CALL_AS[@]}" \
                    --operation-id "$OP" --query StackSetOperation.Status --output text)
           case "$STATUS" in
             SUCCEEDED) echo "    operation $OP: SUCCEEDED"; break ;;
@@ -139,13 +141,13 @@ if [ "$ORG_MODE" = 1 ]; then
     fi
     echo "==> deleting stack set $STACK_NAME"
     if [ "$DRY_RUN" = 0 ]; then
-      LEFT=$("${AWS[@]}" cloudformation list-stack-instances --stack-set-name "$STACK_NAME" \
+      LEFT=$("${AWS[@]}" cloudformation list-stack-instances --stack-set-name "$STACK_NAME" "${CALL_AS[@]}" \
              --query 'Summaries[].[Account,Region]' --output text)
       [ -z "$LEFT" ] || die "stack set $STACK_NAME still has stack instances (account, region):
 $LEFT
 They are in OUs or regions other than ${ORG_UNITS[*]} / ${REGIONS[*]}: run cleanup.sh with those."
     fi
-    act "${AWS[@]}" cloudformation delete-stack-set --stack-set-name "$STACK_NAME"
+    act "${AWS[@]}" cloudformation delete-stack-set --stack-set-name "$STACK_NAME" "${CALL_AS[@]}"
   fi
   for r in "${REGIONS[@]}"; do remove_bucket "govhook-artifacts-${ACCOUNT}-$r" "$r"; done
   [ "$DRY_RUN" = 1 ] || rm -rf "$HERE/build"

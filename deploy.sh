@@ -32,6 +32,7 @@ Options:
 
 Many accounts (run from the management or a delegated administrator account):
   --org-units OU...          deploy a service-managed StackSet (auto-deployment on) to these OUs
+  --delegated-admin          run as a StackSets delegated administrator (--call-as DELEGATED_ADMIN)
   --regions REGION...        ... in these regions (one artifact bucket per region, readable by the
                              organization through aws:PrincipalOrgID). The policy is bundled in the
                              package (member accounts have no /govhook/policy), or --policy-s3.
@@ -56,6 +57,7 @@ FAILURE_MODE=FAIL
 ALLOWED_RUNTIMES=""
 DRY_RUN=0
 ORG_UNITS=()
+CALL_AS=()
 REGIONS=()
 
 while [ $# -gt 0 ]; do
@@ -79,6 +81,7 @@ while [ $# -gt 0 ]; do
         if [ "$opt" = --org-units ]; then ORG_UNITS+=("${vals[@]}"); else REGIONS+=("${vals[@]}"); fi
         shift
       done ;;
+    --delegated-admin) CALL_AS=(--call-as DELEGATED_ADMIN); shift ;;
     -h|--help) usage; exit 0 ;;
     *) usage >&2; die "unknown argument: $1" ;;
   esac
@@ -99,6 +102,7 @@ fi
 [[ "$ALLOWED_RUNTIMES" =~ ^[A-Za-z0-9.,_-]*$ ]] || die "--allowed-runtimes must be a comma-separated list, got '$ALLOWED_RUNTIMES'"
 
 ORG_MODE=0
+if [ ${#CALL_AS[@]} -gt 0 ] && [ ${#ORG_UNITS[@]} -eq 0 ]; then die "--delegated-admin applies to a StackSet rollout (--org-units)"; fi
 if [ ${#ORG_UNITS[@]} -gt 0 ] || [ ${#REGIONS[@]} -gt 0 ]; then
   ORG_MODE=1
   [ ${#ORG_UNITS[@]} -gt 0 ] || die "--regions needs --org-units (a StackSet targets OUs in regions)"
@@ -239,7 +243,7 @@ fi
 
 if [ "$ORG_MODE" = 1 ]; then
   STACKSET_EXISTS=0
-  "${AWS[@]}" cloudformation describe-stack-set --stack-set-name "$STACK_NAME" >/dev/null 2>&1 && STACKSET_EXISTS=1
+  "${AWS[@]}" cloudformation describe-stack-set --stack-set-name "$STACK_NAME" "${CALL_AS[@]}" >/dev/null 2>&1 && STACKSET_EXISTS=1
   buckets=""
   for r in "${REGIONS[@]}"; do buckets+=" ${BUCKET_PREFIX}-$r"; done
   cat <<EOF
@@ -304,12 +308,12 @@ wait_operation() {
   local op=$1 status="" waited=0
   [ "$DRY_RUN" = 1 ] && return 0
   while :; do
-    status=$("${AWS[@]}" cloudformation describe-stack-set-operation --stack-set-name "$STACK_NAME" \
+    status=$("${AWS[@]}" cloudformation describe-stack-set-operation --stack-set-name "$STACK_NAME" "${CALL_AS[@]}" \
              --operation-id "$op" --query StackSetOperation.Status --output text)
     case "$status" in
       SUCCEEDED) echo "    operation $op: SUCCEEDED"; return 0 ;;
       FAILED|STOPPED)
-        "${AWS[@]}" cloudformation list-stack-set-operation-results --stack-set-name "$STACK_NAME" --operation-id "$op" \
+        "${AWS[@]}" cloudformation list-stack-set-operation-results --stack-set-name "$STACK_NAME" "${CALL_AS[@]}" --operation-id "$op" \
           --query "Summaries[?Status!='SUCCEEDED'].[Account,Region,Status,StatusReason]" --output text >&2 || true
         die "StackSet operation $op ended $status (above: the accounts and regions that failed); cleanup.sh --org-units ... --regions ... removes what was made" ;;
     esac
@@ -345,20 +349,20 @@ PY
   [ "$DRY_RUN" = 1 ] && echo "    $PARAMS_JSON: $(cat "$PARAMS_JSON")"
   echo "==> StackSet $STACK_NAME"
   if [ "$STACKSET_EXISTS" = 1 ]; then
-    OP=$(act "${AWS[@]}" cloudformation update-stack-set --stack-set-name "$STACK_NAME" --template-body file://template.yml \
+    OP=$(act "${AWS[@]}" cloudformation update-stack-set --stack-set-name "$STACK_NAME" "${CALL_AS[@]}" --template-body file://template.yml \
          --parameters "file://$PARAMS_JSON" --capabilities CAPABILITY_NAMED_IAM \
          --permission-model SERVICE_MANAGED --auto-deployment Enabled=true,RetainStacksOnAccountRemoval=false \
          --tags Key=created-by,Value=govhook --query OperationId --output text)
     wait_operation "$OP"
   else
-    act "${AWS[@]}" cloudformation create-stack-set --stack-set-name "$STACK_NAME" --template-body file://template.yml \
+    act "${AWS[@]}" cloudformation create-stack-set --stack-set-name "$STACK_NAME" "${CALL_AS[@]}" --template-body file://template.yml \
       --parameters "file://$PARAMS_JSON" --capabilities CAPABILITY_NAMED_IAM \
       --permission-model SERVICE_MANAGED --auto-deployment Enabled=true,RetainStacksOnAccountRemoval=false \
       --tags Key=created-by,Value=govhook --description "govhook Lambda Hook (deploy.sh)" >/dev/null
   fi
   echo "==> stack instances: ${ORG_UNITS[*]} x ${REGIONS[*]}"
   OUS_CSV=$(IFS=,; echo "${ORG_UNITS[*]}")
-  OP=$(act "${AWS[@]}" cloudformation create-stack-instances --stack-set-name "$STACK_NAME" \
+  OP=$(act "${AWS[@]}" cloudformation create-stack-instances --stack-set-name "$STACK_NAME" "${CALL_AS[@]}" \
        --deployment-targets "OrganizationalUnitIds=$OUS_CSV" --regions "${REGIONS[@]}" \
        --operation-preferences FailureToleranceCount=0,MaxConcurrentCount=1 --query OperationId --output text)
   wait_operation "$OP"

@@ -371,6 +371,11 @@ def test_stackset_dry_runs_print_the_exact_calls_and_change_nothing(env: dict[st
     # THEN the policy is uploaded there and every member stack is told to read it
     assert "would run: aws --region us-east-1 s3 cp --only-show-errors policies/default.policy.yaml s3://org-policies/p.yaml" in central.stdout
     assert '{"ParameterKey": "PolicyS3Object", "ParameterValue": "org-policies/p.yaml"}' in central.stdout
+    # WHEN the caller is a StackSets delegated administrator THEN every StackSet call says so
+    delegated = run("deploy.sh", "--dry-run", "--org-units", ou, "--regions", "us-east-1", "--delegated-admin", env=env)
+    assert delegated.returncode == 0, delegated.stdout + delegated.stderr
+    calls = [ln for ln in delegated.stdout.splitlines() if "stack-set" in ln or "stack-instances" in ln]
+    assert len(calls) == 2 and all("--stack-set-name govhook --call-as DELEGATED_ADMIN" in c for c in calls), calls
     # AND nothing was created but the test's own policy bucket
     assert aws(env, "cloudformation", "list-stack-sets")["Summaries"] == []
     assert [b["Name"] for b in aws(env, "s3api", "list-buckets").get("Buckets", [])] == ["org-policies"]
@@ -411,6 +416,7 @@ def test_stackset_arguments_are_checked_before_anything_runs() -> None:
         ("--org-units", "--regions", "us-east-1"): "--org-units needs at least one value",
         ("--policy-parameter", "govhook/policy"): "is not a valid SSM parameter name",
         ("--policy-parameter", "/aws/govhook"): "is not a valid SSM parameter name",
+        ("--delegated-admin",): "--delegated-admin applies to a StackSet rollout",
     }
     for args, message in cases.items():
         proc = run("deploy.sh", *args, env=env)
