@@ -1,14 +1,25 @@
 #!/usr/bin/env bash
-# Remove everything deploy.sh made: the stack, and the artifact bucket if govhook created it.
+# Remove everything deploy.sh made: the stack (or the StackSet and its instances), the policy
+# parameter it published, and the artifact buckets if govhook created them.
 set -euo pipefail
 
 usage() {
   cat <<'EOF'
 Usage: cleanup.sh [--stack-name NAME] [--region REGION] [--profile PROFILE] [--bucket BUCKET]
+                  [--policy-parameter NAME] [--dry-run]
+       cleanup.sh --org-units OU... --regions REGION... [--delegated-admin] [--stack-name NAME] [...]
 
-Deletes the govhook stack and waits for it, then empties and deletes the artifact bucket only if
-it carries the tag created-by=govhook (a bucket you brought is left alone), and removes build/.
-Safe to run twice, or after a failed deploy. Honours AWS_ENDPOINT_URL.
+Deletes the govhook stack and waits for it, deletes the policy parameter deploy.sh published (the
+name the stack was deployed with, else --policy-parameter, default /govhook/policy) if it carries
+the tag created-by=govhook, then empties and deletes the artifact bucket only if it carries that
+tag (a bucket you brought is left alone), and removes build/.
+
+With --org-units and/or --regions: deletes the StackSet's stack instances in those OUs and regions
+(what is not given is read from the StackSet's instances), waits for the operation, deletes the
+StackSet, and the per-region artifact buckets govhook created.
+
+Safe to run twice, or after a failed deploy. Honours AWS_ENDPOINT_URL. --dry-run prints the AWS CLI
+calls that would change something and changes nothing.
 EOF
 }
 
@@ -18,12 +29,28 @@ STACK_NAME=govhook
 REGION=""
 PROFILE=""
 BUCKET=""
+POLICY_PARAM=""
+DRY_RUN=0
+ORG_UNITS=()
+CALL_AS=()
+REGIONS=()
+ORG_MODE=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --stack-name) STACK_NAME=${2:?--stack-name needs a value}; shift 2 ;;
     --region) REGION=${2:?--region needs a value}; shift 2 ;;
     --profile) PROFILE=${2:?--profile needs a value}; shift 2 ;;
     --bucket) BUCKET=${2:?--bucket needs a value}; shift 2 ;;
+    --policy-parameter) POLICY_PARAM=${2:?--policy-parameter needs a value}; shift 2 ;;
+    --dry-run) DRY_RUN=1; shift ;;
+    --org-units|--regions)
+      opt=$1; shift; ORG_MODE=1
+      while [ $# -gt 0 ] && [[ "$1" != -* ]]; do
+        IFS=, read -r -a vals <<<"$1"
+        if [ "$opt" = --org-units ]; then ORG_UNITS+=("${vals[@]}"); else REGIONS+=("${vals[@]}"); fi
+        shift
+      done ;;
+    --delegated-admin) CALL_AS=(--call-as DELEGATED_ADMIN); shift ;;
     -h|--help) usage; exit 0 ;;
     *) usage >&2; die "unknown argument: $1" ;;
   esac
@@ -40,29 +67,130 @@ ACCOUNT=$("${AWS[@]}" sts get-caller-identity --query Account --output text) || 
 [ -n "$REGION" ] || die "no region: pass --region or configure one"
 AWS=(aws --region "$REGION")
 [ -n "$PROFILE" ] && AWS+=(--profile "$PROFILE")
+AWS_BASE=(aws)
+[ -n "$PROFILE" ] && AWS_BASE+=(--profile "$PROFILE")
+POLL=${GOVHOOK_POLL_SECONDS:-15}
+NOTE=""
+[ "$DRY_RUN" = 0 ] || NOTE=" (dry run: nothing was changed)"
+
+# Every call that changes the account goes through act: a dry run prints it instead.
+exec 3>&1
+act() {
+  if [ "$DRY_RUN" = 1 ]; then
+    printf '    would run:' >&3; printf ' %q' "$@" >&3; echo >&3
+  else
+    "$@"
+  fi
+}
+
+# remove_bucket BUCKET REGION: empty and delete it only if govhook created it.
+remove_bucket() {
+  local bucket=$1 region=$2 tag
+  local aws_r=("${AWS_BASE[@]}" --region "$region")
+  if "${aws_r[@]}" s3api head-bucket --bucket "$bucket" >/dev/null 2>&1; then
+    tag=$("${aws_r[@]}" s3api get-bucket-tagging --bucket "$bucket" \
+          --query "TagSet[?Key=='created-by'].Value" --output text 2>/dev/null || true)
+    if [ "$tag" = govhook ]; then
+      echo "==> emptying and deleting bucket $bucket (created by govhook)"
+      act "${aws_r[@]}" s3 rm --only-show-errors --recursive "s3://$bucket"
+      act "${aws_r[@]}" s3api delete-bucket --bucket "$bucket"
+    else
+      echo "==> bucket $bucket was not created by govhook: left alone (remove govhook/*.zip yourself)"
+    fi
+  else
+    echo "==> bucket $bucket: not there"
+  fi
+}
+
+if [ "$ORG_MODE" = 1 ]; then
+  [ -z "$BUCKET" ] || die "--bucket does not apply with --org-units: the buckets are govhook-artifacts-<account>-<region>"
+  if ! "${AWS[@]}" cloudformation describe-stack-set --stack-set-name "$STACK_NAME" "${CALL_AS[@]}" >/dev/null 2>&1; then
+    echo "==> stack set $STACK_NAME: not there"
+  else
+    # What was not given is read from the StackSet's instances (their OU and region).
+    if [ ${#ORG_UNITS[@]} -eq 0 ]; then
+      read -r -a ORG_UNITS <<<"$("${AWS[@]}" cloudformation list-stack-instances --stack-set-name "$STACK_NAME" "${CALL_AS[@]}" \
+        --query 'Summaries[].OrganizationalUnitId' --output text | tr '\t' '\n' | grep -v '^None$' | sort -u | tr '\n' ' ' || true)"
+    fi
+    if [ ${#REGIONS[@]} -eq 0 ]; then
+      read -r -a REGIONS <<<"$("${AWS[@]}" cloudformation list-stack-instances --stack-set-name "$STACK_NAME" "${CALL_AS[@]}" \
+        --query 'Summaries[].Region' --output text | tr '\t' '\n' | grep -v '^None$' | sort -u | tr '\n' ' ' || true)"
+    fi
+    COUNT=$("${AWS[@]}" cloudformation list-stack-instances --stack-set-name "$STACK_NAME" "${CALL_AS[@]}" --query 'length(Summaries)' --output text)
+    if [ "$COUNT" != 0 ]; then
+      [ ${#ORG_UNITS[@]} -gt 0 ] || die "stack set $STACK_NAME has $COUNT stack instances and their OUs are unknown: pass --org-units"
+      [ ${#REGIONS[@]} -gt 0 ] || die "stack set $STACK_NAME has $COUNT stack instances and their regions are unknown: pass --regions"
+      echo "==> deleting the stack instances of $STACK_NAME: ${ORG_UNITS[*]} x ${REGIONS[*]}"
+      OUS_CSV=$(IFS=,; echo "${ORG_UNITS[*]}")
+      OP=$(act "${AWS[@]}" cloudformation delete-stack-instances --stack-set-name "$STACK_NAME" "${CALL_AS[@]}" \
+           --deployment-targets "OrganizationalUnitIds=$OUS_CSV" --regions "${REGIONS[@]}" --no-retain-stacks \
+           --operation-preferences FailureToleranceCount=0,MaxConcurrentCount=1 --query OperationId --output text)
+      if [ "$DRY_RUN" = 0 ]; then
+        waited=0
+        while :; do
+          STATUS=$("${AWS[@]}" cloudformation describe-stack-set-operation --stack-set-name "$STACK_NAME" "${CALL_AS[@]}" \
+                   --operation-id "$OP" --query StackSetOperation.Status --output text)
+          case "$STATUS" in
+            SUCCEEDED) echo "    operation $OP: SUCCEEDED"; break ;;
+            FAILED|STOPPED) die "deleting the stack instances ended $STATUS (operation $OP); see the StackSet's operations in the console" ;;
+          esac
+          [ "$waited" -lt 3600 ] || die "operation $OP still $STATUS after an hour"
+          sleep "$POLL"; waited=$(( waited + POLL ))
+        done
+      fi
+    fi
+    echo "==> deleting stack set $STACK_NAME"
+    if [ "$DRY_RUN" = 0 ]; then
+      LEFT=$("${AWS[@]}" cloudformation list-stack-instances --stack-set-name "$STACK_NAME" "${CALL_AS[@]}" \
+             --query 'Summaries[].[Account,Region]' --output text)
+      [ -z "$LEFT" ] || die "stack set $STACK_NAME still has stack instances (account, region):
+$LEFT
+They are in OUs or regions other than ${ORG_UNITS[*]} / ${REGIONS[*]}: run cleanup.sh with those."
+    fi
+    act "${AWS[@]}" cloudformation delete-stack-set --stack-set-name "$STACK_NAME" "${CALL_AS[@]}"
+  fi
+  for r in "${REGIONS[@]}"; do remove_bucket "govhook-artifacts-${ACCOUNT}-$r" "$r"; done
+  [ "$DRY_RUN" = 1 ] || rm -rf "$HERE/build"
+  echo "govhook StackSet $STACK_NAME removed$NOTE."
+  exit 0
+fi
+
 [ -n "$BUCKET" ] || BUCKET="govhook-artifacts-${ACCOUNT}-${REGION}"
 
 if "${AWS[@]}" cloudformation describe-stacks --stack-name "$STACK_NAME" >/dev/null 2>&1; then
+  # The parameter the stack was deployed with is the one deploy.sh published.
+  DEPLOYED=$("${AWS[@]}" cloudformation describe-stacks --stack-name "$STACK_NAME" \
+             --query "Stacks[0].Parameters[?ParameterKey=='PolicyParameterName'].ParameterValue" --output text 2>/dev/null || true)
+  [ -n "$POLICY_PARAM" ] || { [ "$DEPLOYED" != None ] && POLICY_PARAM=$DEPLOYED; }
+  S3_OBJECT=$("${AWS[@]}" cloudformation describe-stacks --stack-name "$STACK_NAME" \
+              --query "Stacks[0].Parameters[?ParameterKey=='PolicyS3Object'].ParameterValue" --output text 2>/dev/null || true)
+  if [ -n "$S3_OBJECT" ] && [ "$S3_OBJECT" != None ]; then
+    echo "==> the policy object s3://$S3_OBJECT is in your bucket: left alone"
+  fi
   echo "==> deleting stack $STACK_NAME"
-  "${AWS[@]}" cloudformation delete-stack --stack-name "$STACK_NAME"
-  "${AWS[@]}" cloudformation wait stack-delete-complete --stack-name "$STACK_NAME" || die "stack $STACK_NAME did not delete"
+  act "${AWS[@]}" cloudformation delete-stack --stack-name "$STACK_NAME"
+  if [ "$DRY_RUN" = 0 ]; then
+    "${AWS[@]}" cloudformation wait stack-delete-complete --stack-name "$STACK_NAME" || die "stack $STACK_NAME did not delete"
+  fi
 else
   echo "==> stack $STACK_NAME: not there"
 fi
 
-if "${AWS[@]}" s3api head-bucket --bucket "$BUCKET" >/dev/null 2>&1; then
-  TAG=$("${AWS[@]}" s3api get-bucket-tagging --bucket "$BUCKET" \
-        --query "TagSet[?Key=='created-by'].Value" --output text 2>/dev/null || true)
-  if [ "$TAG" = govhook ]; then
-    echo "==> emptying and deleting bucket $BUCKET (created by govhook)"
-    "${AWS[@]}" s3 rm --only-show-errors --recursive "s3://$BUCKET"
-    "${AWS[@]}" s3api delete-bucket --bucket "$BUCKET"
+[ -n "$POLICY_PARAM" ] || POLICY_PARAM=/govhook/policy
+if "${AWS[@]}" ssm get-parameter --name "$POLICY_PARAM" >/dev/null 2>&1; then
+  OWNER=$("${AWS[@]}" ssm list-tags-for-resource --resource-type Parameter --resource-id "$POLICY_PARAM" \
+          --query "TagList[?Key=='created-by'].Value" --output text 2>/dev/null || true)
+  if [ "$OWNER" = govhook ]; then
+    echo "==> deleting the policy parameter $POLICY_PARAM (published by deploy.sh)"
+    act "${AWS[@]}" ssm delete-parameter --name "$POLICY_PARAM"
   else
-    echo "==> bucket $BUCKET was not created by govhook: left alone (remove govhook/*.zip yourself)"
+    echo "==> parameter $POLICY_PARAM was not published by govhook: left alone"
   fi
 else
-  echo "==> bucket $BUCKET: not there"
+  echo "==> policy parameter $POLICY_PARAM: not there"
 fi
 
-rm -rf "$HERE/build"
-echo "govhook removed from $ACCOUNT/$REGION."
+remove_bucket "$BUCKET" "$REGION"
+
+[ "$DRY_RUN" = 1 ] || rm -rf "$HERE/build"
+echo "govhook removed from $ACCOUNT/$REGION$NOTE."

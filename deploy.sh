@@ -1,29 +1,45 @@
 #!/usr/bin/env bash
-# Install govhook in an account: validate, build the arm64 package, upload it, deploy template.yml.
+# Install govhook in an account (a stack), or in an organization's OUs (a service-managed StackSet):
+# validate, build the arm64 package, upload it, publish the policy, deploy template.yml.
 set -euo pipefail
 
 usage() {
   cat <<'EOF'
 Usage: deploy.sh [options]
+       deploy.sh --org-units OU... --regions REGION... [options]
 
 Validates the policy and template.yml before touching the account, builds the Lambda package
 (arm64, python3.13; boto3 left out: the runtime has it), uploads it under a content-hash key to
 an artifact bucket (created if needed: encrypted, public access blocked, tagged created-by=govhook),
-and deploys the stack with a change set. Re-running with nothing changed succeeds.
+publishes the policy to SSM and deploys the stack with a change set. Re-running with nothing
+changed succeeds. cleanup.sh removes everything this script made.
 
 Options:
-  --stack-name NAME          stack name (default: govhook)
+  --stack-name NAME          stack name, or StackSet name with --org-units (default: govhook)
   --region REGION            AWS region (default: from the AWS CLI configuration)
   --profile PROFILE          AWS CLI profile
   --bucket BUCKET            artifact bucket (default: govhook-artifacts-<account>-<region>)
-  --policy FILE              policy bundled as the hook's policy (default: policies/default.policy.yaml)
+  --policy FILE              the hook's policy, validated first (default: policies/default.policy.yaml)
+  --policy-parameter NAME    SSM parameter the policy is published to (default: /govhook/policy);
+                             Standard tier up to 4 KB, Advanced up to 8 KB
+  --bundled-policy           do not publish: the hook reads the policy bundled in its package
+  --policy-s3 s3://BUCKET/KEY  upload the policy to one object the hook reads (one policy for many
+                             accounts: the bucket, yours, must let them read it, e.g. aws:PrincipalOrgID)
   --failure-mode FAIL|WARN   hook failure mode (default: FAIL; WARN for a first rollout)
-  --allowed-runtimes LIST    comma-separated initial runtime allow-list (SSM StringList)
-  --dry-run                  print the plan; change nothing
+  --allowed-runtimes LIST    comma-separated runtime allow-list (the /govhook/allowed-runtimes StringList)
+  --dry-run                  print the plan and the AWS CLI calls that would change something; change nothing
   -h, --help                 this help
 
+Many accounts (run from the management or a delegated administrator account):
+  --org-units OU...          deploy a service-managed StackSet (auto-deployment on) to these OUs
+  --delegated-admin          run as a StackSets delegated administrator (--call-as DELEGATED_ADMIN)
+  --regions REGION...        ... in these regions (one artifact bucket per region, readable by the
+                             organization through aws:PrincipalOrgID). The policy is bundled in the
+                             package (member accounts have no /govhook/policy), or --policy-s3.
+
 Environment: AWS_ENDPOINT_URL is honoured (tests point it at moto's server); GOVHOOK and
-CFN_LINT name the govhook and cfn-lint commands; PYTHON the interpreter used to build.
+CFN_LINT name the govhook and cfn-lint commands; PYTHON the interpreter used to build;
+GOVHOOK_POLL_SECONDS how often StackSet operations are polled (default 15).
 EOF
 }
 
@@ -34,9 +50,15 @@ REGION=""
 PROFILE=""
 BUCKET=""
 POLICY=policies/default.policy.yaml
+POLICY_PARAM=/govhook/policy
+PUBLISH_POLICY=1
+POLICY_S3=""
 FAILURE_MODE=FAIL
 ALLOWED_RUNTIMES=""
 DRY_RUN=0
+ORG_UNITS=()
+CALL_AS=()
+REGIONS=()
 
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -45,9 +67,21 @@ while [ $# -gt 0 ]; do
     --profile) PROFILE=${2:?--profile needs a value}; shift 2 ;;
     --bucket) BUCKET=${2:?--bucket needs a value}; shift 2 ;;
     --policy) POLICY=${2:?--policy needs a value}; shift 2 ;;
+    --policy-parameter) POLICY_PARAM=${2:?--policy-parameter needs a value}; shift 2 ;;
+    --bundled-policy) PUBLISH_POLICY=0; shift ;;
+    --policy-s3) POLICY_S3=${2:?--policy-s3 needs a value}; shift 2 ;;
     --failure-mode) FAILURE_MODE=${2:?--failure-mode needs a value}; shift 2 ;;
     --allowed-runtimes) ALLOWED_RUNTIMES=${2:?--allowed-runtimes needs a value}; shift 2 ;;
     --dry-run) DRY_RUN=1; shift ;;
+    --org-units|--regions)
+      opt=$1; shift
+      if [ $# -eq 0 ] || [[ "$1" == -* ]]; then die "$opt needs at least one value"; fi
+      while [ $# -gt 0 ] && [[ "$1" != -* ]]; do
+        IFS=, read -r -a vals <<<"$1"
+        if [ "$opt" = --org-units ]; then ORG_UNITS+=("${vals[@]}"); else REGIONS+=("${vals[@]}"); fi
+        shift
+      done ;;
+    --delegated-admin) CALL_AS=(--call-as DELEGATED_ADMIN); shift ;;
     -h|--help) usage; exit 0 ;;
     *) usage >&2; die "unknown argument: $1" ;;
   esac
@@ -55,17 +89,51 @@ done
 
 case "$FAILURE_MODE" in FAIL|WARN) ;; *) die "--failure-mode must be FAIL or WARN, got '$FAILURE_MODE'" ;; esac
 [[ "$STACK_NAME" =~ ^[A-Za-z][A-Za-z0-9-]{0,127}$ ]] || die "--stack-name '$STACK_NAME' is not a valid stack name"
+# SSM: letters, digits, _ . - and /; a hierarchical name starts with /; nothing starting with aws or ssm.
+if [[ ! "$POLICY_PARAM" =~ ^/?[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*$ ]] \
+   || { [[ "$POLICY_PARAM" == */* ]] && [[ "$POLICY_PARAM" != /* ]]; } \
+   || [[ "$(tr '[:upper:]' '[:lower:]' <<<"${POLICY_PARAM#/}")" =~ ^(aws|ssm) ]]; then
+  die "--policy-parameter '$POLICY_PARAM' is not a valid SSM parameter name (e.g. /govhook/policy)"
+fi
+if [ -n "$POLICY_S3" ]; then
+  [[ "$POLICY_S3" =~ ^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]/.+$ ]] || die "--policy-s3 must be s3://bucket/key, got '$POLICY_S3'"
+  PUBLISH_POLICY=0
+fi
+[[ "$ALLOWED_RUNTIMES" =~ ^[A-Za-z0-9.,_-]*$ ]] || die "--allowed-runtimes must be a comma-separated list, got '$ALLOWED_RUNTIMES'"
+
+ORG_MODE=0
+if [ ${#CALL_AS[@]} -gt 0 ] && [ ${#ORG_UNITS[@]} -eq 0 ]; then die "--delegated-admin applies to a StackSet rollout (--org-units)"; fi
+if [ ${#ORG_UNITS[@]} -gt 0 ] || [ ${#REGIONS[@]} -gt 0 ]; then
+  ORG_MODE=1
+  [ ${#ORG_UNITS[@]} -gt 0 ] || die "--regions needs --org-units (a StackSet targets OUs in regions)"
+  [ ${#REGIONS[@]} -gt 0 ] || die "--org-units needs --regions (a StackSet targets OUs in regions)"
+  for ou in "${ORG_UNITS[@]}"; do
+    [[ "$ou" =~ ^(ou-[a-z0-9]{4,32}-[a-z0-9]{8,32}|r-[a-z0-9]{4,32})$ ]] || die "'$ou' is not an OU id (ou-xxxx-xxxxxxxx) or root id (r-xxxx)"
+  done
+  for r in "${REGIONS[@]}"; do
+    [[ "$r" =~ ^[a-z]{2}(-[a-z]+)+-[0-9]+$ ]] || die "'$r' is not a region name"
+  done
+  # Member stacks are named StackSet-<name>-<36-char id>; the function is <stack name>-hook (64 max).
+  [ ${#STACK_NAME} -le 13 ] || die "--stack-name '$STACK_NAME' is too long for a StackSet (13 characters at most: the function name <stack>-hook must fit 64)"
+  [ -z "$BUCKET" ] || die "--bucket does not apply with --org-units: one bucket per region is named govhook-artifacts-<account>-<region>"
+  PUBLISH_POLICY=0
+fi
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 cd "$HERE"
 GOVHOOK=${GOVHOOK:-govhook}
 CFN_LINT=${CFN_LINT:-cfn-lint}
 PYTHON=${PYTHON:-python3}
+POLL=${GOVHOOK_POLL_SECONDS:-15}
 
 for tool in aws "$GOVHOOK" "$CFN_LINT" "$PYTHON"; do
   command -v "$tool" >/dev/null 2>&1 || die "'$tool' is not installed or not on PATH"
 done
 [ -f "$POLICY" ] || die "policy file $POLICY not found"
+POLICY_BYTES=$(wc -c < "$POLICY" | tr -d ' ')
+if [ "$PUBLISH_POLICY" = 1 ] && [ "$POLICY_BYTES" -gt 8192 ]; then
+  die "the policy is $POLICY_BYTES bytes; an SSM parameter holds 8 KB at most (Advanced tier): use --bundled-policy"
+fi
 
 AWS=(aws)
 [ -n "$REGION" ] && AWS+=(--region "$REGION")
@@ -76,29 +144,37 @@ echo "==> validating the policy and the template (nothing in the account changes
 "$CFN_LINT" template.yml || die "template.yml does not pass cfn-lint (see above)"
 
 echo "==> checking credentials"
-ACCOUNT=$("${AWS[@]}" sts get-caller-identity --query Account --output text) || die "no usable AWS credentials"
+CALLER=$("${AWS[@]}" sts get-caller-identity --query '[Account,Arn]' --output text) || die "no usable AWS credentials"
+ACCOUNT=${CALLER%%$'\t'*}
+PARTITION=$(cut -d: -f2 <<<"${CALLER#*$'\t'}")
+[ -n "$PARTITION" ] || PARTITION=aws
 [ -n "$REGION" ] || REGION=$("${AWS[@]}" configure get region || true)
 [ -n "$REGION" ] || REGION=${AWS_REGION:-${AWS_DEFAULT_REGION:-}}
 [ -n "$REGION" ] || die "no region: pass --region or configure one"
 AWS=(aws --region "$REGION")
 [ -n "$PROFILE" ] && AWS+=(--profile "$PROFILE")
-[ -n "$BUCKET" ] || BUCKET="govhook-artifacts-${ACCOUNT}-${REGION}"
+AWS_BASE=(aws)
+[ -n "$PROFILE" ] && AWS_BASE+=(--profile "$PROFILE")
+BUCKET_PREFIX="govhook-artifacts-${ACCOUNT}"
+[ -n "$BUCKET" ] || BUCKET="${BUCKET_PREFIX}-${REGION}"
+
+# Every call that changes the account goes through act: a dry run prints it instead.
+exec 3>&1
+act() {
+  if [ "$DRY_RUN" = 1 ]; then
+    printf '    would run:' >&3; printf ' %q' "$@" >&3; echo >&3
+  else
+    "$@"
+  fi
+}
 
 BUILD="$HERE/build"
+if [ "$DRY_RUN" = 1 ]; then
+  BUILD=$(mktemp -d)
+  trap 'rm -rf "$BUILD"' EXIT
+fi
 PACKAGE="$BUILD/package"
 ZIP="$BUILD/govhook.zip"
-
-if [ "$DRY_RUN" = 1 ]; then
-  cat <<EOF
-==> dry run: nothing was changed. The plan:
-  account/region:   $ACCOUNT / $REGION
-  build:            $ZIP (arm64, python3.13, hook/ + $POLICY bundled as policies/active.policy.yaml)
-  artifact bucket:  s3://$BUCKET (created if missing: encrypted, public access blocked, tagged created-by=govhook)
-  upload:           s3://$BUCKET/govhook/<sha256 of the zip>.zip
-  stack:            $STACK_NAME from template.yml (FailureMode=$FAILURE_MODE)
-EOF
-  exit 0
-fi
 
 echo "==> building the Lambda package for arm64 / python3.13"
 rm -rf "$PACKAGE" "$ZIP"
@@ -111,6 +187,7 @@ rm -rf "${PACKAGE:?}"/boto3* "${PACKAGE:?}"/botocore* "${PACKAGE:?}"/s3transfer*
 cp -R hook "$PACKAGE/hook"
 find "$PACKAGE/hook" -name '__pycache__' -prune -exec rm -rf {} +
 mkdir -p "$PACKAGE/policies"
+# The chosen policy is always bundled too: it is the fallback when none is published.
 cp "$POLICY" "$PACKAGE/policies/active.policy.yaml"
 cp policies/default.policy.yaml "$PACKAGE/policies/default.policy.yaml"
 "$PYTHON" - "$PACKAGE" "$ZIP" <<'PY'
@@ -129,30 +206,201 @@ with zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
 PY
 SIZE=$(wc -c < "$ZIP" | tr -d ' ')
 HASH=$("$PYTHON" -c 'import hashlib,sys; print(hashlib.sha256(open(sys.argv[1],"rb").read()).hexdigest())' "$ZIP")
+KEY="govhook/$HASH.zip"
 echo "    package: $ZIP, $SIZE bytes ($(( SIZE / 1024 )) KiB zipped)"
 [ "$SIZE" -lt 2097152 ] || die "the package is $SIZE bytes; it must stay under 2 MB"
 
-echo "==> artifact bucket s3://$BUCKET"
-if ! "${AWS[@]}" s3api head-bucket --bucket "$BUCKET" >/dev/null 2>&1; then
-  if [ "$REGION" = us-east-1 ]; then
-    "${AWS[@]}" s3api create-bucket --bucket "$BUCKET" >/dev/null
-  else
-    "${AWS[@]}" s3api create-bucket --bucket "$BUCKET" --create-bucket-configuration "LocationConstraint=$REGION" >/dev/null
+# The policy the function reads, and the tier its parameter needs.
+if [ "$PUBLISH_POLICY" = 1 ]; then
+  TIER=Standard
+  [ "$POLICY_BYTES" -le 4096 ] || TIER=Advanced
+  EXISTING_TIER=$("${AWS[@]}" ssm describe-parameters --parameter-filters "Key=Name,Values=$POLICY_PARAM" \
+                  --query 'Parameters[0].Tier' --output text 2>/dev/null || true)
+  # An Advanced parameter can never go back to Standard (AWS): keep it Advanced.
+  [ "$EXISTING_TIER" = Advanced ] && TIER=Advanced
+  if [ -n "$EXISTING_TIER" ] && [ "$EXISTING_TIER" != None ]; then
+    OWNER=$("${AWS[@]}" ssm list-tags-for-resource --resource-type Parameter --resource-id "$POLICY_PARAM" \
+            --query "TagList[?Key=='created-by'].Value" --output text 2>/dev/null || true)
+    [ "$OWNER" = govhook ] || die "ssm:$POLICY_PARAM exists and was not published by govhook (no tag created-by=govhook): choose another --policy-parameter"
   fi
-  "${AWS[@]}" s3api put-bucket-encryption --bucket "$BUCKET" \
-    --server-side-encryption-configuration '{"Rules":[{"ApplyServerSideEncryptionByDefault":{"SSEAlgorithm":"AES256"}}]}'
-  "${AWS[@]}" s3api put-public-access-block --bucket "$BUCKET" --public-access-block-configuration \
-    BlockPublicAcls=true,IgnorePublicAcls=true,BlockPublicPolicy=true,RestrictPublicBuckets=true
-  "${AWS[@]}" s3api put-bucket-tagging --bucket "$BUCKET" --tagging 'TagSet=[{Key=created-by,Value=govhook}]'
-  echo "    created (encrypted, public access blocked, tagged created-by=govhook)"
+  POLICY_SOURCE="ssm:$POLICY_PARAM ($TIER tier, $POLICY_BYTES bytes from $POLICY; also bundled as the fallback)"
+  POLICY_PARAM_VALUE=$POLICY_PARAM
+elif [ -n "$POLICY_S3" ]; then
+  POLICY_BUCKET=${POLICY_S3#s3://}; POLICY_BUCKET=${POLICY_BUCKET%%/*}
+  "${AWS[@]}" s3api head-bucket --bucket "$POLICY_BUCKET" >/dev/null 2>&1 \
+    || die "--policy-s3: bucket $POLICY_BUCKET is not there or not readable; create it (with a bucket policy that lets the accounts read the object) first"
+  POLICY_SOURCE="$POLICY_S3 (uploaded from $POLICY; also bundled as the fallback)"
+  POLICY_PARAM_VALUE=""
+else
+  POLICY_SOURCE="bundled: policies/active.policy.yaml (from $POLICY)"
+  POLICY_PARAM_VALUE=""
 fi
-KEY="govhook/$HASH.zip"
-"${AWS[@]}" s3 cp --only-show-errors "$ZIP" "s3://$BUCKET/$KEY"
-echo "    uploaded s3://$BUCKET/$KEY"
+if [ -n "$POLICY_S3" ]; then
+  POLICY_S3_OBJECT=${POLICY_S3#s3://}
+else
+  POLICY_S3_OBJECT=""
+fi
+
+if [ "$ORG_MODE" = 1 ]; then
+  STACKSET_EXISTS=0
+  "${AWS[@]}" cloudformation describe-stack-set --stack-set-name "$STACK_NAME" "${CALL_AS[@]}" >/dev/null 2>&1 && STACKSET_EXISTS=1
+  buckets=""
+  for r in "${REGIONS[@]}"; do buckets+=" ${BUCKET_PREFIX}-$r"; done
+  cat <<EOF
+==> the plan$( [ "$DRY_RUN" = 1 ] && echo " (dry run: nothing is changed)")
+  account/region:   $ACCOUNT / $REGION (StackSet administrator)
+  stack set:        $STACK_NAME ($( [ "$STACKSET_EXISTS" = 1 ] && echo "exists: updated" || echo "created"); SERVICE_MANAGED, auto-deployment on, stacks deleted when an account leaves)
+  targets:          OUs ${ORG_UNITS[*]} x regions ${REGIONS[*]}
+  artifact buckets:${buckets} (one per region, created if missing; readable by the organization)
+  package key:      $KEY ($SIZE bytes)
+  policy:           $POLICY_SOURCE
+  failure mode:     $FAILURE_MODE
+  each member stack creates: the hook function and its role, the invoker role, the log group,
+                    the /govhook/allowed-runtimes parameter and the LambdaHook
+EOF
+else
+  STACK_EXISTS=0
+  "${AWS[@]}" cloudformation describe-stacks --stack-name "$STACK_NAME" >/dev/null 2>&1 && STACK_EXISTS=1
+  BUCKET_EXISTS=0
+  "${AWS[@]}" s3api head-bucket --bucket "$BUCKET" >/dev/null 2>&1 && BUCKET_EXISTS=1
+  cat <<EOF
+==> the plan$( [ "$DRY_RUN" = 1 ] && echo " (dry run: nothing is changed)")
+  account/region:   $ACCOUNT / $REGION
+  stack:            $STACK_NAME from template.yml ($( [ "$STACK_EXISTS" = 1 ] && echo "exists: updated with a change set" || echo "created"))
+  artifact bucket:  s3://$BUCKET ($( [ "$BUCKET_EXISTS" = 1 ] && echo exists || echo "created: encrypted, public access blocked, tagged created-by=govhook"))
+  package key:      s3://$BUCKET/$KEY ($SIZE bytes)
+  policy:           $POLICY_SOURCE
+  failure mode:     $FAILURE_MODE
+  the stack creates: the hook function (${STACK_NAME}-hook) and its role, the invoker role, the log group,
+                    the /govhook/allowed-runtimes parameter and the LambdaHook
+EOF
+fi
+
+# create_bucket BUCKET REGION [ORG_ID]: encrypted (SSE-S3, which other accounts can read, unlike
+# a KMS key they are not granted), public access blocked, tagged; ORG_ID adds the org read policy.
+ensure_bucket() {
+  local bucket=$1 region=$2 org=${3:-}
+  local s3=("${AWS_BASE[@]}" --region "$region" s3api)
+  if ! "${s3[@]}" head-bucket --bucket "$bucket" >/dev/null 2>&1; then
+    if [ "$region" = us-east-1 ]; then
+      act "${s3[@]}" create-bucket --bucket "$bucket" >/dev/null
+    else
+      act "${s3[@]}" create-bucket --bucket "$bucket" --create-bucket-configuration "LocationConstraint=$region" >/dev/null
+    fi
+    act "${s3[@]}" put-bucket-encryption --bucket "$bucket" \
+      --server-side-encryption-configuration '{"Rules":[{"ApplyServerSideEncryptionByDefault":{"SSEAlgorithm":"AES256"}}]}'
+    act "${s3[@]}" put-public-access-block --bucket "$bucket" --public-access-block-configuration \
+      BlockPublicAcls=true,IgnorePublicAcls=true,BlockPublicPolicy=true,RestrictPublicBuckets=true
+    act "${s3[@]}" put-bucket-tagging --bucket "$bucket" --tagging 'TagSet=[{Key=created-by,Value=govhook}]'
+    [ "$DRY_RUN" = 1 ] || echo "    s3://$bucket: created (encrypted, public access blocked, tagged created-by=govhook)"
+  fi
+  if [ -n "$org" ]; then
+    # Principal "*" limited by aws:PrincipalOrgID is not public for Block Public Access: only
+    # principals of this organization (the StackSet execution roles creating the functions) read.
+    act "${s3[@]}" put-bucket-policy --bucket "$bucket" --policy "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Sid\":\"OrganizationReadsGovhookPackages\",\"Effect\":\"Allow\",\"Principal\":\"*\",\"Action\":\"s3:GetObject\",\"Resource\":\"arn:${PARTITION}:s3:::${bucket}/govhook/*\",\"Condition\":{\"StringEquals\":{\"aws:PrincipalOrgID\":\"${org}\"}}}]}"
+  fi
+  act "${AWS_BASE[@]}" --region "$region" s3 cp --only-show-errors "$ZIP" "s3://$bucket/$KEY"
+  [ "$DRY_RUN" = 1 ] || echo "    uploaded s3://$bucket/$KEY"
+}
+
+# wait_operation OPERATION_ID: poll a StackSet operation until it ends (there is no CLI waiter).
+wait_operation() {
+  local op=$1 status="" waited=0
+  [ "$DRY_RUN" = 1 ] && return 0
+  while :; do
+    status=$("${AWS[@]}" cloudformation describe-stack-set-operation --stack-set-name "$STACK_NAME" "${CALL_AS[@]}" \
+             --operation-id "$op" --query StackSetOperation.Status --output text)
+    case "$status" in
+      SUCCEEDED) echo "    operation $op: SUCCEEDED"; return 0 ;;
+      FAILED|STOPPED)
+        "${AWS[@]}" cloudformation list-stack-set-operation-results --stack-set-name "$STACK_NAME" "${CALL_AS[@]}" --operation-id "$op" \
+          --query "Summaries[?Status!='SUCCEEDED'].[Account,Region,Status,StatusReason]" --output text >&2 || true
+        die "StackSet operation $op ended $status (above: the accounts and regions that failed); cleanup.sh --org-units ... --regions ... removes what was made" ;;
+    esac
+    [ "$waited" -lt 3600 ] || die "StackSet operation $op still $status after an hour"
+    sleep "$POLL"; waited=$(( waited + POLL ))
+  done
+}
+
+[ "$DRY_RUN" = 1 ] && echo "==> the AWS CLI calls that would change something"
+
+if [ -n "$POLICY_S3" ]; then
+  echo "==> uploading the policy to $POLICY_S3"
+  act "${AWS[@]}" s3 cp --only-show-errors "$POLICY" "$POLICY_S3"
+fi
+
+if [ "$ORG_MODE" = 1 ]; then
+  ORG_ID=$("${AWS[@]}" organizations describe-organization --query Organization.Id --output text) \
+    || die "could not read the organization (StackSets with SERVICE_MANAGED need AWS Organizations and trusted access for StackSets)"
+  echo "==> artifact buckets, one per region (Lambda reads code only from its own region), readable by $ORG_ID"
+  for r in "${REGIONS[@]}"; do ensure_bucket "${BUCKET_PREFIX}-$r" "$r" "$ORG_ID"; done
+
+  PARAMS_JSON="$BUILD/stackset-parameters.json"
+  "$PYTHON" - "$PARAMS_JSON" "$BUCKET_PREFIX" "$KEY" "$FAILURE_MODE" "$ALLOWED_RUNTIMES" "$POLICY_S3_OBJECT" <<'PY'
+import json, sys
+out, bucket, key, mode, runtimes, s3_object = sys.argv[1:]
+params = {"CodeBucket": bucket, "CodeBucketRegionSuffix": "true", "CodeKey": key, "FailureMode": mode,
+          "PolicyLocation": "policies/active.policy.yaml", "PolicyParameterName": "", "PolicyS3Object": s3_object}
+if runtimes:
+    params["AllowedRuntimes"] = runtimes
+with open(out, "w") as fh:
+    json.dump([{"ParameterKey": k, "ParameterValue": v} for k, v in params.items()], fh)
+PY
+  [ "$DRY_RUN" = 1 ] && echo "    $PARAMS_JSON: $(cat "$PARAMS_JSON")"
+  echo "==> StackSet $STACK_NAME"
+  if [ "$STACKSET_EXISTS" = 1 ]; then
+    OP=$(act "${AWS[@]}" cloudformation update-stack-set --stack-set-name "$STACK_NAME" "${CALL_AS[@]}" --template-body file://template.yml \
+         --parameters "file://$PARAMS_JSON" --capabilities CAPABILITY_NAMED_IAM \
+         --permission-model SERVICE_MANAGED --auto-deployment Enabled=true,RetainStacksOnAccountRemoval=false \
+         --tags Key=created-by,Value=govhook --query OperationId --output text)
+    wait_operation "$OP"
+  else
+    act "${AWS[@]}" cloudformation create-stack-set --stack-set-name "$STACK_NAME" "${CALL_AS[@]}" --template-body file://template.yml \
+      --parameters "file://$PARAMS_JSON" --capabilities CAPABILITY_NAMED_IAM \
+      --permission-model SERVICE_MANAGED --auto-deployment Enabled=true,RetainStacksOnAccountRemoval=false \
+      --tags Key=created-by,Value=govhook --description "govhook Lambda Hook (deploy.sh)" >/dev/null
+  fi
+  echo "==> stack instances: ${ORG_UNITS[*]} x ${REGIONS[*]}"
+  OUS_CSV=$(IFS=,; echo "${ORG_UNITS[*]}")
+  OP=$(act "${AWS[@]}" cloudformation create-stack-instances --stack-set-name "$STACK_NAME" "${CALL_AS[@]}" \
+       --deployment-targets "OrganizationalUnitIds=$OUS_CSV" --regions "${REGIONS[@]}" \
+       --operation-preferences FailureToleranceCount=0,MaxConcurrentCount=1 --query OperationId --output text)
+  wait_operation "$OP"
+  [ "$DRY_RUN" = 1 ] && exit 0
+  echo
+  echo "govhook is rolled out: StackSet $STACK_NAME to ${ORG_UNITS[*]} in ${REGIONS[*]} (FailureMode=$FAILURE_MODE)."
+  echo "Accounts that join these OUs get it automatically. The management account itself is never a"
+  echo "target of a service-managed StackSet: run deploy.sh there without --org-units if it needs the hook."
+  echo "Remove: ./cleanup.sh --stack-name $STACK_NAME --org-units ${ORG_UNITS[*]} --regions ${REGIONS[*]}"
+  exit 0
+fi
+
+echo "==> artifact bucket s3://$BUCKET"
+ensure_bucket "$BUCKET" "$REGION"
+
+if [ "$PUBLISH_POLICY" = 1 ]; then
+  echo "==> publishing the policy to ssm:$POLICY_PARAM ($TIER tier)"
+  if [ -z "$EXISTING_TIER" ] || [ "$EXISTING_TIER" = None ]; then
+    act "${AWS[@]}" ssm put-parameter --name "$POLICY_PARAM" --type String --tier "$TIER" \
+      --value "file://$(cd "$(dirname "$POLICY")" && pwd)/$(basename "$POLICY")" \
+      --description "govhook policy (deploy.sh)" --tags Key=created-by,Value=govhook >/dev/null
+  else
+    act "${AWS[@]}" ssm put-parameter --name "$POLICY_PARAM" --type String --tier "$TIER" --overwrite \
+      --value "file://$(cd "$(dirname "$POLICY")" && pwd)/$(basename "$POLICY")" \
+      --description "govhook policy (deploy.sh)" >/dev/null
+  fi
+fi
 
 echo "==> deploying stack $STACK_NAME"
-PARAMS=("CodeBucket=$BUCKET" "CodeKey=$KEY" "FailureMode=$FAILURE_MODE" "PolicyLocation=policies/active.policy.yaml")
+PARAMS=("CodeBucket=$BUCKET" "CodeKey=$KEY" "CodeBucketRegionSuffix=false" "FailureMode=$FAILURE_MODE"
+        "PolicyLocation=policies/active.policy.yaml" "PolicyParameterName=$POLICY_PARAM_VALUE"
+        "PolicyS3Object=$POLICY_S3_OBJECT")
 [ -n "$ALLOWED_RUNTIMES" ] && PARAMS+=("AllowedRuntimes=$ALLOWED_RUNTIMES")
+if [ "$DRY_RUN" = 1 ]; then
+  act "${AWS[@]}" cloudformation deploy --template-file template.yml --stack-name "$STACK_NAME" \
+    --capabilities CAPABILITY_IAM --no-fail-on-empty-changeset --tags created-by=govhook --parameter-overrides "${PARAMS[@]}"
+  exit 0
+fi
 if ! OUT=$("${AWS[@]}" cloudformation deploy --template-file template.yml --stack-name "$STACK_NAME" \
   --capabilities CAPABILITY_IAM --no-fail-on-empty-changeset \
   --tags created-by=govhook --parameter-overrides "${PARAMS[@]}" 2>&1); then
@@ -168,6 +416,6 @@ HOOK_ARN=$("${AWS[@]}" cloudformation describe-stacks --stack-name "$STACK_NAME"
   --query "Stacks[0].Outputs[?OutputKey=='HookArn'].OutputValue" --output text)
 [ "$HOOK_ARN" != None ] || HOOK_ARN="(not reported by this endpoint)"
 echo
-echo "govhook is installed: hook $HOOK_ARN (FailureMode=$FAILURE_MODE)"
-echo "Next: deploy sample/lambda_template.yml (passes) and sample/lambda_template_noncompliant.yml (blocked),"
-echo "      then 'govhook check' your own templates; cleanup.sh removes everything this script made."
+echo "govhook is installed: hook $HOOK_ARN (FailureMode=$FAILURE_MODE, policy ${POLICY_SOURCE%% (*})"
+echo "Next: sample/deploy_sample.sh (passes), then sample/deploy_sample.sh --template sample/lambda_template_noncompliant.yml"
+echo "      (blocked; 'govhook results STACK' says why); cleanup.sh removes everything this script made."

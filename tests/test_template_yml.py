@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -25,10 +26,14 @@ def test_cfn_lint_has_no_findings_on_template_yml() -> None:
 
 def test_cfn_lint_on_every_sample_template() -> None:
     files = sorted(str(p) for p in (ROOT / "sample" / "templates").glob("*.yaml"))
+    files += sorted(str(p) for p in (ROOT / "sample").glob("*.yml"))
+    assert any(f.endswith("sample/lambda_template.yml") for f in files)
     proc = subprocess.run([str(BIN / "cfn-lint"), "--format", "parseable", *files], capture_output=True, text=True, check=False)
     problems = [ln for ln in proc.stdout.splitlines() if ln.strip()]
-    # The only finding is the one the non-compliant sample exists for: its deprecated runtime.
-    assert all("hello-noncompliant.yaml" in ln and ":W2531:" in ln for ln in problems), problems
+    # The only findings are the ones the nodejs18.x samples exist for: their deprecated runtime.
+    assert all(("hello-noncompliant.yaml" in ln or "lambda_template_noncompliant.yml" in ln) and ":W2531:" in ln
+               for ln in problems), problems
+    assert len(problems) == 2, problems
 
 
 def test_the_product_governs_itself() -> None:
@@ -51,6 +56,17 @@ def test_hook_resource_is_as_specified() -> None:
     assert fn["Timeout"] < 30
 
 
+def function_role_statements(res: dict[str, Any]) -> list[dict[str, Any]]:
+    """The function role's statements, a conditional statement (Fn::If) counted by its true branch."""
+    out = []
+    for statement in res["HookFunctionRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]:
+        if "Fn::If" in statement:
+            _, statement, otherwise = statement["Fn::If"]
+            assert otherwise == {"Ref": "AWS::NoValue"}
+        out.append(statement)
+    return out
+
+
 def test_roles_are_least_privilege() -> None:
     res = template()["Resources"]
     invoker = res["HookInvokerRole"]["Properties"]
@@ -60,8 +76,54 @@ def test_roles_are_least_privilege() -> None:
     assert invoker["Policies"][0]["PolicyDocument"]["Statement"] == [
         {"Effect": "Allow", "Action": "lambda:InvokeFunction", "Resource": {"Fn::GetAtt": ["HookFunction", "Arn"]}}
     ]
-    for statement in res["HookFunctionRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]:
+    for statement in function_role_statements(res):
         actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
         assert all("*" not in a for a in actions), statement
         if statement["Resource"] == "*":
             assert actions == ["lambda:GetAccountSettings"]
+
+
+def test_the_policy_parameter_is_read_by_exact_arn_with_or_without_a_leading_slash() -> None:
+    # GIVEN the template
+    doc = template()
+    res, cond = doc["Resources"], doc["Conditions"]
+    # THEN the function reads ssm:<name> when a name is given, the bundled policy otherwise
+    env = res["HookFunction"]["Properties"]["Environment"]["Variables"]
+    assert env["GOVHOOK_POLICY"] == {"Fn::If": ["PolicyFromSsm", {"Fn::Sub": "ssm:${PolicyParameterName}"}, {
+        "Fn::If": ["PolicyFromS3", {"Fn::Sub": "s3://${PolicyS3Object}"}, {"Ref": "PolicyLocation"}]}]}
+    assert cond["PolicyFromSsm"] == {"Fn::Not": [{"Fn::Equals": [{"Ref": "PolicyParameterName"}, ""]}]}
+    # AND the grant is one ARN, with the slash added only when the name has none
+    (grant,) = [s for s in function_role_statements(res) if s.get("Sid") == "ReadPolicyDocument"]
+    assert grant["Action"] == "ssm:GetParameter"
+    flag, with_slash, without_slash = grant["Resource"]["Fn::If"]
+    assert flag == "PolicyNameHasLeadingSlash"
+    assert with_slash["Fn::Sub"].endswith(":parameter${PolicyParameterName}")
+    assert without_slash["Fn::Sub"].endswith(":parameter/${PolicyParameterName}")
+    assert cond["PolicyNameHasLeadingSlash"] == {
+        "Fn::Equals": [{"Fn::Select": [0, {"Fn::Split": ["/", {"Ref": "PolicyParameterName"}]}]}, ""]}
+    # AND the name's pattern accepts both forms and the empty default, and rejects a stray slash
+    pattern = re.compile(doc["Parameters"]["PolicyParameterName"]["AllowedPattern"])
+    assert doc["Parameters"]["PolicyParameterName"]["Default"] == ""
+    for ok in ("", "/govhook/policy", "govhook-policy"):
+        assert pattern.fullmatch(ok), ok
+    for bad in ("/govhook//policy", "govhook policy", "/"):
+        assert not pattern.fullmatch(bad), bad
+    assert doc["Outputs"]["PolicyParameterName"]["Condition"] == "PolicyFromSsm"
+
+
+def test_stack_sets_read_the_package_from_a_bucket_in_their_own_region() -> None:
+    code = template()["Resources"]["HookFunction"]["Properties"]["Code"]
+    assert code["S3Bucket"] == {"Fn::If": ["CodeBucketPerRegion", {"Fn::Sub": "${CodeBucket}-${AWS::Region}"}, {"Ref": "CodeBucket"}]}
+
+
+def test_a_central_policy_object_is_read_with_s3_get_object_on_that_object_only() -> None:
+    doc = template()
+    (grant,) = [s for s in function_role_statements(doc["Resources"]) if s.get("Sid") == "ReadPolicyObject"]
+    assert grant["Action"] == "s3:GetObject"
+    assert grant["Resource"] == {"Fn::Sub": "arn:${AWS::Partition}:s3:::${PolicyS3Object}"}
+    # SSM wins when both are given; empty means not used
+    assert doc["Conditions"]["PolicyFromS3"] == {"Fn::And": [{"Fn::Not": [{"Condition": "PolicyFromSsm"}]},
+                                                             {"Fn::Not": [{"Fn::Equals": [{"Ref": "PolicyS3Object"}, ""]}]}]}
+    pattern = re.compile(doc["Parameters"]["PolicyS3Object"]["AllowedPattern"])
+    assert pattern.fullmatch("") and pattern.fullmatch("org-policies/govhook/policy.yaml")
+    assert not pattern.fullmatch("s3://org-policies/govhook/policy.yaml") and not pattern.fullmatch("org-policies")
