@@ -184,6 +184,15 @@ mkdir -p "$PACKAGE"
   --target "$PACKAGE" "PyYAML>=6.0" "aws-lambda-powertools>=3.0" \
   || die "could not download the arm64 wheels (pip install --platform manylinux2014_aarch64)"
 rm -rf "${PACKAGE:?}"/boto3* "${PACKAGE:?}"/botocore* "${PACKAGE:?}"/s3transfer* "${PACKAGE:?}"/jmespath* "${PACKAGE:?}"/bin
+# The handler uses Powertools' Logger and Metrics only: its event handler and the other utilities
+# (more than half of the package) never load. What Logger imports (jmespath_utils, typing) stays.
+rm -rf "${PACKAGE:?}"/aws_lambda_powertools/event_handler
+for util in "$PACKAGE"/aws_lambda_powertools/utilities/*; do
+  case "${util##*/}" in
+    __init__.py|jmespath_utils|typing|serialization.py) ;;
+    *) rm -rf "$util" ;;
+  esac
+done
 cp -R hook "$PACKAGE/hook"
 find "$PACKAGE/hook" -name '__pycache__' -prune -exec rm -rf {} +
 mkdir -p "$PACKAGE/policies"

@@ -50,7 +50,7 @@ def parameter_names(env: dict[str, str]) -> set[str]:
 
 
 @pytest.mark.moto
-def test_deploy_then_redeploy_then_cleanup(env: dict[str, str]) -> None:
+def test_deploy_then_redeploy_then_cleanup(env: dict[str, str], tmp_path: Path) -> None:
     # WHEN deploy.sh installs govhook
     first = run("deploy.sh", "--stack-name", "govhook-test", "--failure-mode", "WARN", "--allowed-runtimes", "python3.13,nodejs22.x", env=env)
     assert first.returncode == 0, first.stdout + first.stderr
@@ -88,6 +88,9 @@ def test_deploy_then_redeploy_then_cleanup(env: dict[str, str]) -> None:
     assert "AWS::CloudFormation::LambdaHook" in json.dumps(deployed)  # moto skips the resource; it was submitted
     # moto's CloudFormation drops Architectures when it creates the function; the submitted template has it
     assert "Architectures: [arm64]" in str(deployed)
+    # AND the uploaded package, run as Lambda runs it with the function's environment, reads the
+    # published policy and the allowed runtimes from SSM and answers the hook's verdict
+    run_uploaded_package(env, bucket, keys[0], fn["Environment"]["Variables"], tmp_path)
     # AND a second deploy with nothing changed succeeds
     second = run("deploy.sh", "--stack-name", "govhook-test", "--failure-mode", "WARN", "--allowed-runtimes", "python3.13,nodejs22.x", env=env)
     assert second.returncode == 0, second.stdout + second.stderr
@@ -422,3 +425,50 @@ def test_stackset_arguments_are_checked_before_anything_runs() -> None:
         proc = run("deploy.sh", *args, env=env)
         assert proc.returncode == 1 and message in proc.stderr, (args, proc.stderr)
         assert "checking credentials" not in proc.stdout
+
+
+_LAMBDA_DRIVER = """
+import json, sys
+import hook, aws_lambda_powertools
+assert hook.__file__.startswith(sys.argv[1]), hook.__file__  # the package's code, not this checkout's
+from hook.handler import lambda_handler
+class Context:
+    def get_remaining_time_in_millis(self):
+        return 25000
+for path in sys.argv[2:]:
+    with open(path) as fh:
+        print("RESPONSE " + json.dumps(lambda_handler(json.load(fh), Context())))
+"""
+
+
+def run_uploaded_package(env: dict[str, str], bucket: str, key: str, fn_env: dict[str, str], tmp_path: Path) -> None:
+    """Unzip the artifact deploy.sh uploaded and invoke its handler on two sample events."""
+    import zipfile
+
+    zipped = tmp_path / "package.zip"
+    aws(env, "s3api", "get-object", "--bucket", bucket, "--key", key, str(zipped))
+    unzipped = tmp_path / "package"
+    with zipfile.ZipFile(zipped) as zf:
+        names = zf.namelist()
+        zf.extractall(unzipped)
+    # Powertools is trimmed to what the handler uses; boto3 comes from the runtime
+    assert not any(n.startswith(("aws_lambda_powertools/event_handler/", "aws_lambda_powertools/utilities/parser/",
+                                 "boto3/", "botocore/")) for n in names)
+    assert "hook/handler.py" in names and "aws_lambda_powertools/logging/logger.py" in names
+    run_env = {**env, **{k: str(v) for k, v in fn_env.items()}, "PYTHONPATH": str(unzipped)}
+    proc = subprocess.run([sys.executable, "-c", _LAMBDA_DRIVER, str(unzipped),
+                           str(ROOT / "sample" / "events" / "resource-create-noncompliant.json"),
+                           str(ROOT / "sample" / "events" / "resource-create-compliant.json")],
+                          cwd=unzipped, env=run_env, capture_output=True, text=True, timeout=120, check=False)
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    responses = [json.loads(x[len("RESPONSE "):]) for x in lines if x.startswith("RESPONSE ")]
+    blocked, allowed = responses
+    assert blocked["hookStatus"] == "FAILED" and blocked["errorCode"] == "NonCompliant", blocked["message"]
+    # the allowed runtimes came from the SSM parameter deploy.sh set, not from the policy's default
+    assert "allowed runtimes: python3.13, nodejs22.x" in blocked["message"]
+    assert allowed["hookStatus"] == "SUCCESS", allowed["message"]
+    # AND Powertools wrote one decision record per invocation and EMF metrics
+    records = [json.loads(x) for x in lines if x.startswith("{")]
+    assert [r["decision"]["outcome"] for r in records if r.get("message") == "govhook decision"] == ["blocked", "allowed"]
+    assert sum(1 for r in records if "_aws" in r) == 2
