@@ -38,6 +38,7 @@ from hook.sdk import (
     StackContext,
     StackRule,
     Violation,
+    template_types,
 )
 from hook.values import OfflineValues, ValueSource, ValueSourceError
 
@@ -142,11 +143,7 @@ class Engine:
                         continue
                     findings.extend(self._run_resource(cfg_id, rule, target, today, rules_run))
             else:
-                types = {
-                    r.get("Type")
-                    for r in (target.template.get("Resources") or {}).values()
-                    if isinstance(r, Mapping)
-                }
+                types = template_types(target.template)
                 for cfg_id, srule in stack_rules:
                     if not types.intersection(srule.resource_types):
                         continue

@@ -47,6 +47,8 @@ __all__ = [
     "RuleDefinitionError",
     "Severity",
     "StackContext",
+    "SERVERLESS_METADATA_KEY",
+    "SERVERLESS_SERVICE_TYPE",
     "StackRule",
     "Unresolved",
     "Violation",
@@ -57,6 +59,7 @@ __all__ = [
     "is_unresolved",
     "json_pointer",
     "pointer_get",
+    "template_types",
 ]
 
 Params = Mapping[str, Any]
@@ -631,7 +634,8 @@ class StackRule(_RuleBase):
     """A stack rule: runs on the whole raw template (STACK, CHANGE_SET and CLI).
 
     ``resource_types`` lists the types whose presence makes the rule relevant; a template with
-    none of them is not evaluated.
+    none of them is not evaluated (see :func:`template_types`: a template built from
+    ``serverless.yml`` also counts :data:`SERVERLESS_SERVICE_TYPE`).
     """
 
     level: ClassVar[str] = "stack"
@@ -646,3 +650,24 @@ RuleClass = type[Rule] | type[StackRule]
 def violations(items: Sequence[Violation]) -> Iterator[Violation]:
     """Yield from a precomputed list (handy in rules that collect first)."""
     yield from items
+
+
+#: Where ``govhook check serverless.yml`` keeps the Serverless Framework's configuration in the
+#: template it synthesizes (``Metadata["govhook:serverless"]``: service, stage, region, config).
+SERVERLESS_METADATA_KEY = "govhook:serverless"
+#: A pseudo resource type that a template synthesized from ``serverless.yml`` counts among its
+#: types: a :class:`StackRule` about the Framework's own settings declares it in ``resource_types``
+#: and so runs only there (never at the hook, which sees CloudFormation only).
+SERVERLESS_SERVICE_TYPE = "Serverless::Service"
+
+
+def template_types(template: Mapping[str, Any]) -> set[str]:
+    """The resource types present in a template, plus :data:`SERVERLESS_SERVICE_TYPE` when it was
+    synthesized from ``serverless.yml``: what decides whether a stack rule is relevant."""
+    resources = template.get("Resources")
+    types = {r["Type"] for r in resources.values() if isinstance(r, Mapping) and isinstance(r.get("Type"), str)} \
+        if isinstance(resources, Mapping) else set()
+    metadata = template.get("Metadata")
+    if isinstance(metadata, Mapping) and SERVERLESS_METADATA_KEY in metadata:
+        types.add(SERVERLESS_SERVICE_TYPE)
+    return types

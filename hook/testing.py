@@ -26,7 +26,8 @@ enables only that rule::
         preexisting: true
 
 Keys of a case: ``name``, ``expect`` (PASS, FAIL, SKIP or ERROR: the rule's outcome before
-policy), and for a resource rule ``properties``, ``previous``, ``action`` (CREATE), ``type``
+policy; NONE: the rule is not evaluated at all, as for a stack rule on a template with none of its
+``resource_types``), and for a resource rule ``properties``, ``previous``, ``action`` (CREATE), ``type``
 (the rule's first resource type), ``logical_id``; for a stack rule ``template`` and
 ``previous_template``. Both take ``params`` (merged over the file's), ``stack_name``,
 ``today`` (YYYY-MM-DD), ``account`` (``{settings: {...}, versions: {fn: [...]},
@@ -141,8 +142,8 @@ def load_cases(path: str) -> dict[str, Any]:
     for i, case in enumerate(cases):
         if not isinstance(case, Mapping) or "name" not in case or "expect" not in case:
             raise CaseError(f"{path}: case {i + 1} needs 'name' and 'expect'")
-        if str(case["expect"]).upper() not in ("PASS", "FAIL", "SKIP", "ERROR"):
-            raise CaseError(f"{path}: case {case['name']!r}: expect must be PASS, FAIL, SKIP or ERROR")
+        if str(case["expect"]).upper() not in ("PASS", "FAIL", "SKIP", "ERROR", "NONE"):
+            raise CaseError(f"{path}: case {case['name']!r}: expect must be PASS, FAIL, SKIP, ERROR or NONE")
     return dict(data)
 
 

@@ -14,6 +14,8 @@ from hook.model import Disposition, Outcome, ResourceTarget, StackTarget, Verdic
 from hook.policy_model import Defaults, Exemption, Mode, Policy, RuleConfig, Scope, ValueRef
 from hook.registry import Registry
 from hook.sdk import (
+    SERVERLESS_METADATA_KEY,
+    SERVERLESS_SERVICE_TYPE,
     Action,
     NotApplicable,
     Params,
@@ -91,7 +93,16 @@ class CountFunctions(StackRule):
             yield Violation(f"{len(ids)} functions; max {params['max']}", f"/Resources/{fid}", logical_id=fid)
 
 
-REGISTRY = Registry.from_rules([MemoryMax, Allowed, Crashes, YieldsJunk, CountFunctions])
+class ServiceSetting(StackRule):
+    id = "test.service-setting"
+    title = "A Serverless Framework setting"
+    resource_types = (SERVERLESS_SERVICE_TYPE,)
+
+    def evaluate(self, ctx: StackContext, params: Params) -> Iterator[Violation]:
+        yield Violation("versionFunctions is on", "/provider/versionFunctions")
+
+
+REGISTRY = Registry.from_rules([MemoryMax, Allowed, Crashes, YieldsJunk, CountFunctions, ServiceSetting])
 
 
 def policy(rules: dict[str, RuleConfig], **kw: Any) -> Policy:
@@ -270,6 +281,19 @@ def test_stack_rule_not_evaluated_without_its_resource_types() -> None:
     pol = policy({"test.few-functions": RuleConfig("test.few-functions")})
     verdict = run(pol, StackTarget({"Resources": {"Q": {"Type": "AWS::SQS::Queue"}}}))
     assert verdict.findings == ()
+
+
+def test_a_serverless_service_rule_runs_only_on_templates_from_serverless_yml() -> None:
+    # GIVEN a rule about the Framework's own settings, and two templates with the same function
+    pol = policy({"test.service-setting": RuleConfig("test.service-setting")})
+    resources = {"FnLambdaFunction": {"Type": "AWS::Lambda::Function"}}
+    plain = StackTarget({"Resources": resources})
+    from_serverless = StackTarget({"Resources": resources, "Metadata": {SERVERLESS_METADATA_KEY: {"config": {}}}})
+    # WHEN both are evaluated
+    # THEN a plain CloudFormation template (what the hook sees) gets no finding at all, not even a SKIP
+    assert run(pol, plain).findings == () and run(pol, plain).rules_run == ()
+    # AND the synthesized one is evaluated
+    assert [f.outcome for f in run(pol, from_serverless).findings] == [Outcome.FAIL]
 
 
 def test_deadline_stops_evaluation() -> None:

@@ -60,7 +60,7 @@ import yaml
 from hook.adapters.template import Resolver, TemplateResult
 from hook.errors import TemplateError
 from hook.model import ResourceTarget, StackTarget, Target
-from hook.sdk import Action, Unresolved, is_unresolved
+from hook.sdk import SERVERLESS_METADATA_KEY, Action, Unresolved, is_unresolved
 from hook.yamlcfn import Locator, load_template_nodes
 
 __all__ = [
@@ -74,7 +74,7 @@ __all__ = [
 
 SERVERLESS_FILES = ("serverless.yml", "serverless.yaml")
 #: The key under the synthesized template's ``Metadata`` that holds the Framework's view.
-METADATA_KEY = "govhook:serverless"
+METADATA_KEY = SERVERLESS_METADATA_KEY
 
 _MISSING: Any = object()
 _VAR = re.compile(r"\$\{([^${}]*)\}")

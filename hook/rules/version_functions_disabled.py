@@ -7,6 +7,8 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from hook.sdk import (
+    SERVERLESS_METADATA_KEY,
+    SERVERLESS_SERVICE_TYPE,
     InvalidValue,
     NotApplicable,
     Params,
@@ -21,7 +23,7 @@ from hook.sdk import (
 )
 
 #: Where the serverless adapter puts the Framework's view (``hook.adapters.serverless.METADATA_KEY``).
-METADATA_KEY = "govhook:serverless"
+METADATA_KEY = SERVERLESS_METADATA_KEY
 
 
 def _prefix(name: str) -> str:
@@ -52,7 +54,7 @@ class VersionFunctionsDisabled(StackRule):
     id = "lambda.version-functions-disabled"
     title = "Serverless Framework versionFunctions is off outside the allowed stages"
     default_severity = Severity.MEDIUM
-    resource_types = ("AWS::Lambda::Function",)
+    resource_types = (SERVERLESS_SERVICE_TYPE,)  # runs on services from serverless.yml only
     remediation_url = "https://www.serverless.com/framework/docs/providers/aws/guide/functions#versioning-deployed-functions"
     params_schema = {
         "type": "object",
