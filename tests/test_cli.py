@@ -177,3 +177,19 @@ def test_a_sam_check_prints_nothing_on_stderr() -> None:
     assert proc.returncode == 0, proc.stderr
     assert "sam-globals.yaml  passed" in proc.stdout
     assert proc.stderr == ""
+
+
+def test_readme_real_run_is_what_the_cli_prints(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    # GIVEN the run pasted in README.md
+    readme = (ROOT / "README.md").read_text()
+    marker = "A real run (`govhook check sample/templates/hello-noncompliant.yaml sample/templates/sam-globals.yaml`):\n\n"
+    block = readme.split(marker, 1)[1].split("\n\n    BLOCKED:", 1)
+    pasted = block[0] + "\n\n    BLOCKED:" + block[1].split("\n", 1)[0]
+    expected = "\n".join(line[4:] for line in pasted.split("\n")).strip()
+    # WHEN the CLI runs the same command
+    monkeypatch.chdir(ROOT)
+    code = main(["check", "--no-color", "--today", "2026-11-25",
+                 "sample/templates/hello-noncompliant.yaml", "sample/templates/sam-globals.yaml"])
+    # THEN README shows exactly what it prints
+    assert code == 1
+    assert capsys.readouterr().out.strip() == expected
