@@ -300,14 +300,28 @@ def json_pointer(*parts: str | int) -> str:
 _MISSING = object()
 
 
+#: Pointer -> its unescaped tokens. Rules read the same few dozen literal pointers on every
+#: resource; bounded so pointers built from data cannot grow it without limit.
+_TOKENS: dict[str, tuple[str, ...]] = {}
+
+
+def _tokens(pointer: str) -> tuple[str, ...]:
+    tokens = _TOKENS.get(pointer)
+    if tokens is None:
+        tokens = tuple(_unescape(raw) for raw in pointer.lstrip("/").split("/"))
+        if len(_TOKENS) < 4096:
+            _TOKENS[pointer] = tokens
+    return tokens
+
+
 def pointer_get(document: Any, pointer: str, default: Any = None) -> Any:
     """The value at a JSON pointer, or ``default`` when any step is missing."""
     if pointer in ("", "/"):
         return document
     node = document
-    for raw in pointer.lstrip("/").split("/"):
-        token = _unescape(raw)
-        if isinstance(node, Mapping):
+    for token in _tokens(pointer):
+        # ``type(node) is dict`` first: the common case, without the Mapping ABC check.
+        if type(node) is dict or isinstance(node, Mapping):
             node = node.get(token, _MISSING)
         elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
             node = node[int(token)]

@@ -207,7 +207,11 @@ class Locator:
     def __init__(self) -> None:
         self._texts: dict[str, str] = {}
         self._roots: dict[str, Any] = {}
-        self._index: dict[int, dict[str, tuple[Any, Any]]] = {}
+        # Per file: mapping node id -> {key: (key node, value node)}; pointer -> (nearest node,
+        # node at the pointer or None); pointer -> Location. Dropped when the file is re-added.
+        self._index: dict[str, dict[int, dict[str, tuple[Any, Any]]]] = {}
+        self._walked: dict[str, dict[str, tuple[Any, Any]]] = {}
+        self._located: dict[str, dict[str, Location]] = {}
 
     def add(self, file: str, text: str, node: Any = None) -> None:
         """Register a file's text; pass its already composed node tree to skip a second parse."""
@@ -216,6 +220,8 @@ class Locator:
             self._roots[file] = node
         else:
             self._roots.pop(file, None)
+        for memo in (self._index, self._walked, self._located):
+            memo.pop(file, None)
 
     def _root(self, file: str) -> Any:
         if file not in self._roots:
@@ -230,25 +236,44 @@ class Locator:
         node = self._root(file)
         if node is None:
             return None
-        best = node
-        for raw in [p for p in pointer.split("/")[1:]] if pointer else []:
-            token = raw.replace("~1", "/").replace("~0", "~")
-            nxt = None
-            if isinstance(node, yaml.MappingNode):
-                index = self._index.get(id(node))
-                if index is None:
-                    index = {}
-                    for key_node, value_node in node.value:
-                        index.setdefault(str(getattr(key_node, "value", "")), (key_node, value_node))
-                    self._index[id(node)] = index
-                hit = index.get(token)
-                if hit is not None:
-                    best, nxt = hit
-            elif isinstance(node, yaml.SequenceNode) and token.isdigit() and int(token) < len(node.value):
-                nxt = node.value[int(token)]
-                best = nxt
-            if nxt is None:
-                break
-            node = nxt
-        mark = best.start_mark
-        return Location(file, mark.line + 1, mark.column + 1)
+        located = self._located.setdefault(file, {})
+        found = located.get(pointer)
+        if found is None:
+            walked = self._walked.setdefault(file, {})
+            index = self._index.setdefault(file, {})
+            mark = _walk(node, pointer, walked, index)[0].start_mark
+            found = located[pointer] = Location(file, mark.line + 1, mark.column + 1)
+        return found
+
+
+def _walk(
+    root: Any, pointer: str, walked: dict[str, tuple[Any, Any]], index: dict[int, dict[str, tuple[Any, Any]]]
+) -> tuple[Any, Any]:
+    """``(nearest node, node at the pointer or None)``. Parents are remembered in ``walked``, so
+    the failures of one resource walk the template down to its properties once."""
+    if "/" not in pointer:
+        return root, root  # the first segment of a pointer names nothing ("" is the root)
+    hit = walked.get(pointer)
+    if hit is not None:
+        return hit
+    parent, _, raw = pointer.rpartition("/")
+    best, node = _walk(root, parent, walked, index)
+    nxt = None
+    if node is not None:
+        token = raw.replace("~1", "/").replace("~0", "~")
+        if isinstance(node, yaml.MappingNode):
+            keys = index.get(id(node))
+            if keys is None:
+                keys = {}
+                for key_node, value_node in node.value:
+                    keys.setdefault(str(getattr(key_node, "value", "")), (key_node, value_node))
+                index[id(node)] = keys
+            found = keys.get(token)
+            if found is not None:
+                best, nxt = found
+        elif isinstance(node, yaml.SequenceNode) and token.isdigit() and int(token) < len(node.value):
+            nxt = node.value[int(token)]
+            best = nxt
+    result = (best, nxt)
+    walked[pointer] = result
+    return result
