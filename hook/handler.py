@@ -96,11 +96,11 @@ def _evaluate(event: Any, context: Any, fetch: Callable[[str], bytes] | None, to
 
     deadline = _deadline(context)
     if fetch is None:
-        from hook.fetch import fetch_payload
-
         allow = os.environ.get("GOVHOOK_ALLOW_LOOPBACK_PAYLOAD") == "1"
 
         def fetch(url: str) -> bytes:
+            from hook.fetch import fetch_payload  # STACK and CHANGE_SET only: urllib.request, TLS
+
             return fetch_payload(url, timeout=max(0.5, min(10.0, deadline - time.monotonic() - 1)), allow_loopback=allow)
 
     parsed = parse_event(event, fetch)
