@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Protocol
 
+from hook._record import Record
 from hook.model import (
     Disposition,
     Exempted,
@@ -119,21 +119,34 @@ def _coerce_param(value: Any, schema: Mapping[str, Any]) -> Any:
     return value
 
 
-@dataclass
-class Engine:
-    registry: Registry
-    policy: Policy
-    account: AccountFacts = field(default_factory=OfflineAccount)
-    values: ValueSource = field(default_factory=OfflineValues)
-    today: date | None = None
-    locator: Locator | None = None
-    #: ``time.monotonic()`` value after which evaluation stops with DeadlineExceeded.
-    deadline: float | None = None
-    _params: dict[str, dict[str, Any] | ParamError] = field(default_factory=dict, init=False)
-    _instances: dict[str, Rule | StackRule] = field(default_factory=dict, init=False)
-    _notes: list[str] = field(default_factory=list, init=False)
-    _statics: dict[str, _RuleStatic] = field(default_factory=dict, init=False)
-    _file_locations: dict[str, Location] = field(default_factory=dict, init=False)
+class Engine(Record):
+    """Runs the policy's enabled rules on targets: ``Engine(registry, policy).evaluate(targets)``."""
+
+    _fields = ("registry", "policy", "account", "values", "today", "locator", "deadline")
+
+    def __init__(
+        self,
+        registry: Registry,
+        policy: Policy,
+        account: AccountFacts | None = None,
+        values: ValueSource | None = None,
+        today: date | None = None,
+        locator: Locator | None = None,
+        deadline: float | None = None,
+    ) -> None:
+        self.registry = registry
+        self.policy = policy
+        self.account: AccountFacts = OfflineAccount() if account is None else account
+        self.values: ValueSource = OfflineValues() if values is None else values
+        self.today = today
+        self.locator = locator
+        #: ``time.monotonic()`` value after which evaluation stops with DeadlineExceeded.
+        self.deadline = deadline
+        self._params: dict[str, dict[str, Any] | ParamError] = {}
+        self._instances: dict[str, Rule | StackRule] = {}
+        self._notes: list[str] = []
+        self._statics: dict[str, _RuleStatic] = {}
+        self._file_locations: dict[str, Location] = {}
 
     # -- public -------------------------------------------------------------------------------
 
