@@ -8,8 +8,8 @@ classes are the same, the dataclass ``repr``, and for :class:`Frozen` a hash ove
 no assignment after ``__init__``. A subclass lists its fields in ``_fields`` (in ``__init__``
 order) and sets them in ``__init__``; a frozen one through ``self.__dict__``.
 
-The rule SDK's public classes (``hook.sdk``) stay dataclasses: rule authors may rely on
-``dataclasses.replace`` and friends.
+What they do not have is the ``dataclasses`` module's introspection (``fields``, ``replace``,
+``asdict``): nothing in govhook or its rule packs uses it on these classes.
 """
 
 from __future__ import annotations

@@ -58,3 +58,24 @@ def test_a_finding_from_fields_equals_the_constructed_one() -> None:
     fast, slow = Finding.from_fields(dict(fields)), Finding(**fields)  # type: ignore[arg-type]
     assert fast == slow and hash(fast) == hash(slow) and repr(fast) == repr(slow)
     assert Verdict((fast,)) == Verdict((slow,), (), 0, ())
+
+
+def test_sdk_values_keep_their_dataclass_behaviour() -> None:
+    from datetime import date
+
+    from hook.sdk import Action, OfflineAccount, ResourceContext, StackContext, Violation
+
+    # GIVEN violations and contexts built as rules and tests build them
+    v = Violation("too big", "/MemorySize", "Lower it.")
+    assert v == Violation("too big", path="/MemorySize", remediation="Lower it.") and hash(v) == hash(
+        Violation("too big", "/MemorySize", "Lower it.")
+    )
+    assert repr(v) == "Violation(message='too big', path='/MemorySize', remediation='Lower it.', logical_id=None, advisory=False)"
+    ctx = ResourceContext("AWS::Lambda::Function", "Fn", Action.CREATE, {"Runtime": "x"})
+    # THEN defaults are fresh per instance, fields are read-only, cached properties still work
+    assert isinstance(ctx.account, OfflineAccount) and ctx.today == date.today()
+    with pytest.raises(AttributeError):
+        ctx.logical_id = "Other"  # type: ignore[misc]
+    stack = StackContext({"Resources": {"A": {"Type": "T"}}})
+    assert stack.resources == {"A": {"Type": "T"}} and stack.resources is stack.resources
+    assert stack == StackContext({"Resources": {"A": {"Type": "T"}}}, account=stack.account)
