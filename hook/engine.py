@@ -477,7 +477,11 @@ class Engine(Record):
         elif raw.outcome is Outcome.SKIP:
             disposition = Disposition.SKIPPED
         else:
-            ex = self._exemption_for(rule, cfg_id, target.stack_name, logical_id, today)
+            ex = (
+                self._exemption_for(rule, cfg_id, target.stack_name, logical_id, today)
+                if self.policy.exemptions
+                else None
+            )
             if ex is not None:
                 disposition = Disposition.EXEMPTED
                 exemption = Exempted(ex.id, ex.reason, ex.expires.isoformat())

@@ -301,8 +301,8 @@ class Verdict(Frozen):
         )
 
     def counts(self) -> dict[str, int]:
-        c = Counter(f.disposition.value for f in self.findings)
-        return {d.value: c.get(d.value, 0) for d in Disposition}
+        c = Counter([f.disposition for f in self.findings])  # members, not .value: no descriptor call each
+        return {d.value: c.get(d, 0) for d in Disposition}
 
     def summary(self) -> str:
         """The first line a person reads: 'BLOCKED: 2 violations, 1 warning, 1 exempted'."""
