@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import json
 import re
 from datetime import date
@@ -171,6 +170,8 @@ def _parse_yaml(text: str, source: str) -> tuple[Any, _Doc] | PolicyIssue:
 
 
 def _nearest(word: str, choices: list[str]) -> str:
+    import difflib  # only a policy with a mistake needs it
+
     close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
     return f"; did you mean '{close[0]}'?" if close else ""
 
