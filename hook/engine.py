@@ -9,11 +9,11 @@ becomes an ERROR finding with the rule id.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any, Protocol
 
+from hook._record import Record
 from hook.model import (
     Disposition,
     Exempted,
@@ -63,16 +63,43 @@ class Locator(Protocol):
         ...
 
 
-@dataclass
 class _Raw:
     """One raw rule outcome on one target, before policy."""
 
-    outcome: Outcome
-    message: str
-    path: str = ""
-    remediation: str = ""
-    logical_id: str | None = None
-    advisory: bool = False
+    __slots__ = ("advisory", "logical_id", "message", "outcome", "path", "remediation")
+
+    def __init__(
+        self,
+        outcome: Outcome,
+        message: str,
+        path: str = "",
+        remediation: str = "",
+        logical_id: str | None = None,
+        advisory: bool = False,
+    ) -> None:
+        self.outcome = outcome
+        self.message = message
+        self.path = path
+        self.remediation = remediation
+        self.logical_id = logical_id
+        self.advisory = advisory
+
+
+#: The outcome of a rule that yielded nothing: shared, never mutated (most outcomes are passes).
+_PASSED: tuple[_Raw, ...] = (_Raw(Outcome.PASS, ""),)
+
+
+class _RuleStatic:
+    """What the engine needs per enabled rule, computed once per engine (not per target)."""
+
+    __slots__ = ("fields", "pass_message", "wide_scope")
+
+    def __init__(self, wide_scope: bool, fields: dict[str, Any], pass_message: str) -> None:
+        #: The rule's own scope narrows nothing: no per-target glob matching needed.
+        self.wide_scope = wide_scope
+        #: The Finding fields that depend only on the rule and its policy entry.
+        self.fields = fields
+        self.pass_message = pass_message
 
 
 def _coerce_param(value: Any, schema: Mapping[str, Any]) -> Any:
@@ -93,19 +120,34 @@ def _coerce_param(value: Any, schema: Mapping[str, Any]) -> Any:
     return value
 
 
-@dataclass
-class Engine:
-    registry: Registry
-    policy: Policy
-    account: AccountFacts = field(default_factory=OfflineAccount)
-    values: ValueSource = field(default_factory=OfflineValues)
-    today: date | None = None
-    locator: Locator | None = None
-    #: ``time.monotonic()`` value after which evaluation stops with DeadlineExceeded.
-    deadline: float | None = None
-    _params: dict[str, dict[str, Any] | ParamError] = field(default_factory=dict, init=False)
-    _instances: dict[str, Rule | StackRule] = field(default_factory=dict, init=False)
-    _notes: list[str] = field(default_factory=list, init=False)
+class Engine(Record):
+    """Runs the policy's enabled rules on targets: ``Engine(registry, policy).evaluate(targets)``."""
+
+    _fields = ("registry", "policy", "account", "values", "today", "locator", "deadline")
+
+    def __init__(
+        self,
+        registry: Registry,
+        policy: Policy,
+        account: AccountFacts | None = None,
+        values: ValueSource | None = None,
+        today: date | None = None,
+        locator: Locator | None = None,
+        deadline: float | None = None,
+    ) -> None:
+        self.registry = registry
+        self.policy = policy
+        self.account: AccountFacts = OfflineAccount() if account is None else account
+        self.values: ValueSource = OfflineValues() if values is None else values
+        self.today = today
+        self.locator = locator
+        #: ``time.monotonic()`` value after which evaluation stops with DeadlineExceeded.
+        self.deadline = deadline
+        self._params: dict[str, dict[str, Any] | ParamError] = {}
+        self._instances: dict[str, Rule | StackRule] = {}
+        self._notes: list[str] = []
+        self._statics: dict[str, _RuleStatic] = {}
+        self._file_locations: dict[str, Location] = {}
 
     # -- public -------------------------------------------------------------------------------
 
@@ -130,18 +172,26 @@ class Engine:
         enabled = self.enabled_rules()
         resource_rules = [(cid, r) for cid, r in enabled if issubclass(r, Rule)]
         stack_rules = [(cid, r) for cid, r in enabled if issubclass(r, StackRule)]
+        in_scope: dict[str | None, bool] = {}
         for target in targets:
             count += 1
-            if not self.policy.scope.covers_stack(target.stack_name):
+            covered = in_scope.get(target.stack_name)
+            if covered is None:
+                covered = in_scope[target.stack_name] = self.policy.scope.covers_stack(target.stack_name)
+            if not covered:
                 self._note(f"stack {target.stack_name} is outside the policy's scope: not evaluated")
                 continue
             if isinstance(target, ResourceTarget):
+                ctx: ResourceContext | None = None
                 for cfg_id, rule in resource_rules:
                     if target.resource_type not in rule.resource_types:
                         continue
                     if target.action not in rule.actions:
                         continue
-                    findings.extend(self._run_resource(cfg_id, rule, target, today, rules_run))
+                    if ctx is None:
+                        # One context per target, shared by its rules (rules never mutate it).
+                        ctx = self._resource_context(target, target.properties, today)
+                    findings.extend(self._run_resource(cfg_id, rule, target, ctx, today, rules_run))
             else:
                 types = template_types(target.template)
                 for cfg_id, srule in stack_rules:
@@ -170,6 +220,38 @@ class Engine:
             inst = rule()
             self._instances[rule.id] = inst
         return inst
+
+    def _static(self, cfg_id: str, rule: RuleClass) -> _RuleStatic:
+        static = self._statics.get(cfg_id)
+        if static is None or static.fields["rule_id"] != rule.id:
+            cfg = self.policy.rules[cfg_id]
+            scope = cfg.scope
+            wide = not (scope.stacks_include or scope.stacks_exclude or scope.resources_include
+                        or scope.resources_exclude)
+            fields = {
+                "rule_id": rule.id,
+                "title": rule.title,
+                "severity": cfg.severity or rule.default_severity,
+                "level": rule.level,
+                "remediation_url": rule.remediation_url,
+            }
+            static = _RuleStatic(wide, fields, _default_message(Outcome.PASS, rule))
+            self._statics[cfg_id] = static
+        return static
+
+    def _resource_context(self, target: ResourceTarget, props: Mapping[str, Any], today: date) -> ResourceContext:
+        return ResourceContext(
+            resource_type=target.resource_type,
+            logical_id=target.logical_id,
+            action=target.action,
+            properties=props,
+            previous_properties=target.previous_properties,
+            stack_name=target.stack_name,
+            account_id=target.account_id,
+            region=target.region,
+            account=self.account,
+            today=today,
+        )
 
     def params_for(self, cfg_id: str, rule: RuleClass) -> dict[str, Any]:
         """Schema defaults overlaid with the policy's params, references resolved (cached)."""
@@ -219,12 +301,12 @@ class Engine:
     def _run(
         self,
         rule: RuleClass,
-        make_ctx: Callable[[], ResourceContext | StackContext],
+        ctx: ResourceContext | StackContext,
         params: Mapping[str, Any],
-    ) -> list[_Raw]:
+    ) -> Sequence[_Raw]:
         inst = self._instance(rule)
         try:
-            raw = list(inst.evaluate(make_ctx(), params))  # type: ignore[arg-type]
+            raw = list(inst.evaluate(ctx, params))  # type: ignore[arg-type]
         except NotApplicable as exc:
             return [_Raw(Outcome.SKIP, exc.reason)]
         except InvalidValue as exc:
@@ -233,51 +315,50 @@ class Engine:
             raise
         except Exception as exc:  # a crashing rule is a finding, never a crash
             return [_Raw(Outcome.ERROR, f"rule {rule.id} raised {type(exc).__name__}: {exc}")]
+        if not raw:
+            return _PASSED
         out = []
         for v in raw:
             if not isinstance(v, Violation):
                 return [_Raw(Outcome.ERROR, f"rule {rule.id} yielded {type(v).__name__}, not a Violation")]
             out.append(_Raw(Outcome.FAIL, v.message, v.path, v.remediation, v.logical_id, v.advisory))
-        return out or [_Raw(Outcome.PASS, "")]
+        return out
 
     def _run_resource(
-        self, cfg_id: str, rule: RuleClass, target: ResourceTarget, today: date, rules_run: list[str]
+        self,
+        cfg_id: str,
+        rule: RuleClass,
+        target: ResourceTarget,
+        ctx: ResourceContext,
+        today: date,
+        rules_run: list[str],
     ) -> list[Finding]:
-        cfg = self.policy.rules[cfg_id]
-        if not cfg.scope.covers_stack(target.stack_name) or not cfg.scope.covers_resource(target.logical_id):
-            return []
-        self._check_deadline()
+        static = self._static(cfg_id, rule)
+        if not static.wide_scope:
+            scope = self.policy.rules[cfg_id].scope
+            if not scope.covers_stack(target.stack_name) or not scope.covers_resource(target.logical_id):
+                return []
+        if self.deadline is not None:
+            self._check_deadline()
         if rule.id not in rules_run:
             rules_run.append(rule.id)
 
-        def ctx(props: Mapping[str, Any] | None = None) -> ResourceContext:
-            return ResourceContext(
-                resource_type=target.resource_type,
-                logical_id=target.logical_id,
-                action=target.action,
-                properties=target.properties if props is None else props,
-                previous_properties=target.previous_properties,
-                stack_name=target.stack_name,
-                account_id=target.account_id,
-                region=target.region,
-                account=self.account,
-                today=today,
-            )
-
+        raws: Sequence[_Raw]
         try:
             params = self.params_for(cfg_id, rule)
         except ParamError as exc:
             raws = [_Raw(Outcome.ERROR, f"rule {rule.id} could not run: {exc}")]
         else:
             raws = self._run(rule, ctx, params)
+        if raws is _PASSED:
+            return [self._passed(static, target)]
         previous: set[tuple[str, str]] = set()
         if (
             target.action is Action.UPDATE
             and target.previous_properties is not None
             and any(r.outcome is Outcome.FAIL for r in raws)
         ):
-            prev_props = target.previous_properties
-            before = self._run(rule, lambda: ctx(prev_props), params)
+            before = self._run(rule, self._resource_context(target, target.previous_properties, today), params)
             previous = {(r.path, r.message) for r in before if r.outcome is Outcome.FAIL}
         return [
             self._finding(cfg_id, rule, r, target, (r.path, r.message) in previous, today) for r in raws
@@ -304,17 +385,18 @@ class Engine:
                 today=today,
             )
 
+        raws: Sequence[_Raw]
         try:
             params = self.params_for(cfg_id, rule)
         except ParamError as exc:
             raws = [_Raw(Outcome.ERROR, f"rule {rule.id} could not run: {exc}")]
         else:
-            raws = self._run(rule, ctx, params)
+            raws = self._run(rule, ctx(), params)
         raws = [r for r in raws if cfg.scope.covers_resource(r.logical_id)] or [_Raw(Outcome.PASS, "")]
         previous: set[tuple[str | None, str, str]] = set()
         prev_template = target.previous_template
         if prev_template and any(r.outcome is Outcome.FAIL for r in raws):
-            before = self._run(rule, lambda: ctx(prev_template), params)
+            before = self._run(rule, ctx(prev_template), params)
             previous = {(r.logical_id, r.path, r.message) for r in before if r.outcome is Outcome.FAIL}
         return [
             self._finding(cfg_id, rule, r, target, (r.logical_id, r.path, r.message) in previous, today)
@@ -339,6 +421,33 @@ class Engine:
             return ex
         return None
 
+    def _file_location(self, file: str | None) -> Location | None:
+        """The file-only location of a finding that needs no line (shared: Location is immutable)."""
+        if not file:
+            return None
+        loc = self._file_locations.get(file)
+        if loc is None:
+            loc = self._file_locations[file] = Location(file)
+        return loc
+
+    def _passed(self, static: _RuleStatic, target: ResourceTarget) -> Finding:
+        """The finding of a resource rule that passed: the hot path (most findings are passes)."""
+        return Finding.from_fields({
+            **static.fields,
+            "outcome": Outcome.PASS,
+            "disposition": Disposition.PASSED,
+            "message": static.pass_message,
+            "logical_id": target.logical_id,
+            "resource_type": target.resource_type,
+            "path": "",
+            "remediation": "",
+            "stack_name": target.stack_name,
+            "location": self._file_location(target.file),
+            "exemption": None,
+            "preexisting": False,
+            "downgraded_by": None,
+        })
+
     def _finding(
         self,
         cfg_id: str,
@@ -348,8 +457,7 @@ class Engine:
         preexisting: bool,
         today: date,
     ) -> Finding:
-        cfg = self.policy.rules[cfg_id]
-        severity = cfg.severity or rule.default_severity
+        static = self._static(cfg_id, rule)
         logical_id = raw.logical_id
         resource_type: str | None = None
         if isinstance(target, ResourceTarget):
@@ -366,7 +474,11 @@ class Engine:
         elif raw.outcome is Outcome.SKIP:
             disposition = Disposition.SKIPPED
         else:
-            ex = self._exemption_for(rule, cfg_id, target.stack_name, logical_id, today)
+            ex = (
+                self._exemption_for(rule, cfg_id, target.stack_name, logical_id, today)
+                if self.policy.exemptions
+                else None
+            )
             if ex is not None:
                 disposition = Disposition.EXEMPTED
                 exemption = Exempted(ex.id, ex.reason, ex.expires.isoformat())
@@ -384,29 +496,31 @@ class Engine:
             else:
                 disposition = Disposition.BLOCKING
         # Lines are looked up only where a person reads them: failures and errors.
-        if raw.outcome in (Outcome.FAIL, Outcome.ERROR):
+        if raw.outcome is Outcome.FAIL or raw.outcome is Outcome.ERROR:
             location = self._locate(target, raw, logical_id)
         else:
-            location = Location(target.file) if target.file else None
-        return Finding(
-            rule_id=rule.id,
-            title=rule.title,
-            outcome=raw.outcome,
-            disposition=disposition,
-            severity=severity,
-            level=rule.level,
-            message=raw.message or _default_message(raw.outcome, rule),
-            logical_id=logical_id,
-            resource_type=resource_type,
-            path=raw.path,
-            remediation=raw.remediation,
-            remediation_url=rule.remediation_url,
-            stack_name=target.stack_name,
-            location=location,
-            exemption=exemption,
-            preexisting=preexisting,
-            downgraded_by=downgraded,
-        )
+            location = self._file_location(target.file)
+        if raw.message:
+            message = raw.message
+        elif raw.outcome is Outcome.PASS:
+            message = static.pass_message
+        else:
+            message = _default_message(raw.outcome, rule)
+        return Finding.from_fields({
+            **static.fields,
+            "outcome": raw.outcome,
+            "disposition": disposition,
+            "message": message,
+            "logical_id": logical_id,
+            "resource_type": resource_type,
+            "path": raw.path,
+            "remediation": raw.remediation,
+            "stack_name": target.stack_name,
+            "location": location,
+            "exemption": exemption,
+            "preexisting": preexisting,
+            "downgraded_by": downgraded,
+        })
 
     def _locate(self, target: Target, raw: _Raw, logical_id: str | None) -> Location | None:
         if target.file is None:

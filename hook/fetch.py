@@ -13,6 +13,7 @@ import re
 import time
 import urllib.error
 import urllib.request
+from typing import Any
 from urllib.parse import urlsplit
 
 __all__ = ["PayloadError", "fetch_payload", "is_s3_host", "safe_url"]
@@ -60,7 +61,16 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
         raise PayloadError(f"payload URL {safe_url(req.full_url)} redirected ({code}); redirects are not followed")
 
 
-_OPENER = urllib.request.build_opener(_NoRedirect)
+_opener: urllib.request.OpenerDirector | None = None
+
+
+def _open(request: urllib.request.Request, timeout: float) -> Any:
+    # Built on first use: an HTTPS handler loads the system CA store (~50 ms), which a RESOURCE
+    # invocation, the kind CloudFormation sends most, never needs.
+    global _opener
+    if _opener is None:
+        _opener = urllib.request.build_opener(_NoRedirect)
+    return _opener.open(request, timeout=timeout)
 
 
 def fetch_payload(url: str, *, timeout: float, max_bytes: int = 10 * 1024 * 1024, allow_loopback: bool = False) -> bytes:
@@ -81,7 +91,7 @@ def fetch_payload(url: str, *, timeout: float, max_bytes: int = 10 * 1024 * 1024
         if remaining <= 0:
             raise PayloadError(f"payload {shown} timed out after {timeout:.1f} s")
         try:
-            with _OPENER.open(urllib.request.Request(url), timeout=remaining) as resp:
+            with _open(urllib.request.Request(url), timeout=remaining) as resp:
                 length = resp.headers.get("Content-Length")
                 if length and length.isdigit() and int(length) > max_bytes:
                     raise PayloadError(f"payload {shown} is {int(length)} bytes; the limit is {max_bytes}")

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import difflib
 import json
 import re
-from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
 from pathlib import Path
@@ -13,6 +11,7 @@ from typing import Any
 
 import yaml
 
+from hook._record import Frozen, Record
 from hook.errors import PolicyError
 from hook.policy_model import Defaults, Exemption, Mode, Policy, RuleConfig, Scope, ValueRef
 from hook.registry import Registry
@@ -32,14 +31,19 @@ __all__ = [
 _SSM_NAME = re.compile(r"^/?[A-Za-z0-9_.\-/]{1,2048}$")
 
 
-@dataclass(frozen=True)
-class PolicyIssue:
+class PolicyIssue(Frozen):
+    _fields = ("source", "line", "column", "path", "message", "severity")
     source: str
     line: int | None
     column: int | None
     path: str
     message: str
-    severity: str = "error"
+    severity: str
+
+    def __init__(
+        self, source: str, line: int | None, column: int | None, path: str, message: str, severity: str = "error"
+    ) -> None:
+        self.__dict__.update(source=source, line=line, column=column, path=path, message=message, severity=severity)
 
     def __str__(self) -> str:
         where = self.source
@@ -51,12 +55,20 @@ class PolicyIssue:
         return f"{where}: {path}{self.message}"
 
 
-@dataclass
-class PolicyReport:
-    source: str
-    errors: list[PolicyIssue] = field(default_factory=list)
-    warnings: list[PolicyIssue] = field(default_factory=list)
-    policy: Policy | None = None
+class PolicyReport(Record):
+    _fields = ("source", "errors", "warnings", "policy")
+
+    def __init__(
+        self,
+        source: str,
+        errors: list[PolicyIssue] | None = None,
+        warnings: list[PolicyIssue] | None = None,
+        policy: Policy | None = None,
+    ) -> None:
+        self.source = source
+        self.errors: list[PolicyIssue] = [] if errors is None else errors
+        self.warnings: list[PolicyIssue] = [] if warnings is None else warnings
+        self.policy = policy
 
 
 @cache
@@ -158,6 +170,8 @@ def _parse_yaml(text: str, source: str) -> tuple[Any, _Doc] | PolicyIssue:
 
 
 def _nearest(word: str, choices: list[str]) -> str:
+    import difflib  # only a policy with a mistake needs it
+
     close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
     return f"; did you mean '{close[0]}'?" if close else ""
 

@@ -10,9 +10,9 @@ duplicate ids and aliases. Nothing registers itself on import.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
 from typing import Any
 
+from hook._record import Frozen
 from hook.sdk import Rule, StackRule
 
 __all__ = ["ENTRY_POINT_GROUP", "Registry", "RegistryError", "RuleClass"]
@@ -26,11 +26,14 @@ class RegistryError(Exception):
     """A rule pack is broken: it cannot load, or its rules clash with others."""
 
 
-@dataclass(frozen=True)
-class _Provided:
+class _Provided(Frozen):
+    _fields = ("rule", "pack", "origin")
     rule: RuleClass
     pack: str  # entry-point name (= namespace)
     origin: str  # entry-point value, for messages
+
+    def __init__(self, rule: RuleClass, pack: str, origin: str) -> None:
+        self.__dict__.update(rule=rule, pack=pack, origin=origin)
 
 
 def _as_rules(obj: Any, origin: str) -> list[RuleClass]:
@@ -164,10 +167,13 @@ class Registry:
         return isinstance(rule_id, str) and self.canonical(rule_id) is not None
 
 
-@dataclass(frozen=True)
-class _EntryPoint:
+class _EntryPoint(Frozen):
+    _fields = ("name", "value")
     name: str
     value: str
+
+    def __init__(self, name: str, value: str) -> None:
+        self.__dict__.update(name=name, value=value)
 
     def load(self) -> Any:
         from importlib import import_module

@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 from typing import Any
+
+from hook._record import Frozen
 
 __all__ = ["SchemaError", "SUPPORTED_KEYWORDS", "check_supported", "validate"]
 
@@ -37,13 +38,16 @@ SUPPORTED_KEYWORDS = frozenset(
 ) | ANNOTATIONS
 
 
-@dataclass(frozen=True)
-class SchemaError:
+class SchemaError(Frozen):
     """One validation error: a JSON pointer into the instance and a sentence."""
 
+    _fields = ("path", "message", "keyword")
     path: str
     message: str
-    keyword: str = ""
+    keyword: str
+
+    def __init__(self, path: str, message: str, keyword: str = "") -> None:
+        self.__dict__.update(path=path, message=message, keyword=keyword)
 
     def __str__(self) -> str:
         where = self.path or "(top level)"

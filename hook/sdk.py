@@ -27,11 +27,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 from functools import cached_property
 from typing import Any, ClassVar, Protocol
+
+from hook._record import Frozen
 
 __all__ = [
     "Action",
@@ -63,6 +64,9 @@ __all__ = [
 ]
 
 Params = Mapping[str, Any]
+
+#: "Not given": a fresh default per instance (what a dataclass ``default_factory`` gave).
+_NEW: Any = object()
 
 #: The keys of a one-key mapping that make it an unresolved CloudFormation intrinsic function.
 INTRINSIC_KEYS = frozenset(
@@ -303,14 +307,28 @@ def json_pointer(*parts: str | int) -> str:
 _MISSING = object()
 
 
+#: Pointer -> its unescaped tokens. Rules read the same few dozen literal pointers on every
+#: resource; bounded so pointers built from data cannot grow it without limit.
+_TOKENS: dict[str, tuple[str, ...]] = {}
+
+
+def _tokens(pointer: str) -> tuple[str, ...]:
+    tokens = _TOKENS.get(pointer)
+    if tokens is None:
+        tokens = tuple(_unescape(raw) for raw in pointer.lstrip("/").split("/"))
+        if len(_TOKENS) < 4096:
+            _TOKENS[pointer] = tokens
+    return tokens
+
+
 def pointer_get(document: Any, pointer: str, default: Any = None) -> Any:
     """The value at a JSON pointer, or ``default`` when any step is missing."""
     if pointer in ("", "/"):
         return document
     node = document
-    for raw in pointer.lstrip("/").split("/"):
-        token = _unescape(raw)
-        if isinstance(node, Mapping):
+    for token in _tokens(pointer):
+        # ``type(node) is dict`` first: the common case, without the Mapping ABC check.
+        if type(node) is dict or isinstance(node, Mapping):
             node = node.get(token, _MISSING)
         elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
             node = node[int(token)]
@@ -321,8 +339,7 @@ def pointer_get(document: Any, pointer: str, default: Any = None) -> Any:
     return node
 
 
-@dataclass(frozen=True)
-class Violation:
+class Violation(Frozen):
     """One way a target breaks a rule.
 
     ``path`` is a JSON pointer: into the resource's properties for a resource rule
@@ -331,19 +348,34 @@ class Violation:
     The message states the observed value and the requirement; ``remediation`` says the fix.
     """
 
+    _fields = ("message", "path", "remediation", "logical_id", "advisory")
     message: str
-    path: str = ""
-    remediation: str = ""
-    logical_id: str | None = None
+    path: str
+    remediation: str
+    logical_id: str | None
     #: True for a heads-up the rule itself rates as a warning (a runtime deprecated in 60 days):
     #: reported, never blocking, whatever the rule's mode.
-    advisory: bool = False
+    advisory: bool
+
+    def __init__(
+        self,
+        message: str,
+        path: str = "",
+        remediation: str = "",
+        logical_id: str | None = None,
+        advisory: bool = False,
+    ) -> None:
+        self.__dict__.update(
+            message=message, path=path, remediation=remediation, logical_id=logical_id, advisory=advisory
+        )
 
 
-@dataclass(frozen=True)
-class AccountSettings:
+class AccountSettings(Frozen):
     """``lambda:GetAccountSettings``, flattened."""
 
+    _fields = ("total_code_size_limit", "code_size_unzipped_limit", "code_size_zipped_limit",
+               "concurrent_executions_limit", "unreserved_concurrent_executions", "total_code_size_usage",
+               "function_count")
     total_code_size_limit: int
     code_size_unzipped_limit: int
     code_size_zipped_limit: int
@@ -351,6 +383,23 @@ class AccountSettings:
     unreserved_concurrent_executions: int
     total_code_size_usage: int
     function_count: int
+
+    def __init__(
+        self,
+        total_code_size_limit: int,
+        code_size_unzipped_limit: int,
+        code_size_zipped_limit: int,
+        concurrent_executions_limit: int,
+        unreserved_concurrent_executions: int,
+        total_code_size_usage: int,
+        function_count: int,
+    ) -> None:
+        self.__dict__.update(
+            total_code_size_limit=total_code_size_limit, code_size_unzipped_limit=code_size_unzipped_limit,
+            code_size_zipped_limit=code_size_zipped_limit, concurrent_executions_limit=concurrent_executions_limit,
+            unreserved_concurrent_executions=unreserved_concurrent_executions,
+            total_code_size_usage=total_code_size_usage, function_count=function_count,
+        )
 
 
 class AccountFacts(Protocol):
@@ -424,20 +473,40 @@ def tags_of(value: Any) -> dict[str, Any]:
     return {}
 
 
-@dataclass(frozen=True)
-class ResourceContext(_Reader):
+class ResourceContext(Frozen, _Reader):
     """What a resource rule sees: one resource, as CloudFormation's resource hook sees it."""
 
+    _fields = ("resource_type", "logical_id", "action", "properties", "previous_properties", "stack_name",
+               "account_id", "region", "account", "today")
     resource_type: str
     logical_id: str
     action: Action
     properties: Mapping[str, Any]
-    previous_properties: Mapping[str, Any] | None = None
-    stack_name: str | None = None
-    account_id: str | None = None
-    region: str | None = None
-    account: AccountFacts = field(default_factory=OfflineAccount)
-    today: date = field(default_factory=date.today)
+    previous_properties: Mapping[str, Any] | None
+    stack_name: str | None
+    account_id: str | None
+    region: str | None
+    account: AccountFacts
+    today: date
+
+    def __init__(
+        self,
+        resource_type: str,
+        logical_id: str,
+        action: Action,
+        properties: Mapping[str, Any],
+        previous_properties: Mapping[str, Any] | None = None,
+        stack_name: str | None = None,
+        account_id: str | None = None,
+        region: str | None = None,
+        account: AccountFacts = _NEW,
+        today: date = _NEW,
+    ) -> None:
+        self.__dict__.update(
+            resource_type=resource_type, logical_id=logical_id, action=action, properties=properties,
+            previous_properties=previous_properties, stack_name=stack_name, account_id=account_id, region=region,
+            account=OfflineAccount() if account is _NEW else account, today=date.today() if today is _NEW else today,
+        )
 
     @property
     def tags(self) -> dict[str, Any]:
@@ -450,21 +519,37 @@ class ResourceContext(_Reader):
         return pointer_get(self.previous_properties, pointer, default)
 
 
-@dataclass(frozen=True)
-class StackContext:
+class StackContext(Frozen):
     """What a stack rule sees: the raw template, as the STACK hook receives it.
 
     Intrinsics are unresolved and SAM is unexpanded (``AWS::Serverless::Function`` appears as
     such, with ``Globals``).
     """
 
+    _fields = ("template", "stack_name", "previous_template", "account_id", "region", "account", "today")
     template: Mapping[str, Any]
-    stack_name: str | None = None
-    previous_template: Mapping[str, Any] | None = None
-    account_id: str | None = None
-    region: str | None = None
-    account: AccountFacts = field(default_factory=OfflineAccount)
-    today: date = field(default_factory=date.today)
+    stack_name: str | None
+    previous_template: Mapping[str, Any] | None
+    account_id: str | None
+    region: str | None
+    account: AccountFacts
+    today: date
+
+    def __init__(
+        self,
+        template: Mapping[str, Any],
+        stack_name: str | None = None,
+        previous_template: Mapping[str, Any] | None = None,
+        account_id: str | None = None,
+        region: str | None = None,
+        account: AccountFacts = _NEW,
+        today: date = _NEW,
+    ) -> None:
+        self.__dict__.update(
+            template=template, stack_name=stack_name, previous_template=previous_template, account_id=account_id,
+            region=region, account=OfflineAccount() if account is _NEW else account,
+            today=date.today() if today is _NEW else today,
+        )
 
     @cached_property
     def resources(self) -> Mapping[str, Mapping[str, Any]]:

@@ -12,9 +12,9 @@ import os
 import time
 import weakref
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
+from hook._record import Record
 from hook.policy_model import Policy, ValueRef
 from hook.sdk import AccountSettings, FactUnavailable
 from hook.values import ValueSourceError
@@ -33,12 +33,14 @@ def _env_float(name: str, default: float) -> float:
         return default
 
 
-@dataclass
-class _Entry:
-    value: Any
-    fetched: float
-    retry_after: float = 0.0  # after a failed refresh, the source is left alone until then
-    last_error: str = ""
+class _Entry(Record):
+    _fields = ("value", "fetched", "retry_after", "last_error")
+
+    def __init__(self, value: Any, fetched: float, retry_after: float = 0.0, last_error: str = "") -> None:
+        self.value = value
+        self.fetched = fetched
+        self.retry_after = retry_after  # after a failed refresh, the source is left alone until then
+        self.last_error = last_error
 
 
 # After a failed refresh the last good value is served without asking the source again for this

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
+from hook._record import Record
 from hook.model import ResourceTarget, StackTarget, Target
 from hook.sdk import Action
 
@@ -17,19 +17,35 @@ class EventError(Exception):
     """The event is not a hook invocation we can read."""
 
 
-@dataclass
-class ParsedEvent:
-    token: str | None
-    token_key: str
-    kind: str  # RESOURCE | CLOUD_CONTROL | STACK | CHANGE_SET
-    action: Action
-    target_name: str
-    logical_id: str
-    stack_name: str | None
-    account_id: str | None
-    region: str | None
-    targets: list[Target] = field(default_factory=list)
-    payload_url: str | None = None
+class ParsedEvent(Record):
+    _fields = ("token", "token_key", "kind", "action", "target_name", "logical_id", "stack_name", "account_id",
+               "region", "targets", "payload_url")
+
+    def __init__(
+        self,
+        token: str | None,
+        token_key: str,
+        kind: str,  # RESOURCE | CLOUD_CONTROL | STACK | CHANGE_SET
+        action: Action,
+        target_name: str,
+        logical_id: str,
+        stack_name: str | None,
+        account_id: str | None,
+        region: str | None,
+        targets: list[Target] | None = None,
+        payload_url: str | None = None,
+    ) -> None:
+        self.token = token
+        self.token_key = token_key
+        self.kind = kind
+        self.action = action
+        self.target_name = target_name
+        self.logical_id = logical_id
+        self.stack_name = stack_name
+        self.account_id = account_id
+        self.region = region
+        self.targets: list[Target] = [] if targets is None else targets
+        self.payload_url = payload_url
 
 
 def _stack_name(stack_id: Any) -> str | None:

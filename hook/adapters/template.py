@@ -12,9 +12,9 @@ import base64
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
+from hook._record import Record
 from hook.errors import TemplateError
 from hook.model import ResourceTarget, StackTarget, Target
 from hook.sdk import Action, Unresolved
@@ -26,12 +26,16 @@ _NO_VALUE = object()
 _AFTER = "known after deployment"
 
 
-@dataclass
-class TemplateResult:
-    file: str
-    template: dict[str, Any]
-    targets: list[Target] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
+class TemplateResult(Record):
+    _fields = ("file", "template", "targets", "notes")
+
+    def __init__(
+        self, file: str, template: dict[str, Any], targets: list[Target] | None = None, notes: list[str] | None = None
+    ) -> None:
+        self.file = file
+        self.template = template
+        self.targets: list[Target] = [] if targets is None else targets
+        self.notes: list[str] = [] if notes is None else notes
 
 
 def _partition(region: str) -> tuple[str, str]:

@@ -16,9 +16,18 @@ def render(verdict: Verdict, *, color: bool = False, files: list[str] | None = N
         return f"{_COLORS[kind]}{text}{_RESET}" if color else text
 
     lines: list[str] = []
-    by_file: dict[str, list[Finding]] = defaultdict(list)
-    for f in verdict.sorted().findings:
-        by_file[f.location.file if f.location else "(no file)"].append(f)
+    # Passes are not printed: they only make their file appear. Grouping first and sorting only
+    # what is printed gives the order of sorting every finding (sort_key starts with the file).
+    by_file: dict[str, list[Finding]] = {}
+    for f in verdict.findings:
+        file_key = f.location.file if f.location else "(no file)"
+        group = by_file.get(file_key)
+        if group is None:
+            group = by_file[file_key] = []
+        if f.disposition is not Disposition.PASSED:
+            group.append(f)
+    for group in by_file.values():
+        group.sort(key=Finding.sort_key)
     for file in files or []:
         by_file.setdefault(file, [])
     for file in sorted(by_file):
