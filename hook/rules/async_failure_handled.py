@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 from hook.rules._wiring import FUNCTION_TYPES, referenced_ids
@@ -32,12 +31,16 @@ _ASYNC_PRINCIPAL = re.compile(
 )
 
 
-@dataclass
 class _Wiring:
-    """Which functions are invoked asynchronously, by what, and what could not be known."""
+    """Which functions are invoked asynchronously, by what, and what could not be known.
 
-    callers: dict[str, list[str]] = field(default_factory=dict)
-    unknown: list[str] = field(default_factory=list)
+    A plain class: a ``@dataclass`` costs the CLI the ``dataclasses`` import at start-up."""
+
+    __slots__ = ("callers", "unknown")
+
+    def __init__(self) -> None:
+        self.callers: dict[str, list[str]] = {}
+        self.unknown: list[str] = []
 
     def add(self, fid: str, who: str) -> None:
         self.callers.setdefault(fid, [])
