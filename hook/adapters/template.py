@@ -138,7 +138,7 @@ class Resolver:
         if isinstance(value, dict):
             if len(value) == 1:
                 key = next(iter(value))
-                if key == "Ref" or key.startswith("Fn::"):
+                if isinstance(key, str) and (key == "Ref" or key.startswith("Fn::")):
                     return self._intrinsic(key, value[key], value)
             out_map: dict[str, Any] = {}
             for k, v in value.items():
