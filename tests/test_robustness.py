@@ -28,3 +28,60 @@ def test_a_non_string_yaml_key_in_properties_is_not_a_traceback(tmp_path: Path, 
     code, out, _ = check(capsys, path)
     # THEN a verdict comes out (the key is simply not a property any rule reads)
     assert code in (0, 1) and '"schema_version": 1' in out
+
+
+SAM_IMAGE_BEFORE_BUILD = """\
+AWSTemplateFormatVersion: '2010-09-09'
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  ImgFn:
+    Type: AWS::Serverless::Function
+    Properties:
+      PackageType: Image
+      Architectures: [arm64]
+    Metadata:
+      DockerTag: python3.13-v1
+      DockerContext: ./img
+      Dockerfile: Dockerfile
+"""
+
+
+def test_a_sam_image_function_before_sam_build_is_checked(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # GIVEN the template `sam init` writes for a container-image function: ImageUri is filled by `sam build`
+    path = tmp_path / "template.yaml"
+    path.write_text(SAM_IMAGE_BEFORE_BUILD, encoding="utf-8")
+    # WHEN it is checked before building, as a developer does
+    code, out, err = check(capsys, path)
+    # THEN the function is evaluated (SAM expanded), not rejected as "'ImageUri' must be set"
+    assert code in (0, 1), err
+    assert any('"logical_id": "ImgFn"' in line for line in out.splitlines())
+
+
+def test_a_sam_deployment_preference_prints_nothing_on_stderr() -> None:
+    # GIVEN a SAM function with AutoPublishAlias and a DeploymentPreference (samtranslator logs a
+    # feature-toggle warning while expanding it)
+    import subprocess
+    import sys
+
+    # WHEN the CLI checks it in a process of its own
+    code = (
+        "import sys, pathlib, tempfile\n"
+        "from hook.cli import main\n"
+        "d = pathlib.Path(tempfile.mkdtemp())\n"
+        "p = d / 't.yaml'\n"
+        "p.write_text(sys.argv[1])\n"
+        "sys.exit(main(['check', '--no-color', '--policy', sys.argv[2], str(p)]))\n"
+    )
+    sam = (
+        "Transform: AWS::Serverless-2016-10-31\n"
+        "Resources:\n"
+        "  Fn:\n"
+        "    Type: AWS::Serverless::Function\n"
+        "    Properties: {Runtime: python3.13, Handler: a.b, CodeUri: src/, AutoPublishAlias: live,\n"
+        "                 DeploymentPreference: {Type: AllAtOnce}}\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code, sam, str(ROOT / "policies" / "default.policy.yaml")],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120, check=False)
+    # THEN stderr stays empty: samtranslator's log lines are not govhook's output
+    assert proc.returncode in (0, 1), proc.stderr
+    assert proc.stderr == ""
