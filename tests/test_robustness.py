@@ -85,3 +85,36 @@ def test_a_sam_deployment_preference_prints_nothing_on_stderr() -> None:
     # THEN stderr stays empty: samtranslator's log lines are not govhook's output
     assert proc.returncode in (0, 1), proc.stderr
     assert proc.stderr == ""
+
+
+FN = (
+    "  Fn:\n    Type: AWS::Lambda::Function\n    Condition: IsProd\n"
+    "    Properties: {Runtime: python3.13, Handler: a.b, Role: arn:aws:iam::123456789012:role/r, Code: {ZipFile: x}}\n"
+)
+SAM_FN = (
+    "  Fn:\n    Type: AWS::Serverless::Function\n    Condition: IsProd\n"
+    "    Properties: {Runtime: python3.13, Handler: a.b, CodeUri: src/}\n"
+)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param("Conditions: [IsProd]\nResources:\n" + FN, id="conditions-a-list"),
+        pytest.param("Conditions: IsProd\nResources:\n" + FN, id="conditions-a-string"),
+        pytest.param("Transform: AWS::Serverless-2016-10-31\nConditions: true\nResources:\n" + SAM_FN, id="sam-conditions-a-bool"),
+        pytest.param("Transform: AWS::Serverless-2016-10-31\nParameters: [Stage]\nResources:\n" + SAM_FN, id="sam-parameters-a-list"),
+    ],
+)
+def test_a_malformed_top_level_section_is_not_a_traceback(text: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # GIVEN a template whose Conditions or Parameters section is not a mapping (CloudFormation rejects it)
+    path = tmp_path / "t.yaml"
+    path.write_text(text, encoding="utf-8")
+    # WHEN it is checked
+    code, out, err = check(capsys, path)
+    # THEN a verdict (the section names nothing) or one line naming the file: never a traceback
+    assert code in (0, 1, 2)
+    if code == 2:
+        assert err.count("\n") == 1 and str(path) in err
+    else:
+        assert '"schema_version": 1' in out

@@ -91,7 +91,8 @@ def expand(
         "AWS::AccountId": account_id,
         "AWS::Partition": partition,
     }
-    for name, spec in (doc.get("Parameters") or {}).items():
+    declared = doc.get("Parameters")
+    for name, spec in declared.items() if isinstance(declared, Mapping) else ():
         if isinstance(spec, Mapping) and "Default" in spec:
             values[name] = spec["Default"]
     values.update(parameters)

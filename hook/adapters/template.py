@@ -85,7 +85,8 @@ class Resolver:
         self.unknown_overrides = sorted(overrides)
         self.resources = template.get("Resources") or {}
         self.mappings = template.get("Mappings") or {}
-        self.conditions_raw = template.get("Conditions") or {}
+        conditions = template.get("Conditions")
+        self.conditions_raw = conditions if isinstance(conditions, Mapping) else {}
         self._conditions: dict[str, bool | None] = {}
 
     # -- conditions -----------------------------------------------------------------------------
