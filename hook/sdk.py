@@ -318,6 +318,24 @@ def pointer_get(document: Any, pointer: str, default: Any = None) -> Any:
     return node
 
 
+def _unresolved_ancestor(document: Any, pointer: str, default: Any) -> Any:
+    """The first unresolved value on the way to a missing ``pointer``, else ``default``."""
+    node = document
+    for raw in pointer.lstrip("/").split("/"):
+        if is_unresolved(node):
+            return node
+        token = _unescape(raw)
+        if isinstance(node, Mapping):
+            node = node.get(token, _MISSING)
+        elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
+            node = node[int(token)]
+        else:
+            return default
+        if node is _MISSING:
+            return default
+    return default
+
+
 @dataclass(frozen=True)
 class Violation:
     """One way a target breaks a rule.
@@ -387,7 +405,12 @@ class _Reader:
     properties: Mapping[str, Any]
 
     def get(self, pointer: str, default: Any = None) -> Any:
-        return pointer_get(self.properties, pointer, default)
+        """The value at ``pointer``; when a value on the way is unresolved (``TracingConfig: !If
+        [...]``), that value: what lies under it is not known, so it is not ``default`` either."""
+        value = pointer_get(self.properties, pointer, _MISSING)
+        if value is _MISSING:
+            return _unresolved_ancestor(self.properties, pointer, default)
+        return value
 
     def has(self, pointer: str) -> bool:
         return pointer_get(self.properties, pointer, _MISSING) is not _MISSING

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 
-from hook.sdk import NotApplicable, Params, ResourceContext, Rule, Severity, Violation, is_unresolved
+from hook.sdk import (
+    NotApplicable,
+    Params,
+    ResourceContext,
+    Rule,
+    Severity,
+    Violation,
+    describe_value,
+    is_unresolved,
+)
 
 
 class EnvEncryptedWithCmk(Rule):
@@ -13,7 +22,8 @@ class EnvEncryptedWithCmk(Rule):
     - PASS when KmsKeyArn is set (an intrinsic to a key in the stack counts).
     - FAIL when variables exist and KmsKeyArn is absent (Lambda then uses the AWS managed key,
       whose use nobody can restrict or audit per key policy).
-    - SKIP when the function has no environment variables.
+    - SKIP when the function has no environment variables, or when whether it has any is not known
+      before deployment (an unresolved ``Environment`` or ``Variables``).
     """
 
     id = "lambda.env-encrypted-with-cmk"
@@ -26,10 +36,14 @@ class EnvEncryptedWithCmk(Rule):
     rationale = "A customer managed key lets the key policy decide who can decrypt the variables, and CloudTrail shows each use."
 
     def evaluate(self, ctx: ResourceContext, params: Params) -> Iterator[Violation]:
-        variables = ctx.get("/Environment/Variables")
-        if not variables or (isinstance(variables, Mapping) and not is_unresolved(variables) and not variables):
-            raise NotApplicable("the function has no environment variables")
         if ctx.get("/KmsKeyArn"):
             return
+        variables = ctx.get("/Environment/Variables")
+        if is_unresolved(variables):
+            # Environment: !If [Cond, {Variables: ...}, !Ref AWS::NoValue] may leave none at all.
+            raise NotApplicable(f"whether the function has environment variables is not known before deployment: "
+                                f"{describe_value(variables)}")
+        if not variables or not isinstance(variables, Mapping):
+            raise NotApplicable("the function has no environment variables")
         yield Violation("the function has environment variables but no KmsKeyArn: they are encrypted with the AWS managed key",
                         "/KmsKeyArn", "Create an AWS::KMS::Key and set KmsKeyArn: !GetAtt Key.Arn.")
