@@ -177,3 +177,43 @@ def test_a_sam_check_prints_nothing_on_stderr() -> None:
     assert proc.returncode == 0, proc.stderr
     assert "sam-globals.yaml  passed" in proc.stdout
     assert proc.stderr == ""
+
+
+CONTROL_CHAR_TEMPLATE = (
+    'Resources:\n  Fn:\n    Type: AWS::Lambda::Function\n'
+    '    Properties: {Runtime: "nodejs18.x\\u0001 <&>\\"", Handler: a.b, Role: r, Code: {ZipFile: x}}\n'
+)
+
+
+def test_junit_stays_xml_when_a_message_quotes_a_control_character(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    # GIVEN a template value holding a control character (YAML "\u0001") and XML specials
+    path = tmp_path / "t.yaml"
+    path.write_text(CONTROL_CHAR_TEMPLATE, encoding="utf-8")
+    # WHEN the JUnit report quotes it in a failure message
+    code, out, _ = run(capsys, "check", "--policy", POLICY, "--format", "junit", str(path))
+    # THEN the report is still well-formed XML (XML 1.0 cannot carry U+0001 even as a reference)
+    root = ET.fromstring(out)
+    messages = [c.find("failure").get("message", "") for c in root.iter("testcase") if c.find("failure") is not None]
+    assert code == 1 and any("nodejs18.x\\x01 <&>\"" in m for m in messages), messages
+
+
+def test_sarif_uri_is_percent_encoded_and_each_result_keeps_its_own_fingerprint(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # GIVEN a template in a folder with a space, missing two required tags (two findings at /Tags)
+    monkeypatch.chdir(tmp_path)
+    folder = tmp_path / "my templates"
+    folder.mkdir()
+    (folder / "a b.yaml").write_text(
+        "Resources:\n  Fn:\n    Type: AWS::Lambda::Function\n"
+        "    Properties: {Runtime: python3.13, Handler: a.b, Role: r, Code: {ZipFile: x}}\n", encoding="utf-8")
+    policy = tmp_path / "p.yaml"
+    policy.write_text("version: 1\nrules:\n  lambda.tags-required: {params: {keys: [team, cost-center]}}\n", encoding="utf-8")
+    # WHEN it is reported as SARIF
+    code, out, _ = run(capsys, "check", "--policy", str(policy), "--format", "sarif", str(folder / "a b.yaml"))
+    results = json.loads(out)["runs"][0]["results"]
+    # THEN the uri is a relative URI reference, and GitHub sees two alerts, not one
+    uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in results}
+    assert code == 1 and uris == {"my%20templates/a%20b.yaml"}
+    assert len(results) == 2
+    assert len({r["partialFingerprints"]["govhook/v1"] for r in results}) == 2
