@@ -136,3 +136,52 @@ def test_locator_finds_yaml_and_json_lines() -> None:
     loc.add("b.json", '{\n "Resources": {\n  "Fn": {\n   "Properties": {"Runtime": "x"}}}}')
     found = loc.locate("b.json", "/Resources/Fn/Properties/Runtime")
     assert found is not None and found.line == 4
+
+
+FOREACH = """\
+AWSTemplateFormatVersion: "2010-09-09"
+Transform: AWS::LanguageExtensions
+Parameters:
+  Names: {Type: CommaDelimitedList, Default: "Orders,Billing-Api"}
+Resources:
+  Fn::ForEach::Functions:
+    - Name
+    - !Ref Names
+    - '&{Name}Function':
+        Type: AWS::Lambda::Function
+        Properties:
+          FunctionName: !Sub "${Name}-fn"
+          Runtime: python3.13
+          Environment: {Variables: {NAME: !Ref Name}}
+"""
+
+
+def test_fn_foreach_is_unrolled_as_cloudformation_does_before_resource_hooks(tmp_path: Path) -> None:
+    # GIVEN a template using Fn::ForEach (AWS::LanguageExtensions) over a CommaDelimitedList parameter
+    path = tmp_path / "loop.yaml"
+    path.write_text(FOREACH, encoding="utf-8")
+    # WHEN its targets are built
+    result = load_targets(str(path))
+    fns = {t.logical_id: t for t in result.targets if isinstance(t, ResourceTarget)}
+    # THEN one function per item, with the identifier replaced in keys, Sub strings and Refs
+    assert set(fns) == {"OrdersFunction", "BillingApiFunction"}
+    assert fns["BillingApiFunction"].properties["FunctionName"] == "Billing-Api-fn"
+    assert fns["OrdersFunction"].properties["Environment"] == {"Variables": {"NAME": "Orders"}}
+    # and findings point at the loop body's lines
+    assert fns["OrdersFunction"].source_pointer == "/Resources/Fn::ForEach::Functions/2/&{Name}Function/Properties"
+    loc = Locator()
+    loc.add(str(path), FOREACH)
+    found = loc.locate(str(path), fns["OrdersFunction"].source_pointer + "/Runtime")
+    assert found is not None and found.line == 13
+    # and a --param value is the collection when given
+    again = load_targets(str(path), parameters={"Names": "Solo"})
+    assert {t.logical_id for t in again.targets if isinstance(t, ResourceTarget)} == {"SoloFunction"}
+
+
+def test_fn_foreach_with_an_unknown_collection_says_which_parameter_to_pass() -> None:
+    # GIVEN a loop over a parameter with no default
+    text = FOREACH.replace(', Default: "Orders,Billing-Api"', "")
+    # WHEN its targets are built
+    # THEN an input error names the parameter (exit 2 in the CLI), not 'has no Type'
+    with pytest.raises(TemplateError, match="pass --param Names="):
+        targets_from_template(load_template_text(text))

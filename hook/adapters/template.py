@@ -278,10 +278,15 @@ def targets_from_template(
     notes: list[str] = []
     expanded: Mapping[str, Any] = template
     origin: dict[str, str] = {}
-    if _is_sam(template):
+    looped: dict[str, str] = {}  # a resource unrolled from Fn::ForEach -> JSON pointer of its loop body
+    from hook.adapters.language_extensions import expand_foreach, uses_foreach
+
+    if uses_foreach(template):  # AWS::LanguageExtensions runs first, as in CloudFormation
+        expanded, looped = expand_foreach(template, parameters or {}, file=file)
+    if _is_sam(expanded):
         from hook.adapters.sam import expand
 
-        expanded, origin = expand(template, parameters or {}, region=region, account_id=account_id, file=file)
+        expanded, origin = expand(expanded, parameters or {}, region=region, account_id=account_id, file=file)
     resolver = Resolver(expanded, stack_name=name, parameters=parameters, account_id=account_id, region=region)
     for unknown in resolver.unknown_overrides:
         notes.append(f"--param {unknown} does not match a template parameter")
@@ -300,7 +305,7 @@ def targets_from_template(
         if not isinstance(resolved, dict):
             resolved = {}
         source = str(origin.get(logical_id, logical_id))
-        pointer = "/Resources/" + source.replace("~", "~0").replace("/", "~1") + "/Properties"
+        pointer = (looped.get(source) or "/Resources/" + source.replace("~", "~0").replace("/", "~1")) + "/Properties"
         targets.append(
             ResourceTarget(
                 resource_type=resource["Type"],
