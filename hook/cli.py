@@ -132,8 +132,12 @@ def cmd_check(args: argparse.Namespace) -> int:
             result = load_serverless(path, stack_name=args.stack_name, options=options, locator=locator)
         else:
             from hook.adapters.template import load_targets
+            from hook.errors import TemplateError
 
-            result = load_targets(path, stack_name=args.stack_name, parameters=params, locator=locator)
+            try:
+                result = load_targets(path, stack_name=args.stack_name, parameters=params, locator=locator)
+            except TemplateError as exc:
+                raise _with_line(exc, locator) from exc
         notes.extend(f"{path}: {n}" for n in result.notes)
         verdict = verdict.merge(engine.evaluate(result.targets))
     if notes:
@@ -145,6 +149,18 @@ def cmd_check(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(out)
     return 1 if verdict.is_blocking else 0
+
+
+def _with_line(exc: Any, locator: Any) -> Any:
+    """The error with the line of what it points at ('resource Fn has no Type' names Fn's line)."""
+    from hook.errors import TemplateError
+
+    if exc.line is not None or not exc.file or exc.pointer is None:
+        return exc
+    found = locator.locate(exc.file, exc.pointer)
+    if found is None:
+        return TemplateError(exc.message, exc.file, 1, 1)
+    return TemplateError(exc.message, exc.file, found.line, found.column)
 
 
 def _render(verdict: Any, fmt: str, registry: Any, files: list[str], args: argparse.Namespace) -> str:

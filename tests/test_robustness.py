@@ -118,3 +118,24 @@ def test_a_malformed_top_level_section_is_not_a_traceback(text: str, tmp_path: P
         assert err.count("\n") == 1 and str(path) in err
     else:
         assert '"schema_version": 1' in out
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('AWSTemplateFormatVersion: "2010-09-09"\nResources:\n  Q:\n    Type: AWS::SQS::Queue\n  F:\n    Properties: {}\n',
+         ":5:3: resource F has no Type"),
+        ('AWSTemplateFormatVersion: "2010-09-09"\nDescription: x\nResources:\n', ":3:1: the template has no Resources"),
+        ('{"AWSTemplateFormatVersion": "2010-09-09",\n "Resources": {\n  "F": {"Properties": {}}}}',
+         ":3:3: resource F has no Type"),
+    ],
+)
+def test_a_structural_template_error_names_its_line(text: str, expected: str, tmp_path: Path,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    # GIVEN a template with a resource without Type, or Resources left empty
+    path = tmp_path / ("t.json" if text.startswith("{") else "t.yaml")
+    path.write_text(text, encoding="utf-8")
+    # WHEN it is checked
+    code, _, err = check(capsys, path)
+    # THEN exit 2 with one line: file:line:column and the reason
+    assert code == 2 and err == f"govhook: error: {path}{expected}\n"

@@ -292,11 +292,12 @@ def targets_from_template(
         notes.append(f"--param {unknown} does not match a template parameter")
     resources = expanded.get("Resources")
     if not isinstance(resources, Mapping) or not resources:
-        raise TemplateError("the template has no Resources", file)
+        raise TemplateError("the template has no Resources", file, pointer="/Resources")
     targets: list[Target] = []
     for logical_id, resource in resources.items():
         if not isinstance(resource, Mapping) or not isinstance(resource.get("Type"), str):
-            raise TemplateError(f"resource {logical_id} has no Type", file)
+            raise TemplateError(f"resource {logical_id} has no Type", file,
+                                pointer="/Resources/" + str(logical_id).replace("~", "~0").replace("/", "~1"))
         cond = resource.get("Condition")
         if isinstance(cond, str) and resolver.condition(cond) is False:
             continue
