@@ -158,11 +158,14 @@ class Unresolved:
     :class:`NotApplicable` naming the path and the expression.
     """
 
-    __slots__ = ("expr", "reason")
+    __slots__ = ("expr", "reason", "resource_type")
 
-    def __init__(self, expr: Any, reason: str = "") -> None:
+    def __init__(self, expr: Any, reason: str = "", resource_type: str | None = None) -> None:
         self.expr = expr
         self.reason = reason
+        #: For a ``GetAtt`` of a resource in the template: that resource's type. The value is not
+        #: known, but what it is an attribute of is (``!GetAtt Queue.Arn`` is an SQS queue's ARN).
+        self.resource_type = resource_type
 
     def describe(self) -> str:
         text = _short_expr(self.expr)

@@ -139,3 +139,41 @@ def test_a_structural_template_error_names_its_line(text: str, expected: str, tm
     code, _, err = check(capsys, path)
     # THEN exit 2 with one line: file:line:column and the reason
     assert code == 2 and err == f"govhook: error: {path}{expected}\n"
+
+
+SAM_SQS = """\
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Queue:
+    Type: AWS::SQS::Queue
+    Properties: {VisibilityTimeout: 180}
+  Worker:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.13
+      Handler: app.handler
+      CodeUri: src/
+      Events:
+        Jobs: {Type: SQS, Properties: {Queue: !GetAtt Queue.Arn, BatchSize: 500}}
+"""
+
+
+def test_an_sqs_source_in_the_same_template_is_judged_like_the_hook_does(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # GIVEN the most common SAM SQS wiring: the queue in the stack, its ARN through !GetAtt
+    path = tmp_path / "template.yaml"
+    path.write_text(SAM_SQS, encoding="utf-8")
+    policy = tmp_path / "p.yaml"
+    policy.write_text("version: 1\nrules:\n  lambda.sqs-maximum-concurrency-set: {}\n"
+                      "  lambda.esm-batch-size-within-bounds: {params: {by_source: {sqs: {max: 100}}}}\n", encoding="utf-8")
+    # WHEN it is checked (the hook would see the resolved arn:aws:sqs:... ARN)
+    code = main(["check", "--policy", str(policy), "--format", "json", str(path)])
+    import json
+
+    all_findings = json.loads(capsys.readouterr().out)["findings"]
+    findings = {f["rule_id"]: f for f in all_findings}
+    # THEN the mapping is known to be an SQS source, as at deploy time: not SKIPped as unknown
+    assert code == 1
+    assert findings["lambda.sqs-maximum-concurrency-set"]["outcome"] == "FAIL"
+    assert findings["lambda.esm-batch-size-within-bounds"]["outcome"] == "FAIL"
+    messages = [f["message"] for f in all_findings if f["rule_id"] == "lambda.esm-batch-size-within-bounds"]
+    assert "BatchSize is 500 for the sqs source; the maximum is 100" in messages

@@ -169,7 +169,12 @@ class Resolver:
             if truth is None:
                 return Unresolved(expr, f"condition {arg[0]} is not known before deployment")
             return self.resolve(arg[1] if truth else arg[2])
-        if key in ("Fn::GetAtt", "Fn::ImportValue", "Fn::GetAZs", "Fn::Cidr", "Fn::Transform", "Fn::ForEach"):
+        if key == "Fn::GetAtt":  # the value is unknown, the type of the resource it belongs to is not
+            target = arg[0] if isinstance(arg, list) and arg else arg.split(".", 1)[0] if isinstance(arg, str) else None
+            res = self.resources.get(target) if isinstance(target, str) and isinstance(self.resources, Mapping) else None
+            rtype = res.get("Type") if isinstance(res, Mapping) else None
+            return Unresolved(expr, _AFTER, resource_type=rtype if isinstance(rtype, str) else None)
+        if key in ("Fn::ImportValue", "Fn::GetAZs", "Fn::Cidr", "Fn::Transform", "Fn::ForEach"):
             return Unresolved(expr, _AFTER)
         if key == "Fn::Sub":
             return self._sub(arg, expr)
