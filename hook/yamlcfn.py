@@ -135,8 +135,10 @@ class Locator:
                 index = self._index.get(id(node))
                 if index is None:
                     index = {}
+                    # Last wins, as in the data: a `<<: *base` merge is flattened in front of the
+                    # keys written beside it, and those override it.
                     for key_node, value_node in node.value:
-                        index.setdefault(str(getattr(key_node, "value", "")), (key_node, value_node))
+                        index[str(getattr(key_node, "value", ""))] = (key_node, value_node)
                     self._index[id(node)] = index
                 hit = index.get(token)
                 if hit is not None:

@@ -185,3 +185,19 @@ def test_fn_foreach_with_an_unknown_collection_says_which_parameter_to_pass() ->
     # THEN an input error names the parameter (exit 2 in the CLI), not 'has no Type'
     with pytest.raises(TemplateError, match="pass --param Names="):
         targets_from_template(load_template_text(text))
+
+
+def test_a_key_written_beside_a_yaml_merge_is_located_at_its_own_line(tmp_path: Path) -> None:
+    # GIVEN properties shared through an anchor, one of them overridden beside the merge key
+    text = ("Resources:\n  Fn:\n    Type: AWS::Lambda::Function\n    Properties: &p {Runtime: python3.13, Handler: a.b}\n"
+            "  Fn3:\n    Type: AWS::Lambda::Function\n    Properties:\n      <<: *p\n      Runtime: nodejs18.x\n")
+    path = tmp_path / "anchors.yaml"
+    path.write_text(text, encoding="utf-8")
+    loc = Locator()
+    result = load_targets(str(path), locator=loc)
+    fn3 = next(t for t in result.targets if isinstance(t, ResourceTarget) and t.logical_id == "Fn3")
+    # WHEN the override is located
+    found = loc.locate(str(path), fn3.source_pointer + "/Runtime")
+    # THEN it is the line the value came from (9), not the anchor's line (4)
+    assert fn3.properties["Runtime"] == "nodejs18.x"
+    assert found is not None and found.line == 9
