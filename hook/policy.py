@@ -246,6 +246,8 @@ def check_policy_text(text: str, source: str, registry: Registry, *, today: date
                 else:
                     params[name] = value
                     literal[name] = value
+            for bpath, message in _crossed_bounds(literal):
+                report.errors.append(doc.issue((*path, "params", *bpath), f"{message} (rule {canonical})"))
             for err in validate(literal, rule.params_schema):
                 epath = _pointer_to_path(err.path)
                 if err.keyword == "required" and any(
@@ -318,6 +320,26 @@ def check_policy_text(text: str, source: str, registry: Registry, *, today: date
         source=source,
     )
     return report
+
+
+def _crossed_bounds(params: Any, path: tuple[str | int, ...] = ()) -> list[tuple[tuple[str | int, ...], str]]:
+    """``min`` above ``max`` (``min_days``/``max_days``, ...), here or in a nested override: no value
+    could pass, so every resource would fail with a requirement nobody can meet."""
+    out: list[tuple[tuple[str | int, ...], str]] = []
+    if not isinstance(params, dict):
+        return out
+    for key, low in params.items():
+        if not (isinstance(key, str) and key.startswith("min")):
+            continue
+        other = "max" + key[3:]
+        high = params.get(other)
+        numbers = all(isinstance(v, int | float) and not isinstance(v, bool) for v in (low, high))
+        if numbers and low > high:
+            out.append(((*path, key), f"{key} {low} is above {other} {high}: nothing could pass"))
+    for key, value in params.items():
+        if isinstance(value, dict):
+            out.extend(_crossed_bounds(value, (*path, key)))
+    return out
 
 
 def _allowed_keys(schema: dict[str, Any], path: tuple[str | int, ...]) -> list[str]:

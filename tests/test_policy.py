@@ -169,3 +169,16 @@ def test_non_string_keys_are_named_as_written() -> None:
     found = errors("version: 1\nrules: {1: {}, true: {}}\n")
     # THEN each is an unknown rule under the name written, and neither is a 'duplicate key'
     assert found == ["p.yaml:2:9: rules.1: unknown rule '1'", "p.yaml:2:16: rules.true: unknown rule 'true'"], found
+
+
+def test_a_minimum_above_the_maximum_is_an_error() -> None:
+    # GIVEN bounds that cross: explicit on both sides, or against the rule's default maximum
+    text = ("version: 1\nrules:\n  lambda.memory-within-bounds: {params: {min: 4096, max: 1024}}\n"
+            "  lambda.log-retention-within-bounds: {params: {min_days: 1000}}\n")
+    # WHEN the policy is validated
+    found = errors(text)
+    # THEN each is an error at its line: every function would fail a requirement nobody can meet
+    assert found == [
+        "p.yaml:3:42: rules.lambda.memory-within-bounds.params.min: min 4096 is above max 1024: nothing could pass (rule lambda.memory-within-bounds)",
+        "p.yaml:4:49: rules.lambda.log-retention-within-bounds.params.min_days: min_days 1000 is above max_days 731: nothing could pass (rule lambda.log-retention-within-bounds)",
+    ], found
