@@ -177,3 +177,97 @@ def test_an_sqs_source_in_the_same_template_is_judged_like_the_hook_does(tmp_pat
     assert findings["lambda.esm-batch-size-within-bounds"]["outcome"] == "FAIL"
     messages = [f["message"] for f in all_findings if f["rule_id"] == "lambda.esm-batch-size-within-bounds"]
     assert "BatchSize is 500 for the sqs source; the maximum is 100" in messages
+
+
+# -- property-based: any plausible template gives a verdict or an input error, never a rule ERROR --
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from hook.adapters.template import targets_from_template  # noqa: E402
+from hook.engine import Engine  # noqa: E402
+from hook.errors import TemplateError  # noqa: E402
+from hook.model import Outcome  # noqa: E402
+from hook.policy import load_policy  # noqa: E402
+from hook.registry import default_registry  # noqa: E402
+
+_REGISTRY = default_registry()
+_POLICY = load_policy(STRICT, _REGISTRY)
+_IDS = ["Fn", "Q", "Role", "Logs", "Ver", "Topic"]
+_TYPES = [
+    "AWS::Lambda::Function", "AWS::Lambda::Version", "AWS::Lambda::Alias", "AWS::Lambda::EventSourceMapping",
+    "AWS::Lambda::Permission", "AWS::Lambda::Url", "AWS::Lambda::EventInvokeConfig", "AWS::Lambda::LayerVersion",
+    "AWS::SQS::Queue", "AWS::IAM::Role", "AWS::Logs::LogGroup", "AWS::ApiGateway::Method",
+]
+_KEYS = ["Runtime", "MemorySize", "Timeout", "Environment", "Variables", "Tags", "Key", "Value", "Architectures",
+         "VpcConfig", "SubnetIds", "TracingConfig", "Mode", "LoggingConfig", "LogGroup", "LogFormat", "Layers",
+         "DestinationConfig", "OnFailure", "Destination", "EventSourceArn", "FunctionName", "BatchSize",
+         "ScalingConfig", "MaximumConcurrency", "Principal", "Action", "AuthType", "Cors", "AllowOrigins",
+         "Policies", "PolicyDocument", "Statement", "Resource", "Role", "RetentionInDays", "LogGroupName",
+         "Integration", "Uri", "RoutingConfig", "FunctionVersion", "ReservedConcurrentExecutions",
+         "CompatibleRuntimes", "PackageType", "KmsKeyArn", "EphemeralStorage", "Size", "VisibilityTimeout"]
+_scalars = st.one_of(st.none(), st.booleans(), st.integers(-5, 20000), st.sampled_from(
+    ["", "128", "true", "python3.13", "nodejs18.x", "arm64", "*", "Active", "JSON", "Retain", "Image",
+     "arn:aws:sqs:us-east-1:123456789012:q", "lambda:InvokeFunction", "s3.amazonaws.com", "NONE", "AWS_IAM"]))
+_intrinsics = st.one_of(
+    st.builds(lambda i: {"Ref": i}, st.sampled_from([*_IDS, "AWS::NoValue", "AWS::Region", "P"])),
+    st.builds(lambda i, a: {"Fn::GetAtt": [i, a]}, st.sampled_from(_IDS), st.sampled_from(["Arn", "Version"])),
+    st.builds(lambda s: {"Fn::Sub": s}, st.sampled_from(["/aws/lambda/${Fn}", "${AWS::StackName}-x", "${P}"])),
+)
+
+
+def _values(depth: int = 2) -> st.SearchStrategy[object]:
+    if depth == 0:
+        return st.one_of(_scalars, _intrinsics)
+    inner = _values(depth - 1)
+    return st.one_of(
+        _scalars, _intrinsics,
+        st.lists(inner, max_size=3),
+        st.dictionaries(st.sampled_from(_KEYS), inner, max_size=3),
+        st.builds(lambda a, b: {"Fn::If": ["C", a, b]}, inner, inner),
+    )
+
+
+_TOP_KEYS = {
+    "AWS::Lambda::Function": ["Runtime", "MemorySize", "Timeout", "Environment", "Tags", "Architectures", "VpcConfig",
+                              "TracingConfig", "LoggingConfig", "Layers", "FunctionName", "Role", "PackageType",
+                              "KmsKeyArn", "EphemeralStorage", "ReservedConcurrentExecutions"],
+    "AWS::Lambda::Version": ["FunctionName"],
+    "AWS::Lambda::Alias": ["FunctionName", "FunctionVersion", "RoutingConfig"],
+    "AWS::Lambda::EventSourceMapping": ["EventSourceArn", "FunctionName", "BatchSize", "ScalingConfig", "DestinationConfig"],
+    "AWS::Lambda::Permission": ["FunctionName", "Principal", "Action"],
+    "AWS::Lambda::Url": ["AuthType", "Cors"],
+    "AWS::Lambda::EventInvokeConfig": ["FunctionName", "DestinationConfig"],
+    "AWS::Lambda::LayerVersion": ["CompatibleRuntimes"],
+    "AWS::SQS::Queue": ["VisibilityTimeout"],
+    "AWS::IAM::Role": ["Policies"],
+    "AWS::Logs::LogGroup": ["RetentionInDays", "LogGroupName"],
+    "AWS::ApiGateway::Method": ["Integration"],
+}
+
+
+def _resource(rtype: str) -> st.SearchStrategy[dict[str, object]]:
+    keys = st.sampled_from(_TOP_KEYS[rtype])
+    return st.builds(lambda p: {"Type": rtype, "Properties": p}, st.dictionaries(keys, _values(), max_size=6))
+
+
+_resources = st.dictionaries(
+    st.sampled_from(_IDS), st.sampled_from(_TYPES).flatmap(_resource), min_size=1, max_size=4,
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_resources)
+def test_no_rule_raises_on_a_plausible_template(resources: dict[str, object]) -> None:
+    # GIVEN any template built from Lambda-shaped resources, odd values and intrinsics
+    template = {"Parameters": {"P": {"Type": "String"}},
+                "Conditions": {"C": {"Fn::Equals": [{"Ref": "P"}, "x"]}}, "Resources": resources}
+    # WHEN the CLI's targets are built and every strict rule runs on them
+    try:
+        targets, _ = targets_from_template(template, stack_name="app")
+    except TemplateError:
+        return  # an input error (exit 2 with a reason) is a fine answer
+    verdict = Engine(_REGISTRY, _POLICY).evaluate(targets)
+    # THEN no rule raised: an ERROR finding blocks the deploy under on_error: fail
+    errors = [(f.rule_id, f.logical_id, f.message) for f in verdict.findings if f.outcome is Outcome.ERROR]
+    assert errors == []
