@@ -25,10 +25,18 @@ def _looks_like_template(path: str) -> bool:
     try:
         with open(path, encoding="utf-8", errors="replace") as fh:
             head = fh.read(65536)
+            if not _template_markers(head):
+                # Large Mappings or Parameters can push Resources past the first 64 KiB; a template
+                # skipped here would be reported as passed. Templates are at most 1 MB.
+                head += fh.read(1 << 20)
     except OSError:
         return False
-    return "AWSTemplateFormatVersion" in head or (
-        ("Resources" in head) and ("Type" in head) and ("AWS::" in head)
+    return _template_markers(head)
+
+
+def _template_markers(text: str) -> bool:
+    return "AWSTemplateFormatVersion" in text or (
+        ("Resources" in text) and ("Type" in text) and ("AWS::" in text)
     )
 
 

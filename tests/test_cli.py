@@ -217,3 +217,17 @@ def test_sarif_uri_is_percent_encoded_and_each_result_keeps_its_own_fingerprint(
     assert code == 1 and uris == {"my%20templates/a%20b.yaml"}
     assert len(results) == 2
     assert len({r["partialFingerprints"]["govhook/v1"] for r in results}) == 2
+
+
+def test_a_template_whose_resources_start_after_64_kib_is_still_found(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    # GIVEN a template with a large Mappings section before Resources and no AWSTemplateFormatVersion
+    mappings = "".join(f"    r{i}: {{ami: ami-{i:017d}}}\n" for i in range(3000))
+    (tmp_path / "big.yaml").write_text(
+        "Mappings:\n  Amis:\n" + mappings + "Resources:\n  Fn:\n    Type: AWS::Lambda::Function\n"
+        "    Properties: {Runtime: nodejs18.x, Handler: a.b, Role: r, Code: {ZipFile: x}}\n", encoding="utf-8")
+    assert (tmp_path / "big.yaml").stat().st_size > 65536
+    # WHEN its directory is checked
+    code, out, _ = run(capsys, "check", "--policy", POLICY, "--format", "json", str(tmp_path))
+    # THEN the template is checked (and blocked), not silently skipped as a non-template
+    doc = json.loads(out)
+    assert code == 1 and doc["files"] == [str(tmp_path / "big.yaml")]
