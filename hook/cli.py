@@ -7,12 +7,17 @@ from __future__ import annotations
 
 import argparse
 import glob
+import json
 import os
+import re
 import sys
 from typing import Any
 
 _TEMPLATE_SUFFIXES = (".yaml", ".yml", ".json", ".template")
-_SKIP_DIRS = {".git", ".venv", "node_modules", "__pycache__", ".aws-sam", "build", "cdk.out", "events", "plugin"}
+# Tool output and dependencies. Not "events" or "plugin": a service of that name is a service,
+# and hook events or rule case files are told apart by their content (_looks_like_template).
+_SKIP_DIRS = {".git", ".venv", "node_modules", "__pycache__", ".aws-sam", "build", "cdk.out"}
+_TOP_LEVEL_KEY = re.compile(r"(?m)^\ufeff?[\"']?(?:Resources|AWSTemplateFormatVersion)[\"']?[ \t]*:")
 
 
 class UsageError(Exception):
@@ -31,7 +36,17 @@ def _looks_like_template(path: str) -> bool:
                 head += fh.read(1 << 20)
     except OSError:
         return False
-    return _template_markers(head)
+    if not _template_markers(head):
+        return False
+    # The words appear in hook events, payloads and rule case files too: a template has them as
+    # top-level keys.
+    if head.lstrip("\ufeff \t\r\n").startswith("{"):
+        try:
+            doc = json.loads(head.lstrip("\ufeff"))
+        except ValueError:
+            return True  # YAML flow style, or broken JSON the parser will report with its line
+        return isinstance(doc, dict) and ("Resources" in doc or "AWSTemplateFormatVersion" in doc)
+    return _TOP_LEVEL_KEY.search(head) is not None
 
 
 def _template_markers(text: str) -> bool:

@@ -231,3 +231,26 @@ def test_a_template_whose_resources_start_after_64_kib_is_still_found(capsys: py
     # THEN the template is checked (and blocked), not silently skipped as a non-template
     doc = json.loads(out)
     assert code == 1 and doc["files"] == [str(tmp_path / "big.yaml")]
+
+
+def test_a_service_in_an_events_folder_is_checked_and_hook_fixtures_are_not_templates(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # GIVEN a repository with services named events and plugin, beside a captured hook event and a rule case file
+    for service in ("events", "plugin"):
+        (tmp_path / service).mkdir()
+        (tmp_path / service / "template.yaml").write_text(
+            "Resources:\n  Fn:\n    Type: AWS::Lambda::Function\n"
+            "    Properties: {Runtime: nodejs18.x, Handler: a.b, Role: r, Code: {ZipFile: x}}\n", encoding="utf-8")
+    (tmp_path / "fixtures").mkdir()
+    (tmp_path / "fixtures" / "stack.payload.json").write_text(json.dumps(
+        {"template": "Resources:\n  Fn:\n    Type: AWS::Lambda::Function\n", "previousTemplate": ""}), encoding="utf-8")
+    (tmp_path / "fixtures" / "acme.rule.yaml").write_text(
+        "rule: acme.x\ncases:\n  - name: a\n    template:\n      Resources:\n        Fn: {Type: AWS::Lambda::Function}\n",
+        encoding="utf-8")
+    # WHEN the repository is checked
+    code, out, err = run(capsys, "check", "--policy", POLICY, "--format", "json", str(tmp_path))
+    # THEN both services are checked (and blocked), and the fixtures are not mistaken for templates
+    doc = json.loads(out)
+    assert code == 1, err
+    assert doc["files"] == [str(tmp_path / "events" / "template.yaml"), str(tmp_path / "plugin" / "template.yaml")]
