@@ -271,3 +271,38 @@ def test_no_rule_raises_on_a_plausible_template(resources: dict[str, object]) ->
     # THEN no rule raised: an ERROR finding blocks the deploy under on_error: fail
     errors = [(f.rule_id, f.logical_id, f.message) for f in verdict.findings if f.outcome is Outcome.ERROR]
     assert errors == []
+
+
+PROPERTIES_IF = """\
+Parameters:
+  Stage: {Type: String}
+Conditions:
+  IsProd: !Equals [!Ref Stage, prod]
+Resources:
+  Fn:
+    Type: AWS::Lambda::Function
+    Properties: !If
+      - IsProd
+      - {Runtime: python3.13, Handler: a.b, Role: r, Code: {ZipFile: x}, TracingConfig: {Mode: Active}}
+      - {Runtime: python3.13, Handler: a.b, Role: r, Code: {ZipFile: x}, TracingConfig: {Mode: Active}, MemorySize: 256}
+"""
+
+
+def test_whole_properties_under_an_unknown_fn_if_are_not_read_as_empty(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # GIVEN a function whose whole Properties is an Fn::If on a parameter with no default
+    path = tmp_path / "t.yaml"
+    path.write_text(PROPERTIES_IF, encoding="utf-8")
+    policy = tmp_path / "p.yaml"
+    policy.write_text("version: 1\nrules:\n  lambda.tracing-active: {}\n  lambda.memory-within-bounds: {params: {max: 128}}\n",
+                      encoding="utf-8")
+    # WHEN it is checked without --param
+    code = main(["check", "--policy", str(policy), "--format", "json", str(path)])
+    import json
+
+    outcomes = {f["rule_id"]: f["outcome"] for f in json.loads(capsys.readouterr().out)["findings"]}
+    # THEN the rules SKIP: both branches set tracing Active, so 'PassThrough (the default)' was a false FAIL
+    assert code == 0 and outcomes == {"lambda.tracing-active": "SKIP", "lambda.memory-within-bounds": "SKIP"}
+    # and with the condition known, the chosen branch is judged
+    code = main(["check", "--policy", str(policy), "--format", "json", "--param", "Stage=dev", str(path)])
+    outcomes = {f["rule_id"]: f["outcome"] for f in json.loads(capsys.readouterr().out)["findings"]}
+    assert code == 1 and outcomes == {"lambda.tracing-active": "PASS", "lambda.memory-within-bounds": "FAIL"}

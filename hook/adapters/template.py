@@ -308,6 +308,8 @@ def targets_from_template(
             continue
         props = resource.get("Properties") or {}
         resolved = resolver.resolve(props) if isinstance(props, Mapping) else {}
+        if isinstance(resolved, Unresolved) and isinstance(resolved.expr, dict):
+            resolved = dict(resolved.expr)  # Properties: !If [Unknown, ...]: every read SKIPs, none is a default
         if not isinstance(resolved, dict):
             resolved = {}
         source = str(origin.get(logical_id, logical_id))
