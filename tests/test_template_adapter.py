@@ -201,3 +201,26 @@ def test_a_key_written_beside_a_yaml_merge_is_located_at_its_own_line(tmp_path: 
     # THEN it is the line the value came from (9), not the anchor's line (4)
     assert fn3.properties["Runtime"] == "nodejs18.x"
     assert found is not None and found.line == 9
+
+
+def test_a_yaml_boolean_compares_as_cloudformation_text_in_conditions() -> None:
+    # GIVEN the common `!Equals [!Ref EnableTracing, true]` with the parameter's default "true",
+    # and a default written as an unquoted YAML boolean compared with the text "true"
+    text = """
+Parameters:
+  EnableTracing: {Type: String, Default: "true", AllowedValues: ["true", "false"]}
+  BigMemory: {Type: String, Default: true}
+Conditions:
+  Tracing: !Equals [!Ref EnableTracing, true]
+  Big: !Equals [!Ref BigMemory, "true"]
+Resources:
+  Fn:
+    Type: AWS::Lambda::Function
+    Properties:
+      TracingConfig: {Mode: !If [Tracing, Active, PassThrough]}
+      MemorySize: !If [Big, 1024, 128]
+"""
+    # WHEN the function's properties are resolved
+    resolved = props(text)
+    # THEN both conditions are true, as in CloudFormation, where every value is text
+    assert resolved["TracingConfig"] == {"Mode": "Active"} and resolved["MemorySize"] == 1024

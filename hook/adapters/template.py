@@ -115,7 +115,7 @@ class Resolver:
             a, b = self.resolve(arg[0]), self.resolve(arg[1])
             if isinstance(a, Unresolved) or isinstance(b, Unresolved):
                 return None
-            return str(a) == str(b) if not isinstance(a, list | dict) else a == b
+            return _text(a) == _text(b) if not isinstance(a, list | dict) else a == b  # YAML true is "true"
         if key in ("Fn::And", "Fn::Or") and isinstance(arg, list):
             values = [self._truth(a, seen) for a in arg]
             if key == "Fn::And":
