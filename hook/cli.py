@@ -151,14 +151,16 @@ def cmd_check(args: argparse.Namespace) -> int:
         if os.path.basename(path) in ("serverless.yml", "serverless.yaml"):
             from hook.adapters.serverless import load_serverless
 
-            options = {**params, **({"stage": args.stage} if args.stage else {})}
+            options = {**params, **({"stage": args.stage} if args.stage else {}),
+                       **({"region": args.region} if args.region else {})}
             result = load_serverless(path, stack_name=args.stack_name, options=options, locator=locator)
         else:
             from hook.adapters.template import load_targets
             from hook.errors import TemplateError
 
             try:
-                result = load_targets(path, stack_name=args.stack_name, parameters=params, locator=locator)
+                result = load_targets(path, stack_name=args.stack_name, parameters=params, locator=locator,
+                                      **({"region": args.region} if args.region else {}))
             except TemplateError as exc:
                 raise _with_line(exc, locator) from exc
         notes.extend(f"{path}: {n}" for n in result.notes)
@@ -316,6 +318,8 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--param", action="append", metavar="KEY=VALUE", help="template parameter value; for serverless.yml a ${param:KEY}/${opt:KEY} value (repeatable)")
     check.add_argument("--stack-name", help="stack name for scoping and exemptions (default: the file name; <service>-<stage> for serverless.yml)")
     check.add_argument("--stage", help="Serverless Framework stage (default: provider.stage, else dev)")
+    check.add_argument("--region", help="AWS::Region for conditions, ARNs and Fn::GetAZs (default: us-east-1; "
+                                        "serverless.yml: provider.region)")
     check.add_argument("--aws", action="store_true", help="read SSM values and account facts from AWS")
     check.add_argument("--no-color", action="store_true")
     check.add_argument("--ignore-non-templates", action="store_true", help="skip named files that are not templates")

@@ -254,3 +254,17 @@ def test_a_service_in_an_events_folder_is_checked_and_hook_fixtures_are_not_temp
     doc = json.loads(out)
     assert code == 1, err
     assert doc["files"] == [str(tmp_path / "events" / "template.yaml"), str(tmp_path / "plugin" / "template.yaml")]
+
+
+def test_region_decides_region_conditions(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    # GIVEN a function created only outside us-east-1 (a common Condition on AWS::Region)
+    path = tmp_path / "t.yaml"
+    path.write_text(
+        "Conditions:\n  InEurope: !Equals [!Ref AWS::Region, eu-west-1]\nResources:\n  Fn:\n    Type: AWS::Lambda::Function\n"
+        "    Condition: InEurope\n    Properties: {Runtime: nodejs18.x, Handler: a.b, Role: r, Code: {ZipFile: x}}\n",
+        encoding="utf-8")
+    # WHEN it is checked for the region it deploys to
+    code, out, _ = run(capsys, "check", "--policy", POLICY, "--format", "json", "--region", "eu-west-1", str(path))
+    # THEN the function exists there and is judged (the default us-east-1 would leave it out)
+    assert code == 1 and any(f["rule_id"] == "lambda.runtime-allowed" and f["outcome"] == "FAIL"
+                             for f in json.loads(out)["findings"])
