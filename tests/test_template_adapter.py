@@ -224,3 +224,16 @@ Resources:
     resolved = props(text)
     # THEN both conditions are true, as in CloudFormation, where every value is text
     assert resolved["TracingConfig"] == {"Mode": "Active"} and resolved["MemorySize"] == 1024
+
+
+def test_resources_included_by_fn_transform_are_a_note_not_a_missing_type() -> None:
+    # GIVEN resources extended with AWS::Include from S3 (valid CloudFormation)
+    template = load_template_text(
+        "Resources:\n  Fn:\n    Type: AWS::Lambda::Function\n    Properties: {Runtime: python3.13}\n"
+        "  Fn::Transform:\n    Name: AWS::Include\n    Parameters: {Location: s3://bucket/more.yaml}\n")
+    # WHEN targets are built
+    targets, notes = targets_from_template(template, stack_name="app")
+    # THEN the known resources are targets and the run says what it could not see (not "has no Type")
+    assert [t.logical_id for t in targets if isinstance(t, ResourceTarget)] == ["Fn"]
+    assert {t.stack_name for t in targets} == {"app"}
+    assert notes == ["resources added by Fn::Transform (AWS::Include) are not known offline and were not checked"]

@@ -300,6 +300,10 @@ def targets_from_template(
         raise TemplateError("the template has no Resources", file, pointer="/Resources")
     targets: list[Target] = []
     for logical_id, resource in resources.items():
+        if logical_id == "Fn::Transform":  # AWS::Include of a snippet in S3: resources the CLI cannot see
+            transform = resource.get("Name") if isinstance(resource, Mapping) else None
+            notes.append(f"resources added by Fn::Transform ({_text(transform)}) are not known offline and were not checked")
+            continue
         if not isinstance(resource, Mapping) or not isinstance(resource.get("Type"), str):
             raise TemplateError(f"resource {logical_id} has no Type", file,
                                 pointer="/Resources/" + str(logical_id).replace("~", "~0").replace("/", "~1"))
