@@ -115,6 +115,8 @@ class LogRetentionWithinBounds(StackRule):
             if isinstance(logging_cfg, Mapping) and "LogGroup" in logging_cfg:
                 target = logging_cfg["LogGroup"]
                 group_id = ctx.referenced_id(target)
+                if group_id is not None and group_id not in groups:
+                    group_id = None  # a parameter or another kind of resource: not a log group of this stack
                 wanted = _sub_text(target) if group_id is None else None
                 if wanted is not None:
                     group_id = next(
