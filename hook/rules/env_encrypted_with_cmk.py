@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 
+from hook.rules._wiring import may_be_absent
 from hook.sdk import (
     NotApplicable,
     Params,
@@ -23,7 +24,8 @@ class EnvEncryptedWithCmk(Rule):
     - FAIL when variables exist and KmsKeyArn is absent (Lambda then uses the AWS managed key,
       whose use nobody can restrict or audit per key policy).
     - SKIP when the function has no environment variables, or when whether it has any is not known
-      before deployment (an unresolved ``Environment`` or ``Variables``).
+      before deployment (an unresolved ``Environment`` or ``Variables``), or when KmsKeyArn is set
+      only under an unknown condition (``!If [Cond, key, !Ref AWS::NoValue]``).
     """
 
     id = "lambda.env-encrypted-with-cmk"
@@ -36,7 +38,8 @@ class EnvEncryptedWithCmk(Rule):
     rationale = "A customer managed key lets the key policy decide who can decrypt the variables, and CloudTrail shows each use."
 
     def evaluate(self, ctx: ResourceContext, params: Params) -> Iterator[Violation]:
-        if ctx.get("/KmsKeyArn"):
+        key = ctx.get("/KmsKeyArn")
+        if key and not may_be_absent(key):
             return
         variables = ctx.get("/Environment/Variables")
         if is_unresolved(variables):
@@ -45,5 +48,7 @@ class EnvEncryptedWithCmk(Rule):
                                 f"{describe_value(variables)}")
         if not variables or not isinstance(variables, Mapping):
             raise NotApplicable("the function has no environment variables")
+        if key:  # !If [Cond, key, !Ref AWS::NoValue]
+            raise NotApplicable(f"KmsKeyArn is set only under a condition not known before deployment: {describe_value(key)}")
         yield Violation("the function has environment variables but no KmsKeyArn: they are encrypted with the AWS managed key",
                         "/KmsKeyArn", "Create an AWS::KMS::Key and set KmsKeyArn: !GetAtt Key.Arn.")
