@@ -268,3 +268,22 @@ def test_region_decides_region_conditions(capsys: pytest.CaptureFixture[str], tm
     # THEN the function exists there and is judged (the default us-east-1 would leave it out)
     assert code == 1 and any(f["rule_id"] == "lambda.runtime-allowed" and f["outcome"] == "FAIL"
                              for f in json.loads(out)["findings"])
+
+
+@pytest.mark.parametrize(
+    ("case", "expected"),
+    [
+        ("{name: x, expect: FAIL, properties: {}, violations: [1]}", "case 'x': violations must be a list of mappings"),
+        ("{name: x, expect: PASS, properties: [1]}", "case 'x': properties must be a mapping"),
+    ],
+)
+def test_govhook_test_rejects_a_malformed_case_in_one_line(case: str, expected: str, capsys: pytest.CaptureFixture[str],
+                                                            tmp_path: Path) -> None:
+    # GIVEN a plugin author's case file with a violation written as a number, or properties as a list
+    path = tmp_path / "case.yaml"
+    path.write_text(f"rule: lambda.tracing-active\ncases:\n  - {case}\n", encoding="utf-8")
+    # WHEN the cases are run
+    code, _, err = run(capsys, "test", str(path))
+    # THEN exit 2 with one line naming the file and the case (not a TypeError traceback, not a silent run)
+    assert code == 2 and err == f"govhook: error: {path}: {expected}" + (
+        " (path, message, message_contains, logical_id)\n" if "violations" in expected else "\n")
