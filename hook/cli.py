@@ -43,7 +43,7 @@ def _looks_like_template(path: str) -> bool:
     if head.lstrip("\ufeff \t\r\n").startswith("{"):
         try:
             doc = json.loads(head.lstrip("\ufeff"))
-        except ValueError:
+        except (ValueError, RecursionError):
             return True  # YAML flow style, or broken JSON the parser will report with its line
         return isinstance(doc, dict) and ("Resources" in doc or "AWSTemplateFormatVersion" in doc)
     return _TOP_LEVEL_KEY.search(head) is not None
@@ -148,21 +148,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     verdict = Verdict(())
     notes: list[str] = []
     for path in files:
-        if os.path.basename(path) in ("serverless.yml", "serverless.yaml"):
-            from hook.adapters.serverless import load_serverless
-
-            options = {**params, **({"stage": args.stage} if args.stage else {}),
-                       **({"region": args.region} if args.region else {})}
-            result = load_serverless(path, stack_name=args.stack_name, options=options, locator=locator)
-        else:
-            from hook.adapters.template import load_targets
-            from hook.errors import TemplateError
-
-            try:
-                result = load_targets(path, stack_name=args.stack_name, parameters=params, locator=locator,
-                                      **({"region": args.region} if args.region else {}))
-            except TemplateError as exc:
-                raise _with_line(exc, locator) from exc
+        result = _load(path, args, params, locator)
         notes.extend(f"{path}: {n}" for n in result.notes)
         verdict = verdict.merge(engine.evaluate(result.targets))
     if notes:
@@ -174,6 +160,36 @@ def cmd_check(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(out)
     return 1 if verdict.is_blocking else 0
+
+
+def _load(path: str, args: argparse.Namespace, params: dict[str, str], locator: Any) -> Any:
+    """One file's targets. A template the adapters trip over is that file's error (exit 2, one line
+    naming it), not a traceback; GOVHOOK_DEBUG=1 shows the traceback for a bug report."""
+    from hook.errors import InputError, TemplateError
+
+    try:
+        if os.path.basename(path) in ("serverless.yml", "serverless.yaml"):
+            from hook.adapters.serverless import load_serverless
+
+            options = {**params, **({"stage": args.stage} if args.stage else {}),
+                       **({"region": args.region} if args.region else {})}
+            return load_serverless(path, stack_name=args.stack_name, options=options, locator=locator)
+        from hook.adapters.template import load_targets
+
+        try:
+            return load_targets(path, stack_name=args.stack_name, parameters=params, locator=locator,
+                                **({"region": args.region} if args.region else {}))
+        except TemplateError as exc:
+            raise _with_line(exc, locator) from exc
+    except (InputError, OSError, MemoryError):
+        raise
+    except Exception as exc:
+        if os.environ.get("GOVHOOK_DEBUG"):
+            raise
+        if isinstance(exc, RecursionError):
+            raise TemplateError("the template is nested too deeply to read", path) from exc
+        raise TemplateError(f"govhook could not read this template ({type(exc).__name__}: {exc}); "
+                            "please report it with the template (GOVHOOK_DEBUG=1 shows where)", path) from exc
 
 
 def _with_line(exc: Any, locator: Any) -> Any:

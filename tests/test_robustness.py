@@ -306,3 +306,32 @@ def test_whole_properties_under_an_unknown_fn_if_are_not_read_as_empty(tmp_path:
     code = main(["check", "--policy", str(policy), "--format", "json", "--param", "Stage=dev", str(path)])
     outcomes = {f["rule_id"]: f["outcome"] for f in json.loads(capsys.readouterr().out)["findings"]}
     assert code == 1 and outcomes == {"lambda.tracing-active": "PASS", "lambda.memory-within-bounds": "FAIL"}
+
+
+def test_a_template_nested_too_deeply_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # GIVEN a JSON template nested deeper than Python's parser recursion allows
+    path = tmp_path / "deep.json"
+    path.write_text('{"Resources": {"Fn": {"Type": "AWS::Lambda::Function", "Properties": {"Environment": '
+                    + "[" * 100_000 + "]" * 100_000 + "}}}}", encoding="utf-8")
+    # WHEN it is checked
+    code, _, err = check(capsys, path)
+    # THEN exit 2 with one line naming the file, not a RecursionError traceback
+    assert code == 2 and err == f"govhook: error: {path}: the template is nested too deeply to read\n"
+
+
+def test_an_unexpected_adapter_failure_names_the_file_in_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    # GIVEN a template that trips a bug in the template adapter (simulated)
+    path = tmp_path / "t.yaml"
+    path.write_text("Resources:\n  Fn:\n    Type: AWS::Lambda::Function\n", encoding="utf-8")
+
+    def broken(*_args: object, **_kwargs: object) -> None:
+        raise AttributeError("'int' object has no attribute 'startswith'")
+
+    monkeypatch.setattr("hook.adapters.template.load_targets", broken)
+    monkeypatch.delenv("GOVHOOK_DEBUG", raising=False)
+    # WHEN it is checked
+    code, _, err = check(capsys, path)
+    # THEN exit 2 with one line that names the file and asks for a report, not a traceback
+    assert code == 2 and err.count("\n") == 1
+    assert err.startswith(f"govhook: error: {path}: govhook could not read this template (AttributeError: ")
