@@ -7,12 +7,17 @@ from __future__ import annotations
 
 import argparse
 import glob
+import json
 import os
+import re
 import sys
 from typing import Any
 
 _TEMPLATE_SUFFIXES = (".yaml", ".yml", ".json", ".template")
-_SKIP_DIRS = {".git", ".venv", "node_modules", "__pycache__", ".aws-sam", "build", "cdk.out", "events", "plugin"}
+# Tool output and dependencies. Not "events" or "plugin": a service of that name is a service,
+# and hook events or rule case files are told apart by their content (_looks_like_template).
+_SKIP_DIRS = {".git", ".venv", "node_modules", "__pycache__", ".aws-sam", "build", "cdk.out"}
+_TOP_LEVEL_KEY = re.compile(r"(?m)^\ufeff?[\"']?(?:Resources|AWSTemplateFormatVersion)[\"']?[ \t]*:")
 
 
 class UsageError(Exception):
@@ -25,10 +30,28 @@ def _looks_like_template(path: str) -> bool:
     try:
         with open(path, encoding="utf-8", errors="replace") as fh:
             head = fh.read(65536)
+            if not _template_markers(head):
+                # Large Mappings or Parameters can push Resources past the first 64 KiB; a template
+                # skipped here would be reported as passed. Templates are at most 1 MB.
+                head += fh.read(1 << 20)
     except OSError:
         return False
-    return "AWSTemplateFormatVersion" in head or (
-        ("Resources" in head) and ("Type" in head) and ("AWS::" in head)
+    if not _template_markers(head):
+        return False
+    # The words appear in hook events, payloads and rule case files too: a template has them as
+    # top-level keys.
+    if head.lstrip("\ufeff \t\r\n").startswith("{"):
+        try:
+            doc = json.loads(head.lstrip("\ufeff"))
+        except (ValueError, RecursionError):
+            return True  # YAML flow style, or broken JSON the parser will report with its line
+        return isinstance(doc, dict) and ("Resources" in doc or "AWSTemplateFormatVersion" in doc)
+    return _TOP_LEVEL_KEY.search(head) is not None
+
+
+def _template_markers(text: str) -> bool:
+    return "AWSTemplateFormatVersion" in text or (
+        ("Resources" in text) and ("Type" in text) and ("AWS::" in text)
     )
 
 
@@ -125,15 +148,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     verdict = Verdict(())
     notes: list[str] = []
     for path in files:
-        if os.path.basename(path) in ("serverless.yml", "serverless.yaml"):
-            from hook.adapters.serverless import load_serverless
-
-            options = {**params, **({"stage": args.stage} if args.stage else {})}
-            result = load_serverless(path, stack_name=args.stack_name, options=options, locator=locator)
-        else:
-            from hook.adapters.template import load_targets
-
-            result = load_targets(path, stack_name=args.stack_name, parameters=params, locator=locator)
+        result = _load(path, args, params, locator)
         notes.extend(f"{path}: {n}" for n in result.notes)
         verdict = verdict.merge(engine.evaluate(result.targets))
     if notes:
@@ -145,6 +160,48 @@ def cmd_check(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(out)
     return 1 if verdict.is_blocking else 0
+
+
+def _load(path: str, args: argparse.Namespace, params: dict[str, str], locator: Any) -> Any:
+    """One file's targets. A template the adapters trip over is that file's error (exit 2, one line
+    naming it), not a traceback; GOVHOOK_DEBUG=1 shows the traceback for a bug report."""
+    from hook.errors import InputError, TemplateError
+
+    try:
+        if os.path.basename(path) in ("serverless.yml", "serverless.yaml"):
+            from hook.adapters.serverless import load_serverless
+
+            options = {**params, **({"stage": args.stage} if args.stage else {}),
+                       **({"region": args.region} if args.region else {})}
+            return load_serverless(path, stack_name=args.stack_name, options=options, locator=locator)
+        from hook.adapters.template import load_targets
+
+        try:
+            return load_targets(path, stack_name=args.stack_name, parameters=params, locator=locator,
+                                **({"region": args.region} if args.region else {}))
+        except TemplateError as exc:
+            raise _with_line(exc, locator) from exc
+    except (InputError, OSError, MemoryError):
+        raise
+    except Exception as exc:
+        if os.environ.get("GOVHOOK_DEBUG"):
+            raise
+        if isinstance(exc, RecursionError):
+            raise TemplateError("the template is nested too deeply to read", path) from exc
+        raise TemplateError(f"govhook could not read this template ({type(exc).__name__}: {exc}); "
+                            "please report it with the template (GOVHOOK_DEBUG=1 shows where)", path) from exc
+
+
+def _with_line(exc: Any, locator: Any) -> Any:
+    """The error with the line of what it points at ('resource Fn has no Type' names Fn's line)."""
+    from hook.errors import TemplateError
+
+    if exc.line is not None or not exc.file or exc.pointer is None:
+        return exc
+    found = locator.locate(exc.file, exc.pointer)
+    if found is None:
+        return TemplateError(exc.message, exc.file, 1, 1)
+    return TemplateError(exc.message, exc.file, found.line, found.column)
 
 
 def _render(verdict: Any, fmt: str, registry: Any, files: list[str], args: argparse.Namespace) -> str:
@@ -277,6 +334,8 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--param", action="append", metavar="KEY=VALUE", help="template parameter value; for serverless.yml a ${param:KEY}/${opt:KEY} value (repeatable)")
     check.add_argument("--stack-name", help="stack name for scoping and exemptions (default: the file name; <service>-<stage> for serverless.yml)")
     check.add_argument("--stage", help="Serverless Framework stage (default: provider.stage, else dev)")
+    check.add_argument("--region", help="AWS::Region for conditions, ARNs and Fn::GetAZs (default: us-east-1; "
+                                        "serverless.yml: provider.region)")
     check.add_argument("--aws", action="store_true", help="read SSM values and account facts from AWS")
     check.add_argument("--no-color", action="store_true")
     check.add_argument("--ignore-non-templates", action="store_true", help="skip named files that are not templates")

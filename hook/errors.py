@@ -31,7 +31,13 @@ class InputError(Exception):
 
 
 class TemplateError(InputError):
-    """A template cannot be read or parsed."""
+    """A template cannot be read or parsed. ``pointer`` (a JSON pointer into the template) lets the
+    CLI add the line when the code that found the problem had only the data."""
+
+    def __init__(self, message: str, file: str | None = None, line: int | None = None,
+                 column: int | None = None, pointer: str | None = None) -> None:
+        super().__init__(message, file, line, column)
+        self.pointer = pointer
 
 
 class PolicyError(InputError):

@@ -101,9 +101,25 @@ class _Doc:
         self.marks.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1))
         if isinstance(node, yaml.MappingNode):
             out: dict[Any, Any] = {}
+            merged: dict[Any, Any] = {}
             for key_node, value_node in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":
+                    # `<<: *common` (or a list of them): the keys written here win over merged ones.
+                    sources = value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
+                    for source in sources:
+                        value = self.build(source, path)
+                        if isinstance(value, dict):
+                            merged = {**value, **merged}
+                        else:
+                            self.duplicates.append(
+                                PolicyIssue(self.source, key_node.start_mark.line + 1, key_node.start_mark.column + 1,
+                                            _yaml_path(path), "'<<' merges a mapping (an anchored '&name {...}') only")
+                            )
+                    continue
                 key = self.build(key_node, (*path, "<key>"))
-                if not isinstance(key, str | int | float | bool) and key is not None:
+                if not isinstance(key, str) and isinstance(key_node, yaml.ScalarNode):
+                    key = str(key_node.value)  # `1:`, `on:`, `null:` as written, not 1/True/None
+                elif not isinstance(key, str | int | float | bool) and key is not None:
                     key = str(key)
                 if key in out:
                     self.duplicates.append(
@@ -112,7 +128,7 @@ class _Doc:
                     )
                 self.marks[(*path, key)] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
                 out[key] = self.build(value_node, (*path, key))
-            return out
+            return {**{k: v for k, v in merged.items() if k not in out}, **out}
         if isinstance(node, yaml.SequenceNode):
             return [self.build(child, (*path, i)) for i, child in enumerate(node.value)]
         return _Loader.construct_object(self._loader, node)
@@ -244,6 +260,8 @@ def check_policy_text(text: str, source: str, registry: Registry, *, today: date
                 else:
                     params[name] = value
                     literal[name] = value
+            for bpath, message in _crossed_bounds(literal):
+                report.errors.append(doc.issue((*path, "params", *bpath), f"{message} (rule {canonical})"))
             for err in validate(literal, rule.params_schema):
                 epath = _pointer_to_path(err.path)
                 if err.keyword == "required" and any(
@@ -277,7 +295,8 @@ def check_policy_text(text: str, source: str, registry: Registry, *, today: date
             report.errors.append(doc.issue((*path, "id"), f"exemption id '{ex_id}' is used twice"))
         seen_ids.add(ex_id)
         ids: list[str] = []
-        for j, rid in enumerate(ex.get("rules") or []):
+        listed = ex.get("rules")
+        for j, rid in enumerate(listed if isinstance(listed, list) else []):  # a string is the schema's error
             canonical = registry.canonical(str(rid))
             if canonical is None:
                 report.errors.append(doc.issue((*path, "rules", j), f"unknown rule '{rid}'{_nearest(str(rid), names)}"))
@@ -317,6 +336,26 @@ def check_policy_text(text: str, source: str, registry: Registry, *, today: date
     return report
 
 
+def _crossed_bounds(params: Any, path: tuple[str | int, ...] = ()) -> list[tuple[tuple[str | int, ...], str]]:
+    """``min`` above ``max`` (``min_days``/``max_days``, ...), here or in a nested override: no value
+    could pass, so every resource would fail with a requirement nobody can meet."""
+    out: list[tuple[tuple[str | int, ...], str]] = []
+    if not isinstance(params, dict):
+        return out
+    for key, low in params.items():
+        if not (isinstance(key, str) and key.startswith("min")):
+            continue
+        other = "max" + key[3:]
+        high = params.get(other)
+        numbers = all(isinstance(v, int | float) and not isinstance(v, bool) for v in (low, high))
+        if numbers and low > high:
+            out.append(((*path, key), f"{key} {low} is above {other} {high}: nothing could pass"))
+    for key, value in params.items():
+        if isinstance(value, dict):
+            out.extend(_crossed_bounds(value, (*path, key)))
+    return out
+
+
 def _allowed_keys(schema: dict[str, Any], path: tuple[str | int, ...]) -> list[str]:
     node: Any = schema
     for part in path:
@@ -350,13 +389,19 @@ def _ref(schema: dict[str, Any], ref: str) -> Any:
 def _scope(raw: Any) -> Scope:
     if not isinstance(raw, dict):
         return Scope()
-    stacks = raw.get("stacks") or {}
-    resources = raw.get("resources") or {}
+    # Wrong shapes (`stacks: [a]`, `include: "abc"`) are the schema's errors; here they select nothing.
+    stacks: dict[str, Any] = raw["stacks"] if isinstance(raw.get("stacks"), dict) else {}
+    resources: dict[str, Any] = raw["resources"] if isinstance(raw.get("resources"), dict) else {}
+
+    def globs(section: dict[str, Any], key: str) -> tuple[str, ...]:
+        value = section.get(key)
+        return tuple(str(v) for v in value) if isinstance(value, list) else ()
+
     return Scope(
-        stacks_include=tuple(stacks.get("include") or ()),
-        stacks_exclude=tuple(stacks.get("exclude") or ()),
-        resources_include=tuple(resources.get("include") or ()),
-        resources_exclude=tuple(resources.get("exclude") or ()),
+        stacks_include=globs(stacks, "include"),
+        stacks_exclude=globs(stacks, "exclude"),
+        resources_include=globs(resources, "include"),
+        resources_exclude=globs(resources, "exclude"),
     )
 
 

@@ -165,11 +165,14 @@ class Unresolved:
     :class:`NotApplicable` naming the path and the expression.
     """
 
-    __slots__ = ("expr", "reason")
+    __slots__ = ("expr", "reason", "resource_type")
 
-    def __init__(self, expr: Any, reason: str = "") -> None:
+    def __init__(self, expr: Any, reason: str = "", resource_type: str | None = None) -> None:
         self.expr = expr
         self.reason = reason
+        #: For a ``GetAtt`` of a resource in the template: that resource's type. The value is not
+        #: known, but what it is an attribute of is (``!GetAtt Queue.Arn`` is an SQS queue's ARN).
+        self.resource_type = resource_type
 
     def describe(self) -> str:
         text = _short_expr(self.expr)
@@ -339,6 +342,24 @@ def pointer_get(document: Any, pointer: str, default: Any = None) -> Any:
     return node
 
 
+def _unresolved_ancestor(document: Any, pointer: str, default: Any) -> Any:
+    """The first unresolved value on the way to a missing ``pointer``, else ``default``."""
+    node = document
+    for raw in pointer.lstrip("/").split("/"):
+        if is_unresolved(node):
+            return node
+        token = _unescape(raw)
+        if isinstance(node, Mapping):
+            node = node.get(token, _MISSING)
+        elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
+            node = node[int(token)]
+        else:
+            return default
+        if node is _MISSING:
+            return default
+    return default
+
+
 class Violation(Frozen):
     """One way a target breaks a rule.
 
@@ -439,7 +460,12 @@ class _Reader:
     properties: Mapping[str, Any]
 
     def get(self, pointer: str, default: Any = None) -> Any:
-        return pointer_get(self.properties, pointer, default)
+        """The value at ``pointer``; when a value on the way is unresolved (``TracingConfig: !If
+        [...]``), that value: what lies under it is not known, so it is not ``default`` either."""
+        value = pointer_get(self.properties, pointer, _MISSING)
+        if value is _MISSING:
+            return _unresolved_ancestor(self.properties, pointer, default)
+        return value
 
     def has(self, pointer: str) -> bool:
         return pointer_get(self.properties, pointer, _MISSING) is not _MISSING

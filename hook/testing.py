@@ -144,6 +144,13 @@ def load_cases(path: str) -> dict[str, Any]:
             raise CaseError(f"{path}: case {i + 1} needs 'name' and 'expect'")
         if str(case["expect"]).upper() not in ("PASS", "FAIL", "SKIP", "ERROR", "NONE"):
             raise CaseError(f"{path}: case {case['name']!r}: expect must be PASS, FAIL, SKIP, ERROR or NONE")
+        for key in ("properties", "previous", "template", "previous_template", "params"):
+            if case.get(key) is not None and not isinstance(case[key], Mapping):
+                raise CaseError(f"{path}: case {case['name']!r}: {key} must be a mapping")
+        wanted = case.get("violations")
+        if wanted is not None and not (isinstance(wanted, list) and all(isinstance(w, Mapping) for w in wanted)):
+            raise CaseError(f"{path}: case {case['name']!r}: violations must be a list of mappings "
+                            "(path, message, message_contains, logical_id)")
     return dict(data)
 
 

@@ -265,8 +265,10 @@ def _walk(
             keys = index.get(id(node))
             if keys is None:
                 keys = {}
+                # Last wins, as in the data: a `<<: *base` merge is flattened in front of the
+                # keys written beside it, and those override it.
                 for key_node, value_node in node.value:
-                    keys.setdefault(str(getattr(key_node, "value", "")), (key_node, value_node))
+                    keys[str(getattr(key_node, "value", ""))] = (key_node, value_node)
                 index[id(node)] = keys
             found = keys.get(token)
             if found is not None:

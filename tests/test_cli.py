@@ -193,3 +193,113 @@ def test_readme_real_run_is_what_the_cli_prints(capsys: pytest.CaptureFixture[st
     # THEN README shows exactly what it prints
     assert code == 1
     assert capsys.readouterr().out.strip() == expected
+
+
+CONTROL_CHAR_TEMPLATE = (
+    'Resources:\n  Fn:\n    Type: AWS::Lambda::Function\n'
+    '    Properties: {Runtime: "nodejs18.x\\u0001 <&>\\"", Handler: a.b, Role: r, Code: {ZipFile: x}}\n'
+)
+
+
+def test_junit_stays_xml_when_a_message_quotes_a_control_character(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    # GIVEN a template value holding a control character (YAML "\u0001") and XML specials
+    path = tmp_path / "t.yaml"
+    path.write_text(CONTROL_CHAR_TEMPLATE, encoding="utf-8")
+    # WHEN the JUnit report quotes it in a failure message
+    code, out, _ = run(capsys, "check", "--policy", POLICY, "--format", "junit", str(path))
+    # THEN the report is still well-formed XML (XML 1.0 cannot carry U+0001 even as a reference)
+    root = ET.fromstring(out)
+    messages = [c.find("failure").get("message", "") for c in root.iter("testcase") if c.find("failure") is not None]
+    assert code == 1 and any("nodejs18.x\\x01 <&>\"" in m for m in messages), messages
+
+
+def test_sarif_uri_is_percent_encoded_and_each_result_keeps_its_own_fingerprint(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # GIVEN a template in a folder with a space, missing two required tags (two findings at /Tags)
+    monkeypatch.chdir(tmp_path)
+    folder = tmp_path / "my templates"
+    folder.mkdir()
+    (folder / "a b.yaml").write_text(
+        "Resources:\n  Fn:\n    Type: AWS::Lambda::Function\n"
+        "    Properties: {Runtime: python3.13, Handler: a.b, Role: r, Code: {ZipFile: x}}\n", encoding="utf-8")
+    policy = tmp_path / "p.yaml"
+    policy.write_text("version: 1\nrules:\n  lambda.tags-required: {params: {keys: [team, cost-center]}}\n", encoding="utf-8")
+    # WHEN it is reported as SARIF
+    code, out, _ = run(capsys, "check", "--policy", str(policy), "--format", "sarif", str(folder / "a b.yaml"))
+    results = json.loads(out)["runs"][0]["results"]
+    # THEN the uri is a relative URI reference, and GitHub sees two alerts, not one
+    uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in results}
+    assert code == 1 and uris == {"my%20templates/a%20b.yaml"}
+    assert len(results) == 2
+    assert len({r["partialFingerprints"]["govhook/v1"] for r in results}) == 2
+
+
+def test_a_template_whose_resources_start_after_64_kib_is_still_found(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    # GIVEN a template with a large Mappings section before Resources and no AWSTemplateFormatVersion
+    mappings = "".join(f"    r{i}: {{ami: ami-{i:017d}}}\n" for i in range(3000))
+    (tmp_path / "big.yaml").write_text(
+        "Mappings:\n  Amis:\n" + mappings + "Resources:\n  Fn:\n    Type: AWS::Lambda::Function\n"
+        "    Properties: {Runtime: nodejs18.x, Handler: a.b, Role: r, Code: {ZipFile: x}}\n", encoding="utf-8")
+    assert (tmp_path / "big.yaml").stat().st_size > 65536
+    # WHEN its directory is checked
+    code, out, _ = run(capsys, "check", "--policy", POLICY, "--format", "json", str(tmp_path))
+    # THEN the template is checked (and blocked), not silently skipped as a non-template
+    doc = json.loads(out)
+    assert code == 1 and doc["files"] == [str(tmp_path / "big.yaml")]
+
+
+def test_a_service_in_an_events_folder_is_checked_and_hook_fixtures_are_not_templates(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # GIVEN a repository with services named events and plugin, beside a captured hook event and a rule case file
+    for service in ("events", "plugin"):
+        (tmp_path / service).mkdir()
+        (tmp_path / service / "template.yaml").write_text(
+            "Resources:\n  Fn:\n    Type: AWS::Lambda::Function\n"
+            "    Properties: {Runtime: nodejs18.x, Handler: a.b, Role: r, Code: {ZipFile: x}}\n", encoding="utf-8")
+    (tmp_path / "fixtures").mkdir()
+    (tmp_path / "fixtures" / "stack.payload.json").write_text(json.dumps(
+        {"template": "Resources:\n  Fn:\n    Type: AWS::Lambda::Function\n", "previousTemplate": ""}), encoding="utf-8")
+    (tmp_path / "fixtures" / "acme.rule.yaml").write_text(
+        "rule: acme.x\ncases:\n  - name: a\n    template:\n      Resources:\n        Fn: {Type: AWS::Lambda::Function}\n",
+        encoding="utf-8")
+    # WHEN the repository is checked
+    code, out, err = run(capsys, "check", "--policy", POLICY, "--format", "json", str(tmp_path))
+    # THEN both services are checked (and blocked), and the fixtures are not mistaken for templates
+    doc = json.loads(out)
+    assert code == 1, err
+    assert doc["files"] == [str(tmp_path / "events" / "template.yaml"), str(tmp_path / "plugin" / "template.yaml")]
+
+
+def test_region_decides_region_conditions(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    # GIVEN a function created only outside us-east-1 (a common Condition on AWS::Region)
+    path = tmp_path / "t.yaml"
+    path.write_text(
+        "Conditions:\n  InEurope: !Equals [!Ref AWS::Region, eu-west-1]\nResources:\n  Fn:\n    Type: AWS::Lambda::Function\n"
+        "    Condition: InEurope\n    Properties: {Runtime: nodejs18.x, Handler: a.b, Role: r, Code: {ZipFile: x}}\n",
+        encoding="utf-8")
+    # WHEN it is checked for the region it deploys to
+    code, out, _ = run(capsys, "check", "--policy", POLICY, "--format", "json", "--region", "eu-west-1", str(path))
+    # THEN the function exists there and is judged (the default us-east-1 would leave it out)
+    assert code == 1 and any(f["rule_id"] == "lambda.runtime-allowed" and f["outcome"] == "FAIL"
+                             for f in json.loads(out)["findings"])
+
+
+@pytest.mark.parametrize(
+    ("case", "expected"),
+    [
+        ("{name: x, expect: FAIL, properties: {}, violations: [1]}", "case 'x': violations must be a list of mappings"),
+        ("{name: x, expect: PASS, properties: [1]}", "case 'x': properties must be a mapping"),
+    ],
+)
+def test_govhook_test_rejects_a_malformed_case_in_one_line(case: str, expected: str, capsys: pytest.CaptureFixture[str],
+                                                            tmp_path: Path) -> None:
+    # GIVEN a plugin author's case file with a violation written as a number, or properties as a list
+    path = tmp_path / "case.yaml"
+    path.write_text(f"rule: lambda.tracing-active\ncases:\n  - {case}\n", encoding="utf-8")
+    # WHEN the cases are run
+    code, _, err = run(capsys, "test", str(path))
+    # THEN exit 2 with one line naming the file and the case (not a TypeError traceback, not a silent run)
+    assert code == 2 and err == f"govhook: error: {path}: {expected}" + (
+        " (path, message, message_contains, logical_id)\n" if "violations" in expected else "\n")

@@ -123,3 +123,62 @@ def test_fast_validator_agrees_with_jsonschema(instance: object, rule_id: str) -
     ours = not validate(instance, schema)
     theirs = jsonschema.Draft202012Validator(schema).is_valid(instance)
     assert ours == theirs, (instance, schema)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("version: 1\nrules:\n  lambda.runtime-allowed:\n    scope: {stacks: [app-*]}\n",
+         "p.yaml:4:13: rules.lambda.runtime-allowed.scope.stacks: must be an object"),
+        ("version: 1\nrules:\n  lambda.runtime-allowed:\n    scope: {resources: {include: Fn*}}\n",
+         "p.yaml:4:25: rules.lambda.runtime-allowed.scope.resources.include: must be a list"),
+    ],
+)
+def test_a_rule_scope_of_the_wrong_shape_is_an_error_not_a_crash(text: str, expected: str) -> None:
+    # GIVEN a rule scope written as a list, or globs written as one string
+    # WHEN the policy is validated
+    found = errors(text)
+    # THEN the schema's error with its line, and nothing raised
+    assert any(e.startswith(expected) for e in found), found
+
+
+def test_exemption_rules_written_as_a_string_is_one_error() -> None:
+    # GIVEN an exemption whose rules is a single id, not a list
+    text = ("version: 1\nrules: {lambda.runtime-allowed: {}}\nexemptions:\n"
+            "  - {id: EX-1, rules: lambda.runtime-allowed, stacks: [legacy-*], reason: vendor SDK pinned, expires: 2027-03-31}\n")
+    # WHEN it is validated
+    found = errors(text)
+    # THEN one error says it must be a list (not one 'unknown rule' per character)
+    assert found == ["p.yaml:4:16: exemptions[0].rules: must be a list, got string 'lambda.runtime-allowed'"]
+
+
+def test_yaml_merge_keys_and_aliases_are_plain_yaml() -> None:
+    # GIVEN a policy sharing settings through an anchor and a merge key
+    text = ("version: 1\nrules:\n  lambda.runtime-allowed: &common {mode: warn, severity: low}\n"
+            "  lambda.tracing-active: {<<: *common, severity: high}\n  lambda.memory-within-bounds: *common\n")
+    # WHEN it is parsed
+    policy = parse_policy(text, "p.yaml", REG, today=TODAY)
+    # THEN the merged keys apply and the keys written beside '<<' win
+    tracing = policy.rules["lambda.tracing-active"]
+    assert tracing.mode is Mode.WARN and tracing.severity is Severity.HIGH
+    assert policy.rules["lambda.memory-within-bounds"].severity is Severity.LOW
+
+
+def test_non_string_keys_are_named_as_written() -> None:
+    # GIVEN rule ids YAML reads as an integer and a boolean (1 == True in Python)
+    found = errors("version: 1\nrules: {1: {}, true: {}}\n")
+    # THEN each is an unknown rule under the name written, and neither is a 'duplicate key'
+    assert found == ["p.yaml:2:9: rules.1: unknown rule '1'", "p.yaml:2:16: rules.true: unknown rule 'true'"], found
+
+
+def test_a_minimum_above_the_maximum_is_an_error() -> None:
+    # GIVEN bounds that cross: explicit on both sides, or against the rule's default maximum
+    text = ("version: 1\nrules:\n  lambda.memory-within-bounds: {params: {min: 4096, max: 1024}}\n"
+            "  lambda.log-retention-within-bounds: {params: {min_days: 1000}}\n")
+    # WHEN the policy is validated
+    found = errors(text)
+    # THEN each is an error at its line: every function would fail a requirement nobody can meet
+    assert found == [
+        "p.yaml:3:42: rules.lambda.memory-within-bounds.params.min: min 4096 is above max 1024: nothing could pass (rule lambda.memory-within-bounds)",
+        "p.yaml:4:49: rules.lambda.log-retention-within-bounds.params.min_days: min_days 1000 is above max_days 731: nothing could pass (rule lambda.log-retention-within-bounds)",
+    ], found

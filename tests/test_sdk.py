@@ -111,3 +111,22 @@ def test_stack_context_sam_globals_and_references() -> None:
     assert ctx.referenced_id({"Fn::Sub": "${Q.Arn}"}) == "Q"
     assert ctx.referenced_id({"Ref": "NotHere"}) is None
     assert [i for i, _ in ctx.resources_of_type("AWS::SQS::Queue")] == ["Q"]
+
+
+@pytest.mark.parametrize(
+    "parent",
+    [
+        {"Fn::If": ["IsProd", {"Mode": "Active"}, {"Ref": "AWS::NoValue"}]},
+        Unresolved({"Fn::If": ["IsProd", {"Mode": "Active"}, {"Ref": "AWS::NoValue"}]}, "condition unknown"),
+    ],
+)
+def test_a_value_under_an_unresolved_parent_is_not_the_default(parent: Any) -> None:
+    # GIVEN TracingConfig chosen by a condition nobody knows before deployment
+    ctx = ResourceContext("AWS::Lambda::Function", "Fn", Action.CREATE, {"TracingConfig": parent})
+    # WHEN a rule reads TracingConfig/Mode with a default
+    # THEN it SKIPs naming the unresolved value instead of reading the default
+    with pytest.raises(NotApplicable, match="not known before deployment"):
+        ctx.get_str("/TracingConfig/Mode", "PassThrough")
+    assert is_unresolved(ctx.get("/TracingConfig/Mode"))
+    # and a truly absent value still gives the default
+    assert ctx.get_str("/Missing/Mode", "PassThrough") == "PassThrough"

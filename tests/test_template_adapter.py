@@ -136,3 +136,104 @@ def test_locator_finds_yaml_and_json_lines() -> None:
     loc.add("b.json", '{\n "Resources": {\n  "Fn": {\n   "Properties": {"Runtime": "x"}}}}')
     found = loc.locate("b.json", "/Resources/Fn/Properties/Runtime")
     assert found is not None and found.line == 4
+
+
+FOREACH = """\
+AWSTemplateFormatVersion: "2010-09-09"
+Transform: AWS::LanguageExtensions
+Parameters:
+  Names: {Type: CommaDelimitedList, Default: "Orders,Billing-Api"}
+Resources:
+  Fn::ForEach::Functions:
+    - Name
+    - !Ref Names
+    - '&{Name}Function':
+        Type: AWS::Lambda::Function
+        Properties:
+          FunctionName: !Sub "${Name}-fn"
+          Runtime: python3.13
+          Environment: {Variables: {NAME: !Ref Name}}
+"""
+
+
+def test_fn_foreach_is_unrolled_as_cloudformation_does_before_resource_hooks(tmp_path: Path) -> None:
+    # GIVEN a template using Fn::ForEach (AWS::LanguageExtensions) over a CommaDelimitedList parameter
+    path = tmp_path / "loop.yaml"
+    path.write_text(FOREACH, encoding="utf-8")
+    # WHEN its targets are built
+    result = load_targets(str(path))
+    fns = {t.logical_id: t for t in result.targets if isinstance(t, ResourceTarget)}
+    # THEN one function per item, with the identifier replaced in keys, Sub strings and Refs
+    assert set(fns) == {"OrdersFunction", "BillingApiFunction"}
+    assert fns["BillingApiFunction"].properties["FunctionName"] == "Billing-Api-fn"
+    assert fns["OrdersFunction"].properties["Environment"] == {"Variables": {"NAME": "Orders"}}
+    # and findings point at the loop body's lines
+    assert fns["OrdersFunction"].source_pointer == "/Resources/Fn::ForEach::Functions/2/&{Name}Function/Properties"
+    loc = Locator()
+    loc.add(str(path), FOREACH)
+    found = loc.locate(str(path), fns["OrdersFunction"].source_pointer + "/Runtime")
+    assert found is not None and found.line == 13
+    # and a --param value is the collection when given
+    again = load_targets(str(path), parameters={"Names": "Solo"})
+    assert {t.logical_id for t in again.targets if isinstance(t, ResourceTarget)} == {"SoloFunction"}
+
+
+def test_fn_foreach_with_an_unknown_collection_says_which_parameter_to_pass() -> None:
+    # GIVEN a loop over a parameter with no default
+    text = FOREACH.replace(', Default: "Orders,Billing-Api"', "")
+    # WHEN its targets are built
+    # THEN an input error names the parameter (exit 2 in the CLI), not 'has no Type'
+    with pytest.raises(TemplateError, match="pass --param Names="):
+        targets_from_template(load_template_text(text))
+
+
+def test_a_key_written_beside_a_yaml_merge_is_located_at_its_own_line(tmp_path: Path) -> None:
+    # GIVEN properties shared through an anchor, one of them overridden beside the merge key
+    text = ("Resources:\n  Fn:\n    Type: AWS::Lambda::Function\n    Properties: &p {Runtime: python3.13, Handler: a.b}\n"
+            "  Fn3:\n    Type: AWS::Lambda::Function\n    Properties:\n      <<: *p\n      Runtime: nodejs18.x\n")
+    path = tmp_path / "anchors.yaml"
+    path.write_text(text, encoding="utf-8")
+    loc = Locator()
+    result = load_targets(str(path), locator=loc)
+    fn3 = next(t for t in result.targets if isinstance(t, ResourceTarget) and t.logical_id == "Fn3")
+    # WHEN the override is located
+    found = loc.locate(str(path), fn3.source_pointer + "/Runtime")
+    # THEN it is the line the value came from (9), not the anchor's line (4)
+    assert fn3.properties["Runtime"] == "nodejs18.x"
+    assert found is not None and found.line == 9
+
+
+def test_a_yaml_boolean_compares_as_cloudformation_text_in_conditions() -> None:
+    # GIVEN the common `!Equals [!Ref EnableTracing, true]` with the parameter's default "true",
+    # and a default written as an unquoted YAML boolean compared with the text "true"
+    text = """
+Parameters:
+  EnableTracing: {Type: String, Default: "true", AllowedValues: ["true", "false"]}
+  BigMemory: {Type: String, Default: true}
+Conditions:
+  Tracing: !Equals [!Ref EnableTracing, true]
+  Big: !Equals [!Ref BigMemory, "true"]
+Resources:
+  Fn:
+    Type: AWS::Lambda::Function
+    Properties:
+      TracingConfig: {Mode: !If [Tracing, Active, PassThrough]}
+      MemorySize: !If [Big, 1024, 128]
+"""
+    # WHEN the function's properties are resolved
+    resolved = props(text)
+    # THEN both conditions are true, as in CloudFormation, where every value is text
+    assert resolved["TracingConfig"] == {"Mode": "Active"} and resolved["MemorySize"] == 1024
+
+
+def test_resources_included_by_fn_transform_are_a_note_not_a_missing_type() -> None:
+    # GIVEN resources extended with AWS::Include from S3 (valid CloudFormation)
+    template = load_template_text(
+        "Resources:\n  Fn:\n    Type: AWS::Lambda::Function\n    Properties: {Runtime: python3.13}\n"
+        "  Fn::Transform:\n    Name: AWS::Include\n    Parameters: {Location: s3://bucket/more.yaml}\n")
+    # WHEN targets are built
+    targets, notes = targets_from_template(template, stack_name="app")
+    # THEN the known resources are targets and the run says what it could not see (not "has no Type")
+    assert [t.logical_id for t in targets if isinstance(t, ResourceTarget)] == ["Fn"]
+    assert {t.stack_name for t in targets} == {"app"}
+    assert notes == ["resources added by Fn::Transform (AWS::Include) are not known offline and were not checked"]

@@ -47,6 +47,8 @@ def expand(
     file: str | None = None,
 ) -> tuple[dict[str, Any], dict[str, str]]:
     """The expanded template and, for each generated resource, the SAM resource it came from."""
+    import logging
+
     import boto3
     from samtranslator.metrics.metrics import Metrics
     from samtranslator.model.exceptions import InvalidDocumentException
@@ -72,7 +74,10 @@ def expand(
         if key and isinstance(props, dict):
             uri = props.get(key)
             # A local path (sam build / package rewrites it) must not stop the check.
-            if key == "CodeUri" and uri is None and "InlineCode" not in props and "ImageUri" not in props:
+            if key == "CodeUri" and props.get("PackageType") == "Image":
+                # `sam build` fills ImageUri from the function's Metadata (DockerContext).
+                props.setdefault("ImageUri", f"{account_id}.dkr.ecr.{region}.amazonaws.com/govhook-offline:latest")
+            elif key == "CodeUri" and uri is None and "InlineCode" not in props and "ImageUri" not in props:
                 props[key] = "s3://govhook-offline/code.zip"
             elif isinstance(uri, str) and not uri.startswith("s3://"):
                 props[key] = f"s3://govhook-offline/{uri.strip('./') or 'code'}"
@@ -86,10 +91,16 @@ def expand(
         "AWS::AccountId": account_id,
         "AWS::Partition": partition,
     }
-    for name, spec in (doc.get("Parameters") or {}).items():
+    declared = doc.get("Parameters")
+    for name, spec in declared.items() if isinstance(declared, Mapping) else ():
         if isinstance(spec, Mapping) and "Default" in spec:
             values[name] = spec["Default"]
     values.update(parameters)
+    # samtranslator logs warnings (feature toggles, ...) that Python prints on stderr when nothing is
+    # configured; the CLI's stderr is for govhook's own one-line errors.
+    sam_log = logging.getLogger("samtranslator")
+    if not sam_log.handlers:
+        sam_log.addHandler(logging.NullHandler())
     try:
         ArnGenerator.BOTO_SESSION_REGION_NAME = region
         session = boto3.session.Session(region_name=region)

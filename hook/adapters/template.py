@@ -89,7 +89,8 @@ class Resolver:
         self.unknown_overrides = sorted(overrides)
         self.resources = template.get("Resources") or {}
         self.mappings = template.get("Mappings") or {}
-        self.conditions_raw = template.get("Conditions") or {}
+        conditions = template.get("Conditions")
+        self.conditions_raw = conditions if isinstance(conditions, Mapping) else {}
         self._conditions: dict[str, bool | None] = {}
 
     # -- conditions -----------------------------------------------------------------------------
@@ -118,7 +119,7 @@ class Resolver:
             a, b = self.resolve(arg[0]), self.resolve(arg[1])
             if isinstance(a, Unresolved) or isinstance(b, Unresolved):
                 return None
-            return str(a) == str(b) if not isinstance(a, list | dict) else a == b
+            return _text(a) == _text(b) if not isinstance(a, list | dict) else a == b  # YAML true is "true"
         if key in ("Fn::And", "Fn::Or") and isinstance(arg, list):
             values = [self._truth(a, seen) for a in arg]
             if key == "Fn::And":
@@ -142,7 +143,7 @@ class Resolver:
         if isinstance(value, dict):
             if len(value) == 1:
                 key = next(iter(value))
-                if key == "Ref" or key.startswith("Fn::"):
+                if isinstance(key, str) and (key == "Ref" or key.startswith("Fn::")):
                     return self._intrinsic(key, value[key], value)
             out_map: dict[str, Any] = {}
             for k, v in value.items():
@@ -172,7 +173,12 @@ class Resolver:
             if truth is None:
                 return Unresolved(expr, f"condition {arg[0]} is not known before deployment")
             return self.resolve(arg[1] if truth else arg[2])
-        if key in ("Fn::GetAtt", "Fn::ImportValue", "Fn::GetAZs", "Fn::Cidr", "Fn::Transform", "Fn::ForEach"):
+        if key == "Fn::GetAtt":  # the value is unknown, the type of the resource it belongs to is not
+            target = arg[0] if isinstance(arg, list) and arg else arg.split(".", 1)[0] if isinstance(arg, str) else None
+            res = self.resources.get(target) if isinstance(target, str) and isinstance(self.resources, Mapping) else None
+            rtype = res.get("Type") if isinstance(res, Mapping) else None
+            return Unresolved(expr, _AFTER, resource_type=rtype if isinstance(rtype, str) else None)
+        if key in ("Fn::ImportValue", "Fn::GetAZs", "Fn::Cidr", "Fn::Transform", "Fn::ForEach"):
             return Unresolved(expr, _AFTER)
         if key == "Fn::Sub":
             return self._sub(arg, expr)
@@ -281,29 +287,41 @@ def targets_from_template(
     notes: list[str] = []
     expanded: Mapping[str, Any] = template
     origin: dict[str, str] = {}
-    if _is_sam(template):
+    looped: dict[str, str] = {}  # a resource unrolled from Fn::ForEach -> JSON pointer of its loop body
+    from hook.adapters.language_extensions import expand_foreach, uses_foreach
+
+    if uses_foreach(template):  # AWS::LanguageExtensions runs first, as in CloudFormation
+        expanded, looped = expand_foreach(template, parameters or {}, file=file)
+    if _is_sam(expanded):
         from hook.adapters.sam import expand
 
-        expanded, origin = expand(template, parameters or {}, region=region, account_id=account_id, file=file)
+        expanded, origin = expand(expanded, parameters or {}, region=region, account_id=account_id, file=file)
     resolver = Resolver(expanded, stack_name=name, parameters=parameters, account_id=account_id, region=region)
     for unknown in resolver.unknown_overrides:
         notes.append(f"--param {unknown} does not match a template parameter")
     resources = expanded.get("Resources")
     if not isinstance(resources, Mapping) or not resources:
-        raise TemplateError("the template has no Resources", file)
+        raise TemplateError("the template has no Resources", file, pointer="/Resources")
     targets: list[Target] = []
     for logical_id, resource in resources.items():
+        if logical_id == "Fn::Transform":  # AWS::Include of a snippet in S3: resources the CLI cannot see
+            transform = resource.get("Name") if isinstance(resource, Mapping) else None
+            notes.append(f"resources added by Fn::Transform ({_text(transform)}) are not known offline and were not checked")
+            continue
         if not isinstance(resource, Mapping) or not isinstance(resource.get("Type"), str):
-            raise TemplateError(f"resource {logical_id} has no Type", file)
+            raise TemplateError(f"resource {logical_id} has no Type", file,
+                                pointer="/Resources/" + str(logical_id).replace("~", "~0").replace("/", "~1"))
         cond = resource.get("Condition")
         if isinstance(cond, str) and resolver.condition(cond) is False:
             continue
         props = resource.get("Properties") or {}
         resolved = resolver.resolve(props) if isinstance(props, Mapping) else {}
+        if isinstance(resolved, Unresolved) and isinstance(resolved.expr, dict):
+            resolved = dict(resolved.expr)  # Properties: !If [Unknown, ...]: every read SKIPs, none is a default
         if not isinstance(resolved, dict):
             resolved = {}
         source = str(origin.get(logical_id, logical_id))
-        pointer = "/Resources/" + source.replace("~", "~0").replace("/", "~1") + "/Properties"
+        pointer = (looped.get(source) or "/Resources/" + source.replace("~", "~0").replace("/", "~1")) + "/Properties"
         targets.append(
             ResourceTarget(
                 resource_type=resource["Type"],

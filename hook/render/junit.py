@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from xml.etree import ElementTree as ET
 
 from hook.model import Disposition, Finding, Verdict
+
+# Characters XML 1.0 cannot carry at all, even escaped (a template value may hold "\u0001").
+_NOT_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _xml_safe(text: str) -> str:
+    return _NOT_XML.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
 def render(verdict: Verdict, *, files: list[str] | None = None) -> str:
@@ -53,5 +61,9 @@ def render(verdict: Verdict, *, files: list[str] | None = None) -> str:
     for k, n in total.items():
         suites.set(k, str(n))
     suites.set("errors", "0")
+    for element in suites.iter():
+        element.attrib = {k: _xml_safe(v) for k, v in element.attrib.items()}
+        if element.text:
+            element.text = _xml_safe(element.text)
     ET.indent(suites)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"

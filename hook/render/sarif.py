@@ -16,8 +16,12 @@ _LEVEL = {"critical": "error", "high": "error", "medium": "warning", "low": "not
 
 
 def _uri(path: str) -> str:
+    """A relative URI reference: '/' separators, spaces and the like percent-encoded (a SARIF uri is
+    a URI, not a path: GitHub does not place 'my templates/a b.yaml' unencoded)."""
+    from urllib.parse import quote
+
     rel = os.path.relpath(path) if os.path.isabs(path) else path
-    return rel.replace(os.sep, "/")
+    return quote(rel.replace(os.sep, "/"), safe="/")
 
 
 def render(verdict: Verdict, registry: Registry) -> str:
@@ -43,13 +47,19 @@ def render(verdict: Verdict, registry: Registry) -> str:
         )
     index = {r["id"]: i for i, r in enumerate(rules)}
     results = []
+    seen: dict[str, int] = {}
     for f in results_findings:
         level = "error" if f.disposition is Disposition.BLOCKING else "warning" if f.disposition is Disposition.WARNING else "note"
         loc = f.location
         region = {"startLine": loc.line if loc and loc.line else 1}
         if loc and loc.column:
             region["startColumn"] = loc.column
-        fingerprint = hashlib.sha256(f"{f.rule_id}|{f.logical_id}|{f.path}|{loc.file if loc else ''}".encode()).hexdigest()[:32]
+        key = f"{f.rule_id}|{f.logical_id}|{f.path}|{loc.file if loc else ''}"
+        # Two findings at one place (two missing tags, both at /Tags) must stay two alerts: GitHub
+        # merges results whose fingerprints are equal. The n-th repeat gets its own suffix.
+        repeat = seen.get(key, 0)
+        seen[key] = repeat + 1
+        fingerprint = hashlib.sha256((key + (f"|{repeat}" if repeat else "")).encode()).hexdigest()[:32]
         result: dict[str, object] = {
             "ruleId": f.rule_id,
             "ruleIndex": index[f.rule_id],

@@ -45,3 +45,17 @@ def sam_events(ctx: StackContext, fid: str, *types: str) -> Iterator[tuple[str, 
             if isinstance(event, Mapping) and event.get("Type") in types:
                 props = event.get("Properties")
                 yield name, props if isinstance(props, Mapping) else {}
+
+
+def may_be_absent(value: Any) -> bool:
+    """True for an ``Fn::If`` with an ``AWS::NoValue`` (or empty) branch: set in some deployments only.
+
+    Works on raw intrinsics (STACK level, rule cases) and on the CLI's :class:`Unresolved` markers.
+    """
+    expr = getattr(value, "expr", value)
+    if not (isinstance(expr, Mapping) and len(expr) == 1 and "Fn::If" in expr):
+        return False
+    args = expr["Fn::If"]
+    if not (isinstance(args, list) and len(args) == 3):
+        return False
+    return any(b is None or b == "" or b == {"Ref": "AWS::NoValue"} or may_be_absent(b) for b in args[1:])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 
 from hook.rules._wiring import FUNCTION_TYPES, function_timeout, referenced_ids, sam_events
 from hook.sdk import NotApplicable, Params, Severity, StackContext, StackRule, Violation, json_pointer
@@ -37,7 +37,8 @@ class ApiTimeoutWithinIntegrationLimit(StackRule):
                 for name, _ in sam_events(ctx, fid, "Api", "HttpApi"):
                     behind.setdefault(fid, f"its {name} event")
         for mid, _ in ctx.resources_of_type("AWS::ApiGateway::Method"):
-            uri = (ctx.properties_of(mid).get("Integration") or {}).get("Uri")
+            integration = ctx.properties_of(mid).get("Integration")
+            uri = integration.get("Uri") if isinstance(integration, Mapping) else None
             for fid in referenced_ids(ctx, uri):
                 if ctx.resources[fid].get("Type") in FUNCTION_TYPES:
                     behind.setdefault(fid, f"REST method {mid}")

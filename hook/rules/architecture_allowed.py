@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from hook.sdk import Params, ResourceContext, Rule, Severity, Violation
+from hook.sdk import Params, ResourceContext, Rule, Severity, Violation, as_str
 
 
 class ArchitectureAllowed(Rule):
@@ -31,7 +31,9 @@ class ArchitectureAllowed(Rule):
     def evaluate(self, ctx: ResourceContext, params: Params) -> Iterator[Violation]:
         archs = ctx.get_list("/Architectures") or ["x86_64"]
         default = "" if ctx.has("/Architectures") else " (the default)"
-        for arch in archs:
+        for index, item in enumerate(archs):
+            # Architectures: [!If [IsArm, arm64, x86_64]] or [!Ref Arch]: the element, not the list, is unknown.
+            arch = as_str(item, f"/Architectures/{index}")
             if arch not in params["allowed"]:
                 yield Violation(
                     f"architecture {arch}{default} is not allowed; allowed: {', '.join(params['allowed'])}"

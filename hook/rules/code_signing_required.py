@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from hook.sdk import NotApplicable, Params, ResourceContext, Rule, Severity, Violation, is_unresolved
+from hook.rules._wiring import may_be_absent
+from hook.sdk import (
+    NotApplicable,
+    Params,
+    ResourceContext,
+    Rule,
+    Severity,
+    Violation,
+    describe_value,
+    is_unresolved,
+)
 
 
 class CodeSigningRequired(Rule):
@@ -12,8 +22,9 @@ class CodeSigningRequired(Rule):
 
     - PASS when ``CodeSigningConfigArn`` is set (and is one of ``allowed_configs`` when listed).
     - FAIL when it is absent or empty, or not an allowed configuration.
-    - SKIP for container-image functions (code signing applies to .zip packages only) and when
-      the ARN is not known before deployment and ``allowed_configs`` must be checked.
+    - SKIP for container-image functions (code signing applies to .zip packages only), when the ARN
+      is not known before deployment and ``allowed_configs`` must be checked, and when it is set
+      only under an unknown condition (``!If [Cond, arn, !Ref AWS::NoValue]``).
     """
 
     id = "lambda.code-signing-required"
@@ -47,6 +58,9 @@ class CodeSigningRequired(Rule):
         if is_unresolved(raw):
             if allowed:
                 raise NotApplicable("CodeSigningConfigArn is not known before deployment")
+            if may_be_absent(raw):  # !If [Cond, arn, !Ref AWS::NoValue]: unsigned in some deployments
+                raise NotApplicable(f"CodeSigningConfigArn is set only under a condition not known before deployment: "
+                                    f"{describe_value(raw)}")
             return
         arn = ctx.get_str("/CodeSigningConfigArn", "") or ""
         if not arn.strip():

@@ -5,7 +5,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from hook.rules.sqs_maximum_concurrency_set import source_kind
-from hook.sdk import NotApplicable, Params, ResourceContext, Rule, Severity, Violation
+from hook.sdk import (
+    NotApplicable,
+    Params,
+    ResourceContext,
+    Rule,
+    Severity,
+    Violation,
+    describe_value,
+    is_unresolved,
+)
 
 
 class EsmFailureDestination(Rule):
@@ -13,7 +22,8 @@ class EsmFailureDestination(Rule):
 
     - PASS when an on-failure destination is configured.
     - FAIL when it is not: a poison record blocks the shard until it expires, then is lost.
-    - SKIP for SQS (the queue's redrive policy is the dead-letter path) and unknown sources.
+    - SKIP for SQS (the queue's redrive policy is the dead-letter path) and unknown sources, and when
+      ``DestinationConfig`` or its ``OnFailure`` is unresolved (an ``Fn::If`` may leave none).
     """
 
     id = "lambda.esm-failure-destination"
@@ -32,6 +42,11 @@ class EsmFailureDestination(Rule):
             raise NotApplicable("SQS sources use the queue's redrive policy for failed messages")
         if kind not in ("kinesis", "dynamodb", "kafka"):
             raise NotApplicable("not a stream or Kafka source (or not known before deployment)")
+        for pointer in ("/DestinationConfig", "/DestinationConfig/OnFailure"):
+            # DestinationConfig: !If [Cond, {OnFailure: ...}, !Ref AWS::NoValue] may set none.
+            if is_unresolved(ctx.get(pointer)):
+                raise NotApplicable(f"{pointer[1:].replace('/', '.')} is not known before deployment: "
+                                    f"{describe_value(ctx.get(pointer))}")
         if ctx.get("/DestinationConfig/OnFailure/Destination"):
             return
         yield Violation(f"the {kind} event source has no DestinationConfig.OnFailure: failed records are lost",

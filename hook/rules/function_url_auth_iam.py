@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from hook.sdk import Params, ResourceContext, Rule, Severity, Violation
+from hook.sdk import (
+    NotApplicable,
+    Params,
+    ResourceContext,
+    Rule,
+    Severity,
+    Violation,
+    as_str,
+    describe_value,
+    is_unresolved,
+)
 
 
 class FunctionUrlAuthIam(Rule):
@@ -15,7 +25,7 @@ class FunctionUrlAuthIam(Rule):
     - PASS when AuthType is AWS_IAM and Cors.AllowOrigins has no ``*`` (unless allowed), and only
       ``allowed_origins`` when that list is given.
     - FAIL when AuthType is NONE (a public endpoint) or an origin is not allowed.
-    - SKIP when AuthType is not known before deployment.
+    - SKIP when AuthType is not known before deployment, or nothing fails and a CORS origin is not known.
     """
 
     id = "lambda.function-url-auth-iam"
@@ -39,17 +49,26 @@ class FunctionUrlAuthIam(Rule):
     rationale = "A function URL with AuthType NONE is a public HTTPS endpoint anyone on the internet can invoke."
 
     def evaluate(self, ctx: ResourceContext, params: Params) -> Iterator[Violation]:
+        found: list[Violation] = []
         auth = ctx.get_str("/AuthType")
         if auth != "AWS_IAM":
-            yield Violation(
+            found.append(Violation(
                 f"the function URL has AuthType {auth}: anyone on the internet can invoke it",
                 path="/AuthType",
                 remediation="Set AuthType: AWS_IAM and grant lambda:InvokeFunctionUrl to the callers.",
-            )
-        for i, origin in enumerate(ctx.get_list("/Cors/AllowOrigins")):
+            ))
+        unknown = []
+        for i, item in enumerate(ctx.get_list("/Cors/AllowOrigins")):
+            if is_unresolved(item):
+                unknown.append(item)  # an origin from a parameter or Fn::If: not known, not guessed
+                continue
+            origin = as_str(item, f"/Cors/AllowOrigins/{i}")
             if origin == "*" and not params["allow_cors_wildcard"]:
-                yield Violation("Cors.AllowOrigins contains '*': any web page may call the URL", f"/Cors/AllowOrigins/{i}",
-                                "List the exact origins that need the URL.")
+                found.append(Violation("Cors.AllowOrigins contains '*': any web page may call the URL", f"/Cors/AllowOrigins/{i}",
+                                       "List the exact origins that need the URL."))
             elif origin != "*" and params["allowed_origins"] and origin not in params["allowed_origins"]:
-                yield Violation(f"Cors.AllowOrigins has {origin}, which is not an allowed origin", f"/Cors/AllowOrigins/{i}",
-                                f"Allowed origins: {', '.join(params['allowed_origins'])}.")
+                found.append(Violation(f"Cors.AllowOrigins has {origin}, which is not an allowed origin", f"/Cors/AllowOrigins/{i}",
+                                       f"Allowed origins: {', '.join(params['allowed_origins'])}."))
+        if unknown and not found:
+            raise NotApplicable(f"a CORS origin is not known before deployment: {describe_value(unknown[0])}")
+        yield from found

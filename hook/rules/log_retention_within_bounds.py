@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -21,22 +20,51 @@ from hook.sdk import (
 _FUNCTION_TYPES = ("AWS::Lambda::Function", "AWS::Serverless::Function")
 
 
-def _names_function(value: Any, function_id: str, function_name: str | None) -> bool:
-    """True when a LogGroupName expression is ``/aws/lambda/<that function's name>``."""
+def _sub_text(value: Any) -> str | None:
+    """A name expression as the text of an equivalent ``Fn::Sub`` (``${Res}``, ``${AWS::StackName}``),
+    so that two spellings of one name compare equal; None when it cannot be written so."""
     if isinstance(value, str):
-        return function_name is not None and value == f"/aws/lambda/{function_name}"
-    if isinstance(value, Mapping) and len(value) == 1:
-        key, arg = next(iter(value.items()))
-        if key == "Fn::Sub":
-            text = arg[0] if isinstance(arg, list) and arg else arg
-            if isinstance(text, str):
-                if re.fullmatch(rf"/aws/lambda/\$\{{{re.escape(function_id)}\}}", text):
-                    return True
-                return function_name is not None and text == f"/aws/lambda/{function_name}"
-        if key == "Fn::Join" and isinstance(arg, list) and len(arg) == 2 and arg[0] == "":
-            parts = arg[1]
-            return isinstance(parts, list) and parts == ["/aws/lambda/", {"Ref": function_id}]
-    return False
+        return value.replace("${", "${!")
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    if not (isinstance(value, Mapping) and len(value) == 1):
+        return None
+    key, arg = next(iter(value.items()))
+    if key == "Ref" and isinstance(arg, str):
+        return "${" + arg + "}"
+    if key == "Fn::GetAtt" and isinstance(arg, list) and len(arg) == 2 and all(isinstance(a, str) for a in arg):
+        return "${" + str(arg[0]) + "." + str(arg[1]) + "}"
+    if key == "Fn::Sub":
+        if isinstance(arg, str):
+            return arg
+        if isinstance(arg, list) and len(arg) == 2 and isinstance(arg[0], str) and isinstance(arg[1], Mapping):
+            text = arg[0]
+            for name, sub in arg[1].items():
+                inner = _sub_text(sub)
+                if inner is None:
+                    return None
+                text = text.replace("${" + str(name) + "}", inner)
+            return text
+        return None
+    if key == "Fn::Join" and isinstance(arg, list) and len(arg) == 2 and isinstance(arg[0], str) and isinstance(arg[1], list):
+        parts = [_sub_text(part) for part in arg[1]]
+        if any(part is None for part in parts):
+            return None
+        return arg[0].join(part for part in parts if part is not None)
+    return None
+
+
+def _names_function(value: Any, function_id: str, function_name: Any) -> bool:
+    """True when a LogGroupName expression is ``/aws/lambda/<that function's name>``: the function's
+    generated name (``${Fn}``), or its FunctionName however either is spelled (a literal, ``!Sub``,
+    ``!Join``, ``!Ref``)."""
+    group = _sub_text(value)
+    if group is None:
+        return False
+    if group == "/aws/lambda/${" + function_id + "}":
+        return True
+    name = _sub_text(function_name) if function_name is not None else None
+    return name is not None and group == f"/aws/lambda/{name}"
 
 
 class LogRetentionWithinBounds(StackRule):
@@ -87,9 +115,12 @@ class LogRetentionWithinBounds(StackRule):
             if isinstance(logging_cfg, Mapping) and "LogGroup" in logging_cfg:
                 target = logging_cfg["LogGroup"]
                 group_id = ctx.referenced_id(target)
-                if group_id is None and isinstance(target, str):
+                if group_id is not None and group_id not in groups:
+                    group_id = None  # a parameter or another kind of resource: not a log group of this stack
+                wanted = _sub_text(target) if group_id is None else None
+                if wanted is not None:
                     group_id = next(
-                        (gid for gid, g in groups.items() if ctx.properties_of(gid).get("LogGroupName") == target),
+                        (gid for gid in groups if _sub_text(ctx.properties_of(gid).get("LogGroupName")) == wanted),
                         None,
                     )
                 if group_id is None:
@@ -99,7 +130,7 @@ class LogRetentionWithinBounds(StackRule):
                     (
                         gid
                         for gid in groups
-                        if _names_function(ctx.properties_of(gid).get("LogGroupName"), fid, function_name)
+                        if _names_function(ctx.properties_of(gid).get("LogGroupName"), fid, name_value)
                     ),
                     None,
                 )

@@ -34,6 +34,11 @@ def _wildcard_statements(document: Any, base: str, service_wildcards: bool) -> I
         full = [a for a in actions if a in ("*", "*:*")]
         if full:
             yield pointer, "Action '*' on Resource '*' (administrator access)"
+        elif "NotAction" in st and "Action" not in st:
+            # Allow + NotAction on '*' grants every action but the listed ones: PowerUserAccess is
+            # exactly {NotAction: [iam:*, organizations:*, account:*], Resource: '*'}.
+            excluded = ", ".join(repr(a) for a in _as_list(st.get("NotAction")) if isinstance(a, str)) or "(unknown)"
+            yield pointer, f"every action except {excluded} on Resource '*' (NotAction)"
         elif service_wildcards:
             svc = [a for a in actions if a.endswith(":*")]
             if svc:
@@ -57,7 +62,8 @@ class RoleLeastPrivilege(StackRule):
 
     - PASS when no policy on a function's role (inline ``Policies``, ``AWS::IAM::Policy``,
       ``AWS::IAM::RolePolicy`` or ``AWS::IAM::ManagedPolicy`` attached to it, SAM ``Policies``)
-      allows ``*`` on ``*`` (or ``service:*`` on ``*`` with ``forbid_service_wildcards``) or attaches
+      allows ``*`` on ``*`` (or ``service:*`` on ``*`` with ``forbid_service_wildcards``, or every action
+      but a few with ``NotAction`` on ``*``) or attaches
       AdministratorAccess, PowerUserAccess or IAMFullAccess, and no two functions share one role
       (unless ``allow_shared_roles``).
     - FAIL for each such statement or attachment, and for each function sharing a role.
@@ -104,9 +110,10 @@ class RoleLeastPrivilege(StackRule):
                 policies = ctx.function_property(fid, "Policies")
                 base = json_pointer("Resources", fid, "Properties", "Policies")
                 for i, item in enumerate(_as_list(policies)):
-                    if isinstance(item, str) and item in _ADMIN_POLICIES:
+                    # A SAM Policies entry names a managed policy by name or by ARN.
+                    for name in _admin_managed([item]) if isinstance(item, str) else []:
                         yield Violation(
-                            f"function {fid} attaches the managed policy {item}",
+                            f"function {fid} attaches the managed policy {name}",
                             path=f"{base}/{i}" if isinstance(policies, list) else base,
                             remediation="Grant only the actions the function calls, on its own resources.",
                             logical_id=fid,

@@ -59,7 +59,9 @@ class SqsVisibilityCoversTimeout(StackRule):
             if timeout is None or is_unresolved(raw):
                 continue
             judged += 1
-            visibility = as_int(raw, f"/Resources/{qid}/Properties/VisibilityTimeout") or 30
+            visibility = as_int(raw, f"/Resources/{qid}/Properties/VisibilityTimeout")
+            if visibility is None:  # VisibilityTimeout: null; 0 is a real (and the shortest) setting
+                visibility = 30
             need = params["factor"] * timeout
             if visibility < need:
                 yield Violation(

@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 
-from hook.sdk import NotApplicable, Params, ResourceContext, Rule, Severity, Violation, is_unresolved
+from hook.sdk import (
+    NotApplicable,
+    Params,
+    ResourceContext,
+    Rule,
+    Severity,
+    Violation,
+    describe_value,
+    is_unresolved,
+)
 
 
 class TagsRequired(Rule):
@@ -13,8 +22,9 @@ class TagsRequired(Rule):
     - PASS when every key in ``keys`` is present with a non-empty value, and each key listed in
       ``allowed_values`` has one of its values.
     - FAIL when a required key is missing or empty, or a value is not allowed.
-    - SKIP when ``Tags`` itself is an unresolved intrinsic. A tag whose value is unresolved
-      counts as present; its value is not judged.
+    - SKIP when ``Tags`` itself is an unresolved intrinsic, or a required key is missing while an
+      entry (or its ``Key``) is unresolved. A tag whose value is unresolved counts as present; its
+      value is not judged.
     """
 
     id = "lambda.tags-required"
@@ -51,6 +61,14 @@ class TagsRequired(Rule):
         if is_unresolved(raw):
             raise NotApplicable("Tags is not known before deployment")
         tags = ctx.tags
+        # An entry that is itself an intrinsic (!If [Cond, {Key: team, ...}, !Ref AWS::NoValue]) or
+        # whose Key is one may be the required tag: a missing key is then not known to be missing.
+        opaque = [item for item in raw if is_unresolved(item) or (isinstance(item, Mapping) and is_unresolved(item.get("Key")))] \
+            if isinstance(raw, list) else []
+        absent = [key for key in params["keys"] if key not in tags]
+        if absent and opaque:
+            raise NotApplicable(f"required tag '{absent[0]}' may be the Tags entry not known before deployment: "
+                                f"{describe_value(opaque[0])}")
         for key in params["keys"]:
             value = tags.get(key)
             if value is None or (isinstance(value, str) and not value.strip()):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from hook.rules._wiring import referenced_ids
 from hook.sdk import NotApplicable, Params, Severity, StackContext, StackRule, Violation, json_pointer
 
 
@@ -27,18 +28,16 @@ class VersionHasAlias(StackRule):
     def evaluate(self, ctx: StackContext, params: Params) -> Iterator[Violation]:
         referenced: set[str] = set()
         opaque = []
-        for aid, res in ctx.resources_of_type("AWS::Lambda::Alias"):
-            props = res.get("Properties") or {}
+        for aid, _ in ctx.resources_of_type("AWS::Lambda::Alias"):
+            props = ctx.properties_of(aid)
             found = ctx.referenced_id(props.get("FunctionVersion"))
             if found:
                 referenced.add(found)
             else:
                 opaque.append(aid)
-            routing = (props.get("RoutingConfig") or {}).get("AdditionalVersionWeights") or []
-            for weight in routing if isinstance(routing, list) else []:
-                found = ctx.referenced_id(weight.get("FunctionVersion")) if isinstance(weight, dict) else None
-                if found:
-                    referenced.add(found)
+            # Canary weights, also under an Fn::If that turns the canary on in some stages: any
+            # version the routing config can point at is referenced.
+            referenced |= referenced_ids(ctx, props.get("RoutingConfig"))
         orphans = [vid for vid, _ in ctx.resources_of_type("AWS::Lambda::Version") if vid not in referenced]
         if orphans and opaque:
             raise NotApplicable(f"alias {', '.join(opaque)} names its version in a way that cannot be traced")

@@ -18,7 +18,7 @@ from hook.sdk import (
 
 
 class VersionsNotRetained(StackRule):
-    """No ``AWS::Lambda::Version`` with ``DeletionPolicy``/``UpdateReplacePolicy: Retain``, and no
+    """No ``AWS::Lambda::Version`` with ``DeletionPolicy``/``UpdateReplacePolicy: Retain`` (or ``RetainExceptOnCreate``), and no
     SAM function with ``AutoPublishAlias`` (SAM retains every version it publishes), unless the
     stack matches ``retain_allowed_stacks`` (a production stage that wants rollbacks).
 
@@ -52,10 +52,11 @@ class VersionsNotRetained(StackRule):
             for policy in ("DeletionPolicy", "UpdateReplacePolicy"):
                 if is_unresolved(res.get(policy)):
                     unknown.append(f"{vid}.{policy}")
-                if res.get(policy) == "Retain":
+                # RetainExceptOnCreate (2023) keeps the version on delete and replacement too.
+                if res.get(policy) in ("Retain", "RetainExceptOnCreate"):
                     found = True
                     yield Violation(
-                        f"version {vid} has {policy}: Retain: every deploy leaves its code in the 75 GB code storage",
+                        f"version {vid} has {policy}: {res.get(policy)}: every deploy leaves its code in the 75 GB code storage",
                         json_pointer("Resources", vid, policy), "Remove the Retain policy, or prune old versions.", vid)
         for fid, _res in ctx.resources_of_type("AWS::Serverless::Function"):
             alias = ctx.function_property(fid, "AutoPublishAlias")
