@@ -441,8 +441,17 @@ for path in sys.argv[2:]:
 """
 
 
+def _invoke(code_dir: Path, run_env: dict[str, str], events: list[Path]) -> tuple[list[dict[str, Any]], list[str]]:
+    proc = subprocess.run([sys.executable, "-c", _LAMBDA_DRIVER, str(code_dir), *map(str, events)],
+                          cwd=code_dir, env={**run_env, "PYTHONPATH": str(code_dir)}, capture_output=True, text=True,
+                          timeout=120, check=False)
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    return [json.loads(x[len("RESPONSE "):]) for x in lines if x.startswith("RESPONSE ")], lines
+
+
 def run_uploaded_package(env: dict[str, str], bucket: str, key: str, fn_env: dict[str, str], tmp_path: Path) -> None:
-    """Unzip the artifact deploy.sh uploaded and invoke its handler on two sample events."""
+    """Unzip the artifact deploy.sh uploaded and invoke its handler on every kind of event."""
     import zipfile
 
     zipped = tmp_path / "package.zip"
@@ -451,24 +460,40 @@ def run_uploaded_package(env: dict[str, str], bucket: str, key: str, fn_env: dic
     with zipfile.ZipFile(zipped) as zf:
         names = zf.namelist()
         zf.extractall(unzipped)
-    # Powertools is trimmed to what the handler uses; boto3 comes from the runtime
+    # Powertools is trimmed to what the handler uses; boto3 comes from the runtime; the CLI stays home
     assert not any(n.startswith(("aws_lambda_powertools/event_handler/", "aws_lambda_powertools/utilities/parser/",
-                                 "boto3/", "botocore/")) for n in names)
+                                 "boto3/", "botocore/", "hook/cli.py", "hook/adapters/sam.py", "hook/render/sarif.py"))
+                   for n in names)
     assert "hook/handler.py" in names and "aws_lambda_powertools/logging/logger.py" in names
-    run_env = {**env, **{k: str(v) for k, v in fn_env.items()}, "PYTHONPATH": str(unzipped)}
-    proc = subprocess.run([sys.executable, "-c", _LAMBDA_DRIVER, str(unzipped),
-                           str(ROOT / "sample" / "events" / "resource-create-noncompliant.json"),
-                           str(ROOT / "sample" / "events" / "resource-create-compliant.json")],
-                          cwd=unzipped, env=run_env, capture_output=True, text=True, timeout=120, check=False)
-    assert proc.returncode == 0, proc.stderr
-    lines = proc.stdout.splitlines()
-    responses = [json.loads(x[len("RESPONSE "):]) for x in lines if x.startswith("RESPONSE ")]
-    blocked, allowed = responses
+    # bytecode from the runtime's Python ships with it (Lambda cannot write it at a cold start)
+    compiled = {"hook/__pycache__/handler.cpython-313.pyc", "yaml/__pycache__/__init__.cpython-313.pyc"}
+    if sys.version_info[:2] == (3, 13):
+        assert compiled <= set(names)
+    else:
+        assert not any(n.endswith(".pyc") for n in names)
+    run_env = {**env, **{k: str(v) for k, v in fn_env.items()}, "GOVHOOK_ALLOW_LOOPBACK_PAYLOAD": "1"}
+    events = [ROOT / "sample" / "events" / "resource-create-noncompliant.json",
+              ROOT / "sample" / "events" / "resource-create-compliant.json"]
+    # STACK and CHANGE_SET events whose payloads are S3 presigned URLs (served by moto)
+    for name in ("stack", "change-set"):
+        aws(env, "s3api", "put-object", "--bucket", bucket, "--key", f"payloads/{name}.json",
+            "--body", str(ROOT / "sample" / "events" / f"{name}.payload.json"))
+        url = subprocess.run([str(BIN / "aws"), "s3", "presign", f"s3://{bucket}/payloads/{name}.json"], env=env,
+                             capture_output=True, text=True, check=True).stdout.strip()
+        event = json.loads((ROOT / "sample" / "events" / f"{name}.json").read_text())
+        event["requestData"]["payload"] = url
+        (tmp_path / f"{name}.json").write_text(json.dumps(event))
+        events.append(tmp_path / f"{name}.json")
+    responses, lines = _invoke(unzipped, run_env, events)
+    blocked, allowed, stack, change_set = responses
     assert blocked["hookStatus"] == "FAILED" and blocked["errorCode"] == "NonCompliant", blocked["message"]
     # the allowed runtimes came from the SSM parameter deploy.sh set, not from the policy's default
     assert "allowed runtimes: python3.13, nodejs22.x" in blocked["message"]
     assert allowed["hookStatus"] == "SUCCESS", allowed["message"]
+    assert all(r.get("errorCode") != "InternalFailure" and r["annotations"] for r in (stack, change_set)), (stack, change_set)
     # AND Powertools wrote one decision record per invocation and EMF metrics
     records = [json.loads(x) for x in lines if x.startswith("{")]
-    assert [r["decision"]["outcome"] for r in records if r.get("message") == "govhook decision"] == ["blocked", "allowed"]
-    assert sum(1 for r in records if "_aws" in r) == 2
+    assert [r["decision"]["outcome"] for r in records if r.get("message") == "govhook decision"][:2] == ["blocked", "allowed"]
+    assert sum(1 for r in records if "_aws" in r) == 4
+    # AND the package answers exactly what this checkout's handler answers
+    assert _invoke(ROOT, run_env, events)[0] == responses
