@@ -73,7 +73,8 @@ def render(verdict: Verdict, *, color: bool = False, files: list[str] | None = N
         lines.append("")
     counts_ = verdict.counts()
     summary = (
-        f"{counts_['blocking']} blocking, {counts_['warning']} warnings, {counts_['exempted']} exempted, "
+        f"{counts_['blocking']} blocking, {counts_['warning']} warning{'' if counts_['warning'] == 1 else 's'}, "
+        f"{counts_['exempted']} exempted, "
         f"{counts_['skipped']} skipped, {counts_['passed']} passed"
     )
     head = c("blocking", "BLOCKED") if verdict.is_blocking else c("bold", "PASSED")
