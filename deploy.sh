@@ -20,8 +20,8 @@ Options:
   --profile PROFILE          AWS CLI profile
   --bucket BUCKET            artifact bucket (default: govhook-artifacts-<account>-<region>)
   --policy FILE              the hook's policy, validated first (default: policies/default.policy.yaml)
-  --policy-parameter NAME    SSM parameter the policy is published to (default: /govhook/policy);
-                             Standard tier up to 4 KB, Advanced up to 8 KB
+  --policy-parameter NAME    SSM parameter the policy is published to, as compact JSON (default:
+                             /govhook/policy); Standard tier up to 4 KB, Advanced up to 8 KB
   --bundled-policy           do not publish: the hook reads the policy bundled in its package
   --policy-s3 s3://BUCKET/KEY  upload the policy to one object the hook reads (one policy for many
                              accounts: the bucket, yours, must let them read it, e.g. aws:PrincipalOrgID)
@@ -130,10 +130,6 @@ for tool in aws "$GOVHOOK" "$CFN_LINT" "$PYTHON"; do
   command -v "$tool" >/dev/null 2>&1 || die "'$tool' is not installed or not on PATH"
 done
 [ -f "$POLICY" ] || die "policy file $POLICY not found"
-POLICY_BYTES=$(wc -c < "$POLICY" | tr -d ' ')
-if [ "$PUBLISH_POLICY" = 1 ] && [ "$POLICY_BYTES" -gt 8192 ]; then
-  die "the policy is $POLICY_BYTES bytes; an SSM parameter holds 8 KB at most (Advanced tier): use --bundled-policy"
-fi
 
 AWS=(aws)
 [ -n "$REGION" ] && AWS+=(--region "$REGION")
@@ -141,6 +137,14 @@ AWS=(aws)
 
 echo "==> validating the policy and the template (nothing in the account changes before this passes)"
 "$GOVHOOK" policy validate "$POLICY" || die "the policy $POLICY is invalid (see above)"
+# What the hook reads is the validated policy as compact JSON: no comments, half the bytes (the
+# default policy fits SSM's Standard tier), and no PyYAML import on the hook's cold start.
+POLICY_COMPACT=$("$PYTHON" -c 'import sys; from hook.policy import policy_json; sys.stdout.write(policy_json(sys.argv[1]))' "$POLICY") \
+  || die "could not convert $POLICY to JSON"
+POLICY_BYTES=$(printf '%s' "$POLICY_COMPACT" | wc -c | tr -d ' ')
+if [ "$PUBLISH_POLICY" = 1 ] && [ "$POLICY_BYTES" -gt 8192 ]; then
+  die "the policy is $POLICY_BYTES bytes as JSON; an SSM parameter holds 8 KB at most (Advanced tier): use --bundled-policy or --policy-s3"
+fi
 "$CFN_LINT" template.yml || die "template.yml does not pass cfn-lint (see above)"
 
 echo "==> checking credentials"
@@ -201,7 +205,8 @@ find "$PACKAGE/hook" -name '__pycache__' -prune -exec rm -rf {} +
   render/text.py render/json_report.py render/sarif.py render/junit.py render/results.py)
 mkdir -p "$PACKAGE/policies"
 # The chosen policy is always bundled too: it is the fallback when none is published.
-cp "$POLICY" "$PACKAGE/policies/active.policy.yaml"
+printf '%s' "$POLICY_COMPACT" > "$BUILD/policy.json"
+cp "$BUILD/policy.json" "$PACKAGE/policies/active.policy.json"
 cp policies/default.policy.yaml "$PACKAGE/policies/default.policy.yaml"
 # Ship bytecode: /var/task is read-only, so without it Lambda compiles every module it imports on
 # every cold start (about 40 ms of govhook, PyYAML and Powertools), and CloudFormation waits on
@@ -255,7 +260,7 @@ elif [ -n "$POLICY_S3" ]; then
   POLICY_SOURCE="$POLICY_S3 (uploaded from $POLICY; also bundled as the fallback)"
   POLICY_PARAM_VALUE=""
 else
-  POLICY_SOURCE="bundled: policies/active.policy.yaml (from $POLICY)"
+  POLICY_SOURCE="bundled: policies/active.policy.json (from $POLICY)"
   POLICY_PARAM_VALUE=""
 fi
 if [ -n "$POLICY_S3" ]; then
@@ -349,7 +354,7 @@ wait_operation() {
 
 if [ -n "$POLICY_S3" ]; then
   echo "==> uploading the policy to $POLICY_S3"
-  act "${AWS[@]}" s3 cp --only-show-errors "$POLICY" "$POLICY_S3"
+  act "${AWS[@]}" s3 cp --only-show-errors --content-type application/json "$BUILD/policy.json" "$POLICY_S3"
 fi
 
 if [ "$ORG_MODE" = 1 ]; then
@@ -363,7 +368,7 @@ if [ "$ORG_MODE" = 1 ]; then
 import json, sys
 out, bucket, key, mode, runtimes, s3_object = sys.argv[1:]
 params = {"CodeBucket": bucket, "CodeBucketRegionSuffix": "true", "CodeKey": key, "FailureMode": mode,
-          "PolicyLocation": "policies/active.policy.yaml", "PolicyParameterName": "", "PolicyS3Object": s3_object}
+          "PolicyLocation": "policies/active.policy.json", "PolicyParameterName": "", "PolicyS3Object": s3_object}
 if runtimes:
     params["AllowedRuntimes"] = runtimes
 with open(out, "w") as fh:
@@ -405,18 +410,18 @@ if [ "$PUBLISH_POLICY" = 1 ]; then
   echo "==> publishing the policy to ssm:$POLICY_PARAM ($TIER tier)"
   if [ -z "$EXISTING_TIER" ] || [ "$EXISTING_TIER" = None ]; then
     act "${AWS[@]}" ssm put-parameter --name "$POLICY_PARAM" --type String --tier "$TIER" \
-      --value "file://$(cd "$(dirname "$POLICY")" && pwd)/$(basename "$POLICY")" \
+      --value "file://$BUILD/policy.json" \
       --description "govhook policy (deploy.sh)" --tags Key=created-by,Value=govhook >/dev/null
   else
     act "${AWS[@]}" ssm put-parameter --name "$POLICY_PARAM" --type String --tier "$TIER" --overwrite \
-      --value "file://$(cd "$(dirname "$POLICY")" && pwd)/$(basename "$POLICY")" \
+      --value "file://$BUILD/policy.json" \
       --description "govhook policy (deploy.sh)" >/dev/null
   fi
 fi
 
 echo "==> deploying stack $STACK_NAME"
 PARAMS=("CodeBucket=$BUCKET" "CodeKey=$KEY" "CodeBucketRegionSuffix=false" "FailureMode=$FAILURE_MODE"
-        "PolicyLocation=policies/active.policy.yaml" "PolicyParameterName=$POLICY_PARAM_VALUE"
+        "PolicyLocation=policies/active.policy.json" "PolicyParameterName=$POLICY_PARAM_VALUE"
         "PolicyS3Object=$POLICY_S3_OBJECT")
 [ -n "$ALLOWED_RUNTIMES" ] && PARAMS+=("AllowedRuntimes=$ALLOWED_RUNTIMES")
 if [ "$DRY_RUN" = 1 ]; then

@@ -9,8 +9,6 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from hook._record import Frozen, Record
 from hook.errors import PolicyError
 from hook.policy_model import Defaults, Exemption, Mode, Policy, RuleConfig, Scope, ValueRef
@@ -77,16 +75,23 @@ def policy_schema() -> dict[str, Any]:
     return json.loads((Path(__file__).parent / "data" / "policy.schema.json").read_text())  # type: ignore[no-any-return]
 
 
-class _Loader(yaml.SafeLoader):
-    """Plain YAML; dates stay strings (``expires: 2027-03-31`` is checked as text)."""
+@cache
+def _yaml_loaders() -> tuple[Any, Any]:
+    """``(plain loader, fast loader)``: plain YAML where dates stay strings (``expires:
+    2027-03-31`` is checked as text). Built on first use: a policy published as JSON (what
+    deploy.sh publishes) never imports PyYAML, a 20 ms import on the hook's cold start."""
+    import yaml
 
+    class _Loader(yaml.SafeLoader):
+        pass
 
-_Loader.yaml_implicit_resolvers = {
-    k: [(t, r) for t, r in v if t != "tag:yaml.org,2002:timestamp"]
-    for k, v in yaml.SafeLoader.yaml_implicit_resolvers.copy().items()
-}
-_Fast: Any = type("_Fast", (getattr(yaml, "CSafeLoader", yaml.SafeLoader),), {})
-_Fast.yaml_implicit_resolvers = _Loader.yaml_implicit_resolvers
+    _Loader.yaml_implicit_resolvers = {
+        k: [(t, r) for t, r in v if t != "tag:yaml.org,2002:timestamp"]
+        for k, v in yaml.SafeLoader.yaml_implicit_resolvers.copy().items()
+    }
+    fast: Any = type("_Fast", (getattr(yaml, "CSafeLoader", yaml.SafeLoader),), {})
+    fast.yaml_implicit_resolvers = _Loader.yaml_implicit_resolvers
+    return _Loader, fast
 
 
 class _Doc:
@@ -98,6 +103,8 @@ class _Doc:
         self.duplicates: list[PolicyIssue] = []
 
     def build(self, node: Any, path: tuple[str | int, ...] = ()) -> Any:
+        import yaml
+
         self.marks.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1))
         if isinstance(node, yaml.MappingNode):
             out: dict[Any, Any] = {}
@@ -131,7 +138,7 @@ class _Doc:
             return {**{k: v for k, v in merged.items() if k not in out}, **out}
         if isinstance(node, yaml.SequenceNode):
             return [self.build(child, (*path, i)) for i, child in enumerate(node.value)]
-        return _Loader.construct_object(self._loader, node)
+        return _yaml_loaders()[0].construct_object(self._loader, node)
 
     _loader: Any = None
 
@@ -164,12 +171,39 @@ def _pointer_to_path(pointer: str) -> tuple[str | int, ...]:
     return tuple(parts)
 
 
-def _parse_yaml(text: str, source: str) -> tuple[Any, _Doc] | PolicyIssue:
+def _parse_json(text: str, source: str) -> tuple[Any, _Doc] | None:
+    """A policy written as JSON (deploy.sh publishes the validated policy so): read with the
+    standard library. None when the text is not JSON; YAML, a superset, reads it then."""
+    if not text.lstrip().startswith("{"):
+        return None
     doc = _Doc(source)
-    loader = _Loader("")
+
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for key, value in items:
+            if key in out:
+                doc.duplicates.append(PolicyIssue(source, None, None, "", f"duplicate key '{key}'"))
+            out[key] = value
+        return out
+
+    try:
+        return json.loads(text, object_pairs_hook=pairs), doc
+    except ValueError:  # not JSON (a YAML flow mapping, or a mistake YAML will locate)
+        return None
+
+
+def _parse_yaml(text: str, source: str) -> tuple[Any, _Doc] | PolicyIssue:
+    parsed = _parse_json(text, source)
+    if parsed is not None:
+        return parsed
+    import yaml
+
+    doc = _Doc(source)
+    plain, fast = _yaml_loaders()
+    loader = plain("")
     doc._loader = loader
     try:
-        node = yaml.compose(text, Loader=_Fast)
+        node = yaml.compose(text, Loader=fast)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         return PolicyIssue(source, mark.line + 1 if mark else None, mark.column + 1 if mark else None, "",
@@ -183,6 +217,15 @@ def _parse_yaml(text: str, source: str) -> tuple[Any, _Doc] | PolicyIssue:
     except yaml.YAMLError as exc:
         return PolicyIssue(source, None, None, "", f"not valid YAML: {exc}")
     return data, doc
+
+
+def policy_json(path: str) -> str:
+    """The policy file as compact JSON, the same data the hook reads (what deploy.sh publishes)."""
+    source = Path(path).read_text(encoding="utf-8")
+    parsed = _parse_yaml(source, path)
+    if isinstance(parsed, PolicyIssue):
+        raise PolicyError(parsed.message, path, parsed.line, parsed.column)
+    return json.dumps(parsed[0], separators=(",", ":"), ensure_ascii=False)
 
 
 def _nearest(word: str, choices: list[str]) -> str:

@@ -36,6 +36,26 @@ def aws(env: dict[str, str], *args: str) -> Any:
     return json.loads(out.stdout) if out.stdout.strip() else None
 
 
+def as_json(policy: Path) -> str:
+    """What deploy.sh publishes for a policy file: the validated policy as compact JSON."""
+    from hook.policy import policy_json
+
+    return policy_json(str(policy))
+
+
+def big_policy(tmp_path: Path) -> Path:
+    """The default policy with enough exemptions to pass SSM's 4 KB Standard tier as JSON."""
+    text = (ROOT / "policies" / "default.policy.yaml").read_text().split("\nexemptions: []", 1)[0]
+    text += "\nexemptions:\n" + "".join(
+        f"  - {{id: EX-{i:04d}, rules: [lambda.runtime-allowed], stacks: [legacy-{i}-*], expires: 2099-01-01,\n"
+        f"     reason: 'vendor SDK pinned to an old runtime; replacement tracked in PLAT-{i}, reviewed monthly by the platform team'}}\n"
+        for i in range(15))
+    path = tmp_path / "big.policy.yaml"
+    path.write_text(text)
+    assert 4096 < len(as_json(path).encode()) <= 8192
+    return path
+
+
 def role_policy(env: dict[str, str], marker: str) -> dict[str, Any]:
     """The inline policy of the stack's role whose name contains ``marker`` (moto returns a Python repr)."""
     name = next(r["RoleName"] for r in aws(env, "iam", "list-roles")["Roles"] if marker in r["RoleName"])
@@ -66,12 +86,14 @@ def test_deploy_then_redeploy_then_cleanup(env: dict[str, str], tmp_path: Path) 
     assert aws(env, "s3api", "get-bucket-encryption", "--bucket", bucket)
     param = aws(env, "ssm", "get-parameter", "--name", "/govhook/allowed-runtimes")["Parameter"]
     assert (param["Type"], param["Value"]) == ("StringList", "python3.13,nodejs22.x")
-    # AND the policy is published to SSM, Advanced tier (the default policy is over 4 KB), tagged, as the file says
+    # AND the validated policy is published to SSM as compact JSON, the same data as the file, and
+    # at half the bytes it fits the Standard tier
     published = aws(env, "ssm", "get-parameter", "--name", "/govhook/policy")["Parameter"]
-    assert published["Value"] == (ROOT / "policies" / "default.policy.yaml").read_text()
-    assert len(published["Value"].encode()) > 4096
+    assert published["Value"] == as_json(ROOT / "policies" / "default.policy.yaml")
+    assert json.loads(published["Value"])["rules"]["lambda.runtime-allowed"]["params"]["allowed"]["ssm"] == "/govhook/allowed-runtimes"
+    assert len(published["Value"].encode()) <= 4096 < len((ROOT / "policies" / "default.policy.yaml").read_bytes())
     tiers = {p["Name"]: p["Tier"] for p in aws(env, "ssm", "describe-parameters")["Parameters"]}
-    assert tiers["/govhook/policy"] == "Advanced"
+    assert tiers["/govhook/policy"] == "Standard"
     tags = aws(env, "ssm", "list-tags-for-resource", "--resource-type", "Parameter", "--resource-id", "/govhook/policy")["TagList"]
     assert {"Key": "created-by", "Value": "govhook"} in tags
     fn = aws(env, "lambda", "get-function-configuration", "--function-name", "govhook-test-hook")
@@ -116,7 +138,7 @@ def test_policy_parameter_without_a_leading_slash_and_a_small_policy(env: dict[s
     assert proc.returncode == 0, proc.stdout + proc.stderr
     # THEN it is a Standard parameter, the function reads it, and the role's ARN has exactly one slash before the name
     assert {p["Name"]: p["Tier"] for p in aws(env, "ssm", "describe-parameters")["Parameters"]}["govhook-flat-policy"] == "Standard"
-    assert aws(env, "ssm", "get-parameter", "--name", "govhook-flat-policy")["Parameter"]["Value"] == small.read_text()
+    assert aws(env, "ssm", "get-parameter", "--name", "govhook-flat-policy")["Parameter"]["Value"] == as_json(small)
     fn = aws(env, "lambda", "get-function-configuration", "--function-name", "govhook-flat-hook")
     assert fn["Environment"]["Variables"]["GOVHOOK_POLICY"] == "ssm:govhook-flat-policy"
     reads = [s["Resource"] for s in role_policy(env, "HookFunctionRole")["Statement"] if s["Action"] == "ssm:GetParameter"]
@@ -134,7 +156,7 @@ def test_bundled_policy_publishes_nothing_and_needs_no_ssm_grant(env: dict[str, 
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert parameter_names(env) == {"/govhook/allowed-runtimes"}
     fn = aws(env, "lambda", "get-function-configuration", "--function-name", "govhook-bundled-hook")
-    assert fn["Environment"]["Variables"]["GOVHOOK_POLICY"] == "policies/active.policy.yaml"
+    assert fn["Environment"]["Variables"]["GOVHOOK_POLICY"] == "policies/active.policy.json"
     reads = [s["Resource"] for s in role_policy(env, "HookFunctionRole")["Statement"] if s["Action"] == "ssm:GetParameter"]
     assert reads == ["arn:aws:ssm:us-east-1:123456789012:parameter/govhook/allowed-runtimes"]
     assert run("cleanup.sh", "--stack-name", "govhook-bundled", env=env).returncode == 0
@@ -154,7 +176,7 @@ def test_a_central_policy_object_in_s3(env: dict[str, str]) -> None:
     # THEN the object is the policy, no SSM policy is published, and the function reads that object only
     body = subprocess.run([str(BIN / "aws"), "s3", "cp", "s3://org-policies/govhook/policy.yaml", "-"], env=env,
                           capture_output=True, text=True, check=True).stdout
-    assert body == (ROOT / "policies" / "default.policy.yaml").read_text()
+    assert body == as_json(ROOT / "policies" / "default.policy.yaml")
     assert parameter_names(env) == {"/govhook/allowed-runtimes"}
     fn = aws(env, "lambda", "get-function-configuration", "--function-name", "govhook-s3-hook")
     assert fn["Environment"]["Variables"]["GOVHOOK_POLICY"] == "s3://org-policies/govhook/policy.yaml"
@@ -190,10 +212,10 @@ def test_a_parameter_govhook_did_not_publish_is_never_overwritten(env: dict[str,
 
 
 @pytest.mark.moto
-def test_dry_run_prints_the_plan_and_changes_nothing(env: dict[str, str]) -> None:
-    # WHEN deploy.sh --dry-run runs against an empty account
+def test_dry_run_prints_the_plan_and_changes_nothing(env: dict[str, str], tmp_path: Path) -> None:
+    # WHEN deploy.sh --dry-run runs against an empty account, with a policy over SSM's 4 KB Standard tier
     proc = run("deploy.sh", "--dry-run", "--stack-name", "govhook-dry", "--failure-mode", "WARN",
-               "--allowed-runtimes", "python3.13,nodejs22.x", env=env)
+               "--allowed-runtimes", "python3.13,nodejs22.x", "--policy", str(big_policy(tmp_path)), env=env)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     out = proc.stdout
     # THEN the plan names the stack, region, bucket, package key, policy parameter and failure mode
@@ -315,7 +337,7 @@ def test_stackset_rollout_to_org_units_then_cleanup(env: dict[str, str]) -> None
         fns = aws(member_env, "lambda", "list-functions", "--region", region)["Functions"]
         (fn,) = [f for f in fns if f["FunctionName"].endswith("-hook")]
         assert fn["Runtime"] == "python3.13"
-        assert fn["Environment"]["Variables"]["GOVHOOK_POLICY"] == "policies/active.policy.yaml"
+        assert fn["Environment"]["Variables"]["GOVHOOK_POLICY"] == "policies/active.policy.json"
     # AND a second run (the update path) succeeds
     again = run("deploy.sh", "--org-units", ou, "--regions", *regions, env=env)
     assert again.returncode == 0, again.stdout + again.stderr
@@ -366,13 +388,14 @@ def test_stackset_dry_runs_print_the_exact_calls_and_change_nothing(env: dict[st
     params = json.loads(proc.stdout.split("stackset-parameters.json: ", 1)[1].splitlines()[0])
     assert {p["ParameterKey"]: p["ParameterValue"] for p in params} == {
         "CodeBucket": "govhook-artifacts-123456789012", "CodeBucketRegionSuffix": "true", "CodeKey": params[2]["ParameterValue"],
-        "FailureMode": "FAIL", "PolicyLocation": "policies/active.policy.yaml", "PolicyParameterName": "", "PolicyS3Object": ""}
+        "FailureMode": "FAIL", "PolicyLocation": "policies/active.policy.json", "PolicyParameterName": "", "PolicyS3Object": ""}
     # WHEN the rollout reads one central policy object instead
     aws(env, "s3api", "create-bucket", "--bucket", "org-policies")
     central = run("deploy.sh", "--dry-run", "--org-units", ou, "--regions", "us-east-1", "--policy-s3", "s3://org-policies/p.yaml", env=env)
     assert central.returncode == 0, central.stdout + central.stderr
     # THEN the policy is uploaded there and every member stack is told to read it
-    assert "would run: aws --region us-east-1 s3 cp --only-show-errors policies/default.policy.yaml s3://org-policies/p.yaml" in central.stdout
+    assert any(ln.startswith("would run: aws --region us-east-1 s3 cp --only-show-errors --content-type application/json ")
+               and ln.endswith("/policy.json s3://org-policies/p.yaml") for ln in map(str.strip, central.stdout.splitlines()))
     assert '{"ParameterKey": "PolicyS3Object", "ParameterValue": "org-policies/p.yaml"}' in central.stdout
     # WHEN the caller is a StackSets delegated administrator THEN every StackSet call says so
     delegated = run("deploy.sh", "--dry-run", "--org-units", ou, "--regions", "us-east-1", "--delegated-admin", env=env)

@@ -182,3 +182,57 @@ def test_a_minimum_above_the_maximum_is_an_error() -> None:
         "p.yaml:3:42: rules.lambda.memory-within-bounds.params.min: min 4096 is above max 1024: nothing could pass (rule lambda.memory-within-bounds)",
         "p.yaml:4:49: rules.lambda.log-retention-within-bounds.params.min_days: min_days 1000 is above max_days 731: nothing could pass (rule lambda.log-retention-within-bounds)",
     ], found
+
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.parametrize("name", ["default.policy.yaml", "strict.policy.yaml"])
+def test_a_policy_published_as_json_is_the_same_policy(name: str) -> None:
+    # GIVEN a shipped policy and the compact JSON deploy.sh publishes from it
+    from hook.policy import policy_json
+
+    path = str(ROOT / "policies" / name)
+    published = policy_json(path)
+    # WHEN both are parsed
+    from_yaml = load_policy(path, REG, today=TODAY)
+    from_json = parse_policy(published, "ssm:/govhook/policy", REG, today=TODAY)
+    # THEN the engine reads the same rules, parameters, scope and exemptions
+    assert from_json.rules == from_yaml.rules and from_json.scope == from_yaml.scope
+    assert from_json.defaults == from_yaml.defaults and from_json.exemptions == from_yaml.exemptions
+    assert published.startswith("{") and "\n" not in published and len(published) < len((ROOT / "policies" / name).read_text())
+
+
+def test_a_json_policy_reports_duplicate_keys_and_a_yaml_flow_mapping_is_still_yaml() -> None:
+    # GIVEN JSON with a key written twice, and a YAML flow mapping (not JSON) that starts with '{'
+    duplicated = '{"version": 1, "rules": {"lambda.runtime-allowed": {}}, "version": 1}'
+    flow = "{version: 1, rules: {lambda.runtime-allowed: {}}}"
+    # THEN the duplicate is an error and the flow mapping is a valid policy
+    assert any("duplicate key 'version'" in e for e in errors(duplicated))
+    assert errors(flow) == []
+    # AND a JSON policy's errors still name the path
+    assert any("rules.lambda.runtime-alowed" in e and "did you mean 'lambda.runtime-allowed'" in e
+               for e in errors('{"version": 1, "rules": {"lambda.runtime-alowed": {}}}'))
+
+
+def test_the_hook_reads_a_json_policy_without_importing_pyyaml(tmp_path: Path) -> None:
+    # GIVEN the default policy as JSON, as deploy.sh publishes it
+    import subprocess
+    import sys
+
+    from hook.policy import policy_json
+
+    policy = tmp_path / "policy.json"
+    policy.write_text(policy_json(str(ROOT / "policies" / "default.policy.yaml")))
+    code = (
+        "import json, sys; from hook.handler import handle; from hook.sdk import OfflineAccount; "
+        "from hook.values import OfflineValues; "
+        f"r = handle(json.load(open({str(ROOT / 'sample' / 'events' / 'resource-create-noncompliant.json')!r})), None, "
+        "values=OfflineValues(), account=OfflineAccount(), observe=False); "
+        "print(r['hookStatus'], 'yaml' in sys.modules)"
+    )
+    # WHEN a fresh interpreter answers a RESOURCE event with it
+    out = subprocess.run([sys.executable, "-c", code], env={**__import__("os").environ, "GOVHOOK_POLICY": str(policy)},
+                         capture_output=True, text=True, timeout=60, check=True).stdout.split()
+    # THEN it decides, and PyYAML (a 20 ms import on a cold start) was never loaded
+    assert out == ["FAILED", "False"]
