@@ -1,8 +1,10 @@
 """Handler benchmarks (issue 3), on the venv's interpreter (python3.13 as in Lambda).
 
 - cold: importing hook.handler, whole process, median, minus a bare interpreter (target <= 60 ms)
-- first decision: import + first RESOURCE event with an SSM fetch from moto's server, against
-  `import boto3; boto3.client("ssm").get_parameter(...)` on the same server (target <= 1.25x)
+- first decision: import + first RESOURCE event with SSM fetches from moto's server (the policy,
+  as deploy.sh publishes it, and the allowed runtimes), against
+  `import boto3; boto3.client("ssm").get_parameter(...)` on the same server (target <= 1.25x);
+  also shown, not judged: the same with the YAML policy file bundled instead
 - warm RESOURCE decision, in process, median (target <= 0.5 ms)
 - warm STACK decision on a 500-function JSON template, fetch excluded (target <= 60 ms)
 """
@@ -70,16 +72,26 @@ def main() -> int:
                GOVHOOK_POLICY=str(ROOT / "policies" / "default.policy.yaml"))
     import boto3
 
-    boto3.client("ssm", endpoint_url=env["AWS_ENDPOINT_URL"], region_name="us-east-1", aws_access_key_id="x",
-                 aws_secret_access_key="x").put_parameter(
-        Name="/govhook/allowed-runtimes", Type="StringList", Value="python3.13,nodejs22.x")
+    from hook.policy import policy_json
+
+    ssm = boto3.client("ssm", endpoint_url=env["AWS_ENDPOINT_URL"], region_name="us-east-1", aws_access_key_id="x",
+                       aws_secret_access_key="x")
+    ssm.put_parameter(Name="/govhook/allowed-runtimes", Type="StringList", Value="python3.13,nodejs22.x")
+    # What deploy.sh installs: the validated policy published to SSM as compact JSON.
+    ssm.put_parameter(Name="/govhook/policy", Type="String", Value=policy_json(str(ROOT / "policies" / "default.policy.yaml")))
+    decide = f"import json; from hook.handler import lambda_handler; lambda_handler(json.loads({json.dumps(json.dumps(EVENT))}), None)"
     first = median_alternating({
         "boto3": "import boto3; boto3.client('ssm').get_parameter(Name='/govhook/allowed-runtimes')",
-        "govhook": f"import json; from hook.handler import lambda_handler; lambda_handler(json.loads({json.dumps(json.dumps(EVENT))}), None)",
+        "deployed": f"import os; os.environ['GOVHOOK_POLICY'] = 'ssm:/govhook/policy'; {decide}",
+        "bundled-yaml": decide,
     }, max(5, runs // 2), env)
-    ratio = first["govhook"] / first["boto3"]
-    print(f"first decision: boto3 baseline {first['boto3'] * 1000:.0f} ms, govhook {first['govhook'] * 1000:.0f} ms, {ratio:.2f}x")
-    verdicts.append(f"{'MET ' if ratio <= 1.25 else 'MISS'} first decision {ratio:.2f}x the bare boto3 SSM call (target <= 1.25x)")
+    ratio = first["deployed"] / first["boto3"]
+    yaml_ratio = first["bundled-yaml"] / first["boto3"]
+    print(f"first decision: boto3 baseline {first['boto3'] * 1000:.0f} ms; govhook as deploy.sh installs it (policy from "
+          f"SSM as JSON) {first['deployed'] * 1000:.0f} ms, {ratio:.2f}x; with the YAML policy file bundled "
+          f"{first['bundled-yaml'] * 1000:.0f} ms, {yaml_ratio:.2f}x")
+    verdicts.append(f"{'MET ' if ratio <= 1.25 else 'MISS'} first decision {ratio:.2f}x the bare boto3 SSM call, as deployed "
+                    "(target <= 1.25x)")
     server.stop()
 
     from gen import template
