@@ -310,7 +310,10 @@ class Engine(Record):
         except NotApplicable as exc:
             return [_Raw(Outcome.SKIP, exc.reason)]
         except InvalidValue as exc:
-            return [_Raw(Outcome.FAIL, str(exc), exc.path, "Give the property a value of the documented type.")]
+            # A stack rule's path is a template pointer (/Resources/<id>/Properties/...): the value
+            # belongs to that resource, so resource-scoped exemptions and scopes cover it.
+            owner = _logical_id_of(exc.path) if isinstance(ctx, StackContext) else None
+            return [_Raw(Outcome.FAIL, str(exc), exc.path, "Give the property a value of the documented type.", owner)]
         except DeadlineExceeded:
             raise
         except Exception as exc:  # a crashing rule is a finding, never a crash
@@ -539,6 +542,14 @@ class Engine(Record):
             if found is not None:
                 return found
         return Location(target.file)
+
+
+def _logical_id_of(pointer: str) -> str | None:
+    """``Fn`` from ``/Resources/Fn/...``; None for a pointer outside a resource."""
+    parts = pointer.split("/", 3)
+    if len(parts) >= 3 and parts[0] == "" and parts[1] == "Resources" and parts[2]:
+        return parts[2].replace("~1", "/").replace("~0", "~")
+    return None
 
 
 def value_ref_text(value_ref: Any) -> str:

@@ -157,12 +157,12 @@ class _Validator:
         if "anyOf" in schema:
             branches = [self.errors(value, sub, path) for sub in schema["anyOf"]]
             if all(branches):
-                out.append(_best(branches, path, "anyOf"))
+                out.extend(_best(branches, path, "anyOf"))
         if "oneOf" in schema:
             branches = [self.errors(value, sub, path) for sub in schema["oneOf"]]
             ok = sum(1 for b in branches if not b)
             if ok == 0:
-                out.append(_best(branches, path, "oneOf"))
+                out.extend(_best(branches, path, "oneOf"))
             elif ok > 1:
                 out.append(SchemaError(path, "matches more than one allowed form", "oneOf"))
         if "not" in schema and not self.errors(value, schema["not"], path):
@@ -262,16 +262,23 @@ class _Validator:
         return out
 
 
-def _best(branches: list[list[SchemaError]], path: str, keyword: str) -> SchemaError:
-    """The most telling error of failed alternatives: the one that got deepest."""
+def _best(branches: list[list[SchemaError]], path: str, keyword: str) -> list[SchemaError]:
+    """The most telling errors of failed alternatives.
+
+    When exactly one alternative accepted the value's type (``null`` or an object, and the
+    value is an object), that is the one meant: all its errors, so every mistake is reported at
+    once. Otherwise the single error that got deepest, or one naming the accepted types.
+    """
     # Prefer branches that failed on something other than the type of the value itself.
     typed = [b for b in branches if not (len(b) == 1 and b[0].keyword == "type" and b[0].path == path)]
+    if len(typed) == 1:
+        return typed[0]
     if typed:
         deepest = max((e for b in typed for e in b), key=lambda e: e.path.count("/"))
-        return deepest
+        return [deepest]
     kinds = [b[0].message.split(", got")[0].removeprefix("must be ") for b in branches]
     got = branches[0][0].message.split(", got", 1)[-1].strip() if branches and branches[0] else ""
-    return SchemaError(path, f"must be {' or '.join(kinds)}, got {got}", keyword)
+    return [SchemaError(path, f"must be {' or '.join(kinds)}, got {got}", keyword)]
 
 
 def validate(instance: Any, schema: Mapping[str, Any]) -> list[SchemaError]:

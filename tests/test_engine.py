@@ -25,6 +25,7 @@ from hook.sdk import (
     StackContext,
     StackRule,
     Violation,
+    as_int,
 )
 
 TODAY = date(2026, 11, 23)
@@ -102,7 +103,20 @@ class ServiceSetting(StackRule):
         yield Violation("versionFunctions is on", "/provider/versionFunctions")
 
 
-REGISTRY = Registry.from_rules([MemoryMax, Allowed, Crashes, YieldsJunk, CountFunctions, ServiceSetting])
+class TotalTimeout(StackRule):
+    id = "test.total-timeout"
+    title = "Timeouts add up"
+    resource_types = ("AWS::Lambda::Function",)
+
+    def evaluate(self, ctx: StackContext, params: Params) -> Iterator[Violation]:
+        total = 0
+        for fid, _ in ctx.resources_of_type("AWS::Lambda::Function"):
+            total += as_int(ctx.properties_of(fid).get("Timeout", 3), f"/Resources/{fid}/Properties/Timeout") or 0
+        if total > 60:
+            yield Violation(f"timeouts add up to {total} s", "/Resources")
+
+
+REGISTRY = Registry.from_rules([MemoryMax, Allowed, Crashes, YieldsJunk, CountFunctions, ServiceSetting, TotalTimeout])
 
 
 def policy(rules: dict[str, RuleConfig], **kw: Any) -> Policy:
@@ -275,6 +289,39 @@ def test_stack_rules_run_on_stack_targets_only() -> None:
     assert [(f.rule_id, f.logical_id, f.resource_type, f.outcome) for f in verdict.findings] == [
         ("test.few-functions", "B", "AWS::Lambda::Function", Outcome.FAIL)
     ]
+
+
+def test_invalid_value_from_a_stack_rule_belongs_to_the_resource_in_its_path() -> None:
+    # GIVEN a stack whose Slow function has a garbage Timeout, and an exemption for Slow only
+    template = {"Resources": {"Ok": {"Type": "AWS::Lambda::Function", "Properties": {"Timeout": 10}},
+                              "Slow": {"Type": "AWS::Lambda::Function", "Properties": {"Timeout": "lots"}}}}
+    ex = Exemption("EX-9", ("test.total-timeout",), "being rewritten, PLAT-9", date(2027, 1, 1), ("*",), ("Slow",))
+    pol = policy({"test.total-timeout": RuleConfig("test.total-timeout")}, exemptions=[ex])
+    # WHEN the stack rule raises InvalidValue at /Resources/Slow/Properties/Timeout
+    verdict = run(pol, StackTarget(template, stack_name="app"))
+    # THEN the finding names Slow (not the stack), so the resource-scoped exemption covers it
+    [f] = verdict.findings
+    assert (f.outcome, f.logical_id, f.resource_type, f.path) == (
+        Outcome.FAIL, "Slow", "AWS::Lambda::Function", "/Resources/Slow/Properties/Timeout")
+    assert f.disposition is Disposition.EXEMPTED
+    assert "must be an integer, got 'lots'" in f.message
+
+
+def test_invalid_value_from_a_stack_rule_outside_resources_stays_on_the_stack() -> None:
+    class BadSetting(StackRule):
+        id = "test.bad-setting"
+        title = "A setting outside Resources"
+        resource_types = ("AWS::Lambda::Function",)
+
+        def evaluate(self, ctx: StackContext, params: Params) -> Iterator[Violation]:
+            as_int(ctx.template.get("Metadata"), "/Metadata")
+            return iter(())
+
+    template = {"Metadata": "x", "Resources": {"Fn": {"Type": "AWS::Lambda::Function"}}}
+    verdict = Engine(Registry.from_rules([BadSetting]), policy({"test.bad-setting": RuleConfig("test.bad-setting")}),
+                     today=TODAY).evaluate([StackTarget(template, stack_name="app")])
+    [f] = verdict.findings
+    assert (f.outcome, f.logical_id, f.path) == (Outcome.FAIL, None, "/Metadata")
 
 
 def test_stack_rule_not_evaluated_without_its_resource_types() -> None:

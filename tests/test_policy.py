@@ -142,6 +142,29 @@ def test_a_rule_scope_of_the_wrong_shape_is_an_error_not_a_crash(text: str, expe
     assert any(e.startswith(expected) for e in found), found
 
 
+def test_a_rule_scope_with_two_wrong_sections_reports_both_with_their_lines() -> None:
+    # GIVEN a rule scope whose stacks and resources are both written as lists
+    text = ("version: 1\nrules:\n  lambda.runtime-allowed:\n    scope:\n"
+            "      stacks: [app-*]\n      resources: [Fn*]\n")
+    # WHEN the policy is validated
+    found = errors(text)
+    # THEN each wrong section is an error at its own line (every error at once)
+    assert found == [
+        "p.yaml:5:7: rules.lambda.runtime-allowed.scope.stacks: must be an object, got array ['app-*']",
+        "p.yaml:6:7: rules.lambda.runtime-allowed.scope.resources: must be an object, got array ['Fn*']",
+    ]
+
+
+def test_a_rule_scope_with_an_unknown_key_and_a_wrong_section_reports_both() -> None:
+    # GIVEN a rule with a wrong severity and a scope with an unknown section
+    text = "version: 1\nrules:\n  lambda.runtime-allowed: {severity: huge, scope: {stack: {include: [a]}}}\n"
+    # WHEN it is validated
+    found = errors(text)
+    # THEN both are reported
+    assert len(found) == 2, found
+    assert any("severity: must be one of" in e for e in found) and any("unknown key 'stack'" in e for e in found), found
+
+
 def test_exemption_rules_written_as_a_string_is_one_error() -> None:
     # GIVEN an exemption whose rules is a single id, not a list
     text = ("version: 1\nrules: {lambda.runtime-allowed: {}}\nexemptions:\n"

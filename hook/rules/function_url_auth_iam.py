@@ -24,7 +24,8 @@ class FunctionUrlAuthIam(Rule):
 
     - PASS when AuthType is AWS_IAM and Cors.AllowOrigins has no ``*`` (unless allowed), and only
       ``allowed_origins`` when that list is given.
-    - FAIL when AuthType is NONE (a public endpoint) or an origin is not allowed.
+    - FAIL when AuthType is NONE (a public endpoint), when it is missing (CloudFormation requires
+      it), or an origin is not allowed.
     - SKIP when AuthType is not known before deployment, or nothing fails and a CORS origin is not known.
     """
 
@@ -51,7 +52,15 @@ class FunctionUrlAuthIam(Rule):
     def evaluate(self, ctx: ResourceContext, params: Params) -> Iterator[Violation]:
         found: list[Violation] = []
         auth = ctx.get_str("/AuthType")
-        if auth != "AWS_IAM":
+        if auth is None:
+            # AuthType is required (AWS::Lambda::Url, SAM FunctionUrlConfig): CloudFormation rejects
+            # the resource without it, so there is no public URL to describe, only a missing setting.
+            found.append(Violation(
+                "the function URL has no AuthType: CloudFormation requires it (AWS_IAM or NONE) and rejects the URL without it",
+                path="/AuthType",
+                remediation="Set AuthType: AWS_IAM and grant lambda:InvokeFunctionUrl to the callers.",
+            ))
+        elif auth != "AWS_IAM":
             found.append(Violation(
                 f"the function URL has AuthType {auth}: anyone on the internet can invoke it",
                 path="/AuthType",

@@ -17,7 +17,8 @@ class PermissionNotPublic(Rule):
       PrincipalOrgID; a service principal with SourceArn or SourceAccount (S3 with SourceAccount,
       since bucket ARNs carry no account); another account only from ``allowed_accounts``; the
       action is lambda:InvokeFunction or lambda:InvokeFunctionUrl (URL auth not NONE). A layer
-      permission with ``*`` needs an OrganizationId.
+      permission grants lambda:GetLayerVersion, and with ``*`` needs an OrganizationId. Action
+      names compare case-insensitively, as IAM compares them.
     - FAIL for each of those that is not met.
     - SKIP when the principal is not known before deployment.
     """
@@ -56,6 +57,11 @@ class PermissionNotPublic(Rule):
             raise NotApplicable("Principal is not known before deployment")
         principal = ctx.get_str("/Principal") or ""
         if ctx.resource_type == "AWS::Lambda::LayerVersionPermission":
+            # An unresolved Action is not guessed; the principal is still judged.
+            layer_action = None if is_unresolved(ctx.get("/Action")) else ctx.get_str("/Action") or ""
+            if layer_action is not None and layer_action.lower() != "lambda:getlayerversion":
+                yield Violation(f"the layer permission grants {layer_action or 'no action'}; only lambda:GetLayerVersion may be granted",
+                                "/Action", "Grant lambda:GetLayerVersion only.")
             if principal == "*" and not ctx.get("/OrganizationId"):
                 yield Violation("the layer is shared with every AWS account (Principal '*' without OrganizationId)",
                                 "/Principal", "Set OrganizationId, or share with named accounts.")
@@ -63,7 +69,8 @@ class PermissionNotPublic(Rule):
                 yield from self._account(ctx, principal, params)
             return
         action = ctx.get_str("/Action") or ""
-        if action not in ("lambda:InvokeFunction", "lambda:InvokeFunctionUrl"):
+        # IAM action names are case-insensitive: Lambda:invokeFunction is lambda:InvokeFunction.
+        if action.lower() not in ("lambda:invokefunction", "lambda:invokefunctionurl"):
             yield Violation(f"the permission grants {action}; only lambda:InvokeFunction or lambda:InvokeFunctionUrl may be granted",
                             "/Action", "Grant lambda:InvokeFunction only.")
         if ctx.get_str("/FunctionUrlAuthType") == "NONE":

@@ -49,8 +49,8 @@ class VpcSubnetsMultiAz(StackRule):
 
     - PASS when the known zones of each function's subnets are at least ``min_azs``.
     - FAIL when every subnet's zone is known and there are fewer than ``min_azs`` of them.
-    - SKIP when no function in the stack is attached to a VPC, or the zones that would decide
-      it are not known.
+    - SKIP when no function in the stack is attached to a VPC (an empty ``VpcConfig`` or empty
+      ``SubnetIds`` is no VPC), or the zones that would decide it are not known.
     """
 
     id = "lambda.vpc-subnets-multi-az"
@@ -77,8 +77,10 @@ class VpcSubnetsMultiAz(StackRule):
             vpc = ctx.function_property(fid, "VpcConfig")
             if vpc is None:
                 continue
-            attached += 1
             subnets: Any = vpc.get("SubnetIds") if isinstance(vpc, Mapping) else None
+            if isinstance(vpc, Mapping) and subnets in (None, []):
+                continue  # ``VpcConfig: {}`` or no subnets: Lambda attaches no VPC (how one detaches it)
+            attached += 1
             if is_unresolved(vpc) or is_unresolved(subnets) or not isinstance(subnets, list):
                 unknown.append(fid)
                 continue
