@@ -88,7 +88,8 @@ class TTLCache:
 
     def _note(self, what: str, error: str, age: float) -> None:
         note = f"{what} could not be refreshed ({error}); using the value fetched {int(age)} s ago"
-        # Bounded: a cache whose notes nobody takes (account facts) must not grow in a warm Lambda.
+        # Bounded: notes nobody takes (an error path that never reaches the engine) must not grow
+        # in a warm Lambda.
         if len(self.notes) < _MAX_NOTES:
             self.notes.append(note)
 
@@ -183,7 +184,11 @@ _ACCOUNT_CACHE = TTLCache()
 
 
 class AwsAccount:
-    """Account facts from the Lambda API, cached; errors become FactUnavailable (the rule SKIPs)."""
+    """Account facts from the Lambda API, cached; errors become FactUnavailable (the rule SKIPs).
+
+    A failed refresh serves the last good fact for ``GOVHOOK_STALE_SECONDS`` with a note, as the
+    SSM values do; the engine takes the notes (:meth:`notes`) into the verdict.
+    """
 
     def __init__(self, cache: TTLCache | None = None, lambda_client: Any = None) -> None:
         self.cache = cache or _ACCOUNT_CACHE
@@ -214,7 +219,7 @@ class AwsAccount:
                 function_count=int(use["FunctionCount"]),
             )
 
-        return self.cache.get("lambda:settings", fetch)  # type: ignore[no-any-return]
+        return self.cache.get("lambda:settings", fetch, "lambda:GetAccountSettings")  # type: ignore[no-any-return]
 
     def function_versions(self, function_name: str) -> list[str]:
         def fetch() -> list[str]:
@@ -231,7 +236,9 @@ class AwsAccount:
                     return []
                 raise
 
-        return self.cache.get(f"lambda:versions:{function_name}", fetch)  # type: ignore[no-any-return]
+        return self.cache.get(  # type: ignore[no-any-return]
+            f"lambda:versions:{function_name}", fetch, f"lambda:ListVersionsByFunction of {function_name}"
+        )
 
     def function_concurrency(self, function_name: str) -> int | None:
         def fetch() -> int | None:
@@ -244,7 +251,15 @@ class AwsAccount:
             value = r.get("ReservedConcurrentExecutions")
             return int(value) if value is not None else None
 
-        return self.cache.get(f"lambda:concurrency:{function_name}", fetch)  # type: ignore[no-any-return]
+        return self.cache.get(  # type: ignore[no-any-return]
+            f"lambda:concurrency:{function_name}", fetch, f"lambda:GetFunctionConcurrency of {function_name}"
+        )
+
+    def notes(self) -> list[str]:
+        """Facts served stale since the last call (the refresh failed), each with the AWS error."""
+        out = list(self.cache.notes)
+        self.cache.notes.clear()
+        return out
 
 
 _POLICY_CACHE = TTLCache()
