@@ -119,6 +119,61 @@ def _short(exc: BaseException) -> str:
     return type(exc).__name__
 
 
+def _aws_message(exc: BaseException) -> str:
+    """The ``Error.Message`` AWS sent with an error (or its cause's), else ``""``."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        response = getattr(seen, "response", None)
+        if isinstance(response, dict):
+            return str(response.get("Error", {}).get("Message") or "")
+        seen = seen.__cause__
+    return ""
+
+
+def _ssm_denial(name: str, exc: BaseException, code: str, ssm: Any) -> str:
+    """What GetParameter(WithDecryption=True) refused and what to grant; ``""`` for other errors.
+
+    A SecureString under a customer managed key needs ``kms:Decrypt`` on the key besides
+    ``ssm:GetParameter``. AWS answers a missing ``kms:Decrypt`` with SSM's own code,
+    ``AccessDeniedException``, and KMS's message ("User: ... is not authorized to perform:
+    kms:Decrypt on resource: arn:aws:kms:...:key/... (Service: AWSKMS; ...)"); a disabled, deleted
+    or pending-deletion key is ``InvalidKeyId`` with KMS's reason in the message.
+    """
+    import re  # the error path only
+
+    message = _aws_message(exc)
+    if code == "InvalidKeyId" or code.startswith("KMS"):
+        return (f"its KMS key cannot decrypt it ({code}: {message or exc}); enable the key or cancel its "
+                "deletion, or re-encrypt the parameter under a key the hook's role may use")
+    if code not in ("AccessDeniedException", "AccessDenied"):
+        return ""
+    found = re.search(r"arn:aws[\w-]*:ssm:[\w-]+:\d{12}:parameter/[^\s,;()]+", message)
+    parameter = found.group(0).rstrip(".") if found else _parameter_arn(name, message, ssm)
+    key = re.search(r"arn:aws[\w-]*:kms:[\w-]+:\d{12}:key/[\w-]+", message)
+    # KMS's words, not a role that happens to be called kms-something (a role name has no colon).
+    if re.search(r"(?i:\bkms:[a-z])|AWSKMS|Service: ?Kms\b|customer master key", message):
+        target = key.group(0) if key else "the parameter's KMS key"
+        return (f"access denied by AWS KMS decrypting the SecureString ({code}); the hook's role needs "
+                f"kms:Decrypt on {target} (and the key policy must allow it), besides ssm:GetParameter "
+                f"on {parameter}")
+    return (f"access denied ({code}); the hook's role needs ssm:GetParameter on {parameter}, and kms:Decrypt "
+            "on the parameter's key if it is a SecureString under a customer managed key")
+
+
+def _parameter_arn(name: str, message: str, ssm: Any) -> str:
+    """The parameter's ARN: the account from the denied principal in AWS's message, else ``*``."""
+    import re
+
+    if name.startswith("arn:"):
+        return name
+    meta = getattr(ssm, "meta", None)
+    region = getattr(meta, "region_name", None) or os.environ.get("AWS_REGION") or "*"
+    partition = getattr(meta, "partition", None) or "aws"
+    principal = re.search(r"arn:aws[\w-]*:(?:iam|sts)::(\d{12}):", message)
+    account = principal.group(1) if principal else "*"
+    return f"arn:{partition}:ssm:{region}:{account}:parameter/{name.lstrip('/')}"
+
+
 _CLIENTS: dict[str, Any] = {}
 
 
@@ -145,6 +200,7 @@ class SSMValues:
         self._ssm = ssm
 
     def _fetch(self, name: str) -> str:
+        ssm: Any = None
         try:
             ssm = self._ssm or client("ssm")
             return str(ssm.get_parameter(Name=name, WithDecryption=True)["Parameter"]["Value"])
@@ -152,8 +208,9 @@ class SSMValues:
             code = _short(exc)
             if code == "ParameterNotFound":
                 raise ValueSourceError(f"ssm:{name} does not exist (ParameterNotFound)") from exc
-            if code in ("AccessDeniedException", "AccessDenied"):
-                raise ValueSourceError(f"ssm:{name}: access denied; the hook's role needs ssm:GetParameter on it") from exc
+            what = _ssm_denial(name, exc, code, ssm)
+            if what:
+                raise ValueSourceError(f"ssm:{name}: {what}") from exc
             raise ValueSourceError(f"ssm:{name} could not be read: {code}: {exc}") from exc
 
     def resolve(self, ref: ValueRef) -> Any:
@@ -268,10 +325,13 @@ _POLICY_CACHE = TTLCache()
 def _read_policy_text(location: str) -> str:
     if location.startswith("ssm:"):
         name = location[4:]
+        ssm: Any = None
         try:
-            return str(client("ssm").get_parameter(Name=name, WithDecryption=True)["Parameter"]["Value"])
+            ssm = client("ssm")
+            return str(ssm.get_parameter(Name=name, WithDecryption=True)["Parameter"]["Value"])
         except Exception as exc:
-            raise SourceError(f"policy {location} could not be read: {_short(exc)}") from exc
+            code = _short(exc)
+            raise SourceError(f"policy {location} could not be read: {_ssm_denial(name, exc, code, ssm) or code}") from exc
     if location.startswith("s3://"):
         bucket, _, key = location[5:].partition("/")
         try:
