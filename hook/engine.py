@@ -199,9 +199,11 @@ class Engine(Record):
                         continue
                     findings.extend(self._run_stack(cfg_id, srule, target, today, rules_run))
         notes = list(self._notes)
-        for note in getattr(self.values, "notes", lambda: [])():
-            if note not in notes:
-                notes.append(note)
+        # Stale SSM values and stale account facts say so (sources without notes() have none).
+        for source in (self.values, self.account):
+            for note in getattr(source, "notes", lambda: [])():
+                if note not in notes:
+                    notes.append(note)
         return Verdict(tuple(findings), tuple(notes), count, tuple(rules_run))
 
     # -- running rules ------------------------------------------------------------------------

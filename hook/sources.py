@@ -88,7 +88,8 @@ class TTLCache:
 
     def _note(self, what: str, error: str, age: float) -> None:
         note = f"{what} could not be refreshed ({error}); using the value fetched {int(age)} s ago"
-        # Bounded: a cache whose notes nobody takes (account facts) must not grow in a warm Lambda.
+        # Bounded: notes nobody takes (an error path that never reaches the engine) must not grow
+        # in a warm Lambda.
         if len(self.notes) < _MAX_NOTES:
             self.notes.append(note)
 
@@ -118,6 +119,61 @@ def _short(exc: BaseException) -> str:
     return type(exc).__name__
 
 
+def _aws_message(exc: BaseException) -> str:
+    """The ``Error.Message`` AWS sent with an error (or its cause's), else ``""``."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        response = getattr(seen, "response", None)
+        if isinstance(response, dict):
+            return str(response.get("Error", {}).get("Message") or "")
+        seen = seen.__cause__
+    return ""
+
+
+def _ssm_denial(name: str, exc: BaseException, code: str, ssm: Any) -> str:
+    """What GetParameter(WithDecryption=True) refused and what to grant; ``""`` for other errors.
+
+    A SecureString under a customer managed key needs ``kms:Decrypt`` on the key besides
+    ``ssm:GetParameter``. AWS answers a missing ``kms:Decrypt`` with SSM's own code,
+    ``AccessDeniedException``, and KMS's message ("User: ... is not authorized to perform:
+    kms:Decrypt on resource: arn:aws:kms:...:key/... (Service: AWSKMS; ...)"); a disabled, deleted
+    or pending-deletion key is ``InvalidKeyId`` with KMS's reason in the message.
+    """
+    import re  # the error path only
+
+    message = _aws_message(exc)
+    if code == "InvalidKeyId" or code.startswith("KMS"):
+        return (f"its KMS key cannot decrypt it ({code}: {message or exc}); enable the key or cancel its "
+                "deletion, or re-encrypt the parameter under a key the hook's role may use")
+    if code not in ("AccessDeniedException", "AccessDenied"):
+        return ""
+    found = re.search(r"arn:aws[\w-]*:ssm:[\w-]+:\d{12}:parameter/[^\s,;()]+", message)
+    parameter = found.group(0).rstrip(".") if found else _parameter_arn(name, message, ssm)
+    key = re.search(r"arn:aws[\w-]*:kms:[\w-]+:\d{12}:key/[\w-]+", message)
+    # KMS's words, not a role that happens to be called kms-something (a role name has no colon).
+    if re.search(r"(?i:\bkms:[a-z])|AWSKMS|Service: ?Kms\b|customer master key", message):
+        target = key.group(0) if key else "the parameter's KMS key"
+        return (f"access denied by AWS KMS decrypting the SecureString ({code}); the hook's role needs "
+                f"kms:Decrypt on {target} (and the key policy must allow it), besides ssm:GetParameter "
+                f"on {parameter}")
+    return (f"access denied ({code}); the hook's role needs ssm:GetParameter on {parameter}, and kms:Decrypt "
+            "on the parameter's key if it is a SecureString under a customer managed key")
+
+
+def _parameter_arn(name: str, message: str, ssm: Any) -> str:
+    """The parameter's ARN: the account from the denied principal in AWS's message, else ``*``."""
+    import re
+
+    if name.startswith("arn:"):
+        return name
+    meta = getattr(ssm, "meta", None)
+    region = getattr(meta, "region_name", None) or os.environ.get("AWS_REGION") or "*"
+    partition = getattr(meta, "partition", None) or "aws"
+    principal = re.search(r"arn:aws[\w-]*:(?:iam|sts)::(\d{12}):", message)
+    account = principal.group(1) if principal else "*"
+    return f"arn:{partition}:ssm:{region}:{account}:parameter/{name.lstrip('/')}"
+
+
 _CLIENTS: dict[str, Any] = {}
 
 
@@ -144,6 +200,7 @@ class SSMValues:
         self._ssm = ssm
 
     def _fetch(self, name: str) -> str:
+        ssm: Any = None
         try:
             ssm = self._ssm or client("ssm")
             return str(ssm.get_parameter(Name=name, WithDecryption=True)["Parameter"]["Value"])
@@ -151,8 +208,9 @@ class SSMValues:
             code = _short(exc)
             if code == "ParameterNotFound":
                 raise ValueSourceError(f"ssm:{name} does not exist (ParameterNotFound)") from exc
-            if code in ("AccessDeniedException", "AccessDenied"):
-                raise ValueSourceError(f"ssm:{name}: access denied; the hook's role needs ssm:GetParameter on it") from exc
+            what = _ssm_denial(name, exc, code, ssm)
+            if what:
+                raise ValueSourceError(f"ssm:{name}: {what}") from exc
             raise ValueSourceError(f"ssm:{name} could not be read: {code}: {exc}") from exc
 
     def resolve(self, ref: ValueRef) -> Any:
@@ -183,7 +241,11 @@ _ACCOUNT_CACHE = TTLCache()
 
 
 class AwsAccount:
-    """Account facts from the Lambda API, cached; errors become FactUnavailable (the rule SKIPs)."""
+    """Account facts from the Lambda API, cached; errors become FactUnavailable (the rule SKIPs).
+
+    A failed refresh serves the last good fact for ``GOVHOOK_STALE_SECONDS`` with a note, as the
+    SSM values do; the engine takes the notes (:meth:`notes`) into the verdict.
+    """
 
     def __init__(self, cache: TTLCache | None = None, lambda_client: Any = None) -> None:
         self.cache = cache or _ACCOUNT_CACHE
@@ -214,7 +276,7 @@ class AwsAccount:
                 function_count=int(use["FunctionCount"]),
             )
 
-        return self.cache.get("lambda:settings", fetch)  # type: ignore[no-any-return]
+        return self.cache.get("lambda:settings", fetch, "lambda:GetAccountSettings")  # type: ignore[no-any-return]
 
     def function_versions(self, function_name: str) -> list[str]:
         def fetch() -> list[str]:
@@ -231,7 +293,9 @@ class AwsAccount:
                     return []
                 raise
 
-        return self.cache.get(f"lambda:versions:{function_name}", fetch)  # type: ignore[no-any-return]
+        return self.cache.get(  # type: ignore[no-any-return]
+            f"lambda:versions:{function_name}", fetch, f"lambda:ListVersionsByFunction of {function_name}"
+        )
 
     def function_concurrency(self, function_name: str) -> int | None:
         def fetch() -> int | None:
@@ -244,7 +308,15 @@ class AwsAccount:
             value = r.get("ReservedConcurrentExecutions")
             return int(value) if value is not None else None
 
-        return self.cache.get(f"lambda:concurrency:{function_name}", fetch)  # type: ignore[no-any-return]
+        return self.cache.get(  # type: ignore[no-any-return]
+            f"lambda:concurrency:{function_name}", fetch, f"lambda:GetFunctionConcurrency of {function_name}"
+        )
+
+    def notes(self) -> list[str]:
+        """Facts served stale since the last call (the refresh failed), each with the AWS error."""
+        out = list(self.cache.notes)
+        self.cache.notes.clear()
+        return out
 
 
 _POLICY_CACHE = TTLCache()
@@ -253,10 +325,13 @@ _POLICY_CACHE = TTLCache()
 def _read_policy_text(location: str) -> str:
     if location.startswith("ssm:"):
         name = location[4:]
+        ssm: Any = None
         try:
-            return str(client("ssm").get_parameter(Name=name, WithDecryption=True)["Parameter"]["Value"])
+            ssm = client("ssm")
+            return str(ssm.get_parameter(Name=name, WithDecryption=True)["Parameter"]["Value"])
         except Exception as exc:
-            raise SourceError(f"policy {location} could not be read: {_short(exc)}") from exc
+            code = _short(exc)
+            raise SourceError(f"policy {location} could not be read: {_ssm_denial(name, exc, code, ssm) or code}") from exc
     if location.startswith("s3://"):
         bucket, _, key = location[5:].partition("/")
         try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -126,3 +127,173 @@ def test_concurrency_is_cached_per_function(aws_client: Any) -> None:
     assert answers == {7}
     assert later == 9
     assert len(calls) == 2
+
+
+# --- stale facts: served after a failed refresh, and the decision says so -------------------------
+
+FULL = {
+    "AccountLimit": {**SETTINGS["AccountLimit"], "TotalCodeSize": 80530636800},
+    "AccountUsage": {"TotalCodeSize": 72477573120, "FunctionCount": 7},  # 90% of 75 GB
+}
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def _function_event() -> dict[str, Any]:
+    return {
+        "clientRequestToken": "f8da6d11-b23f-48f4-814c-0fb6a667f50e", "awsAccountId": "123456789012",
+        "stackId": "arn:aws:cloudformation:us-east-1:123456789012:stack/app/1a2b3c",
+        "actionInvocationPoint": "CREATE_PRE_PROVISION",
+        "requestData": {"targetName": "AWS::Lambda::Function", "targetType": "AWS::Lambda::Function",
+                        "targetLogicalId": "Orders",
+                        "targetModel": {"resourceProperties": {"Runtime": "python3.13", "FunctionName": "orders"}}},
+    }
+
+
+def _throttled(stub: Stubber, operation: str) -> None:
+    """Lambda's throttling answer as AWS sends it: 429 TooManyRequestsException, Reason and message."""
+    stub.add_client_error(operation, service_error_code="TooManyRequestsException", service_message="Rate exceeded",
+                          http_status_code=429, modeled_fields={"Reason": "CallerRateLimitExceeded"})
+
+
+def test_stale_account_settings_decide_and_the_message_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hook.handler import handle
+    from hook.values import OfflineValues
+
+    # GIVEN a policy with the code-storage rule, and GetAccountSettings answering once (90% full), then throttled
+    policy = tmp_path / "p.policy.yaml"
+    policy.write_text("version: 1\nrules:\n  lambda.code-storage-headroom: {}\n")
+    monkeypatch.setenv("GOVHOOK_POLICY", str(policy))
+    client, stub = stubbed()
+    stub.add_response("get_account_settings", FULL)
+    _throttled(stub, "get_account_settings")
+    _throttled(stub, "get_account_settings")
+    clock = Clock()
+    account = AwsAccount(TTLCache(max_age=300, stale_for=3600, clock=clock), client)
+
+    def decide() -> dict[str, Any]:
+        return handle(_function_event(), None, values=OfflineValues(), account=account, observe=False)
+
+    with stub:
+        # WHEN the first invocation reads the settings
+        first = decide()
+        # THEN the fresh fact blocks, with nothing to note
+        assert first["hookStatus"] == "FAILED"
+        assert first["message"].startswith("1 violation: [lambda.code-storage-headroom] Orders: code storage is 90% full")
+        assert "note:" not in first["message"]
+        # WHEN the cache age has passed and the refresh is throttled
+        clock.now += 412
+        second = decide()
+        # THEN the last good settings still decide, and the message says they are stale and why
+        assert second["hookStatus"] == "FAILED"
+        assert "[lambda.code-storage-headroom] Orders: code storage is 90% full" in second["message"]
+        assert second["message"].endswith(
+            "; note: lambda:GetAccountSettings could not be refreshed (TooManyRequestsException); "
+            "using the value fetched 412 s ago"
+        )
+        # WHEN GOVHOOK_STALE_SECONDS has passed too and the API is still throttled
+        clock.now = 1000.0 + 300 + 3600
+        third = decide()
+    # THEN the rule SKIPs naming the failure, and no stale value is used or noted
+    assert third["hookStatus"] == "SUCCESS"
+    assert "note:" not in third["message"]
+    [annotation] = third["annotations"]
+    assert (annotation["status"], annotation["statusMessage"]) == (
+        "SKIPPED", "lambda:GetAccountSettings failed: TooManyRequestsException"
+    )
+    stub.assert_no_pending_responses()
+
+
+def _moto_function(aws_client: Any) -> Any:
+    iam = aws_client("iam")
+    role = iam.create_role(RoleName="r", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+    lam = aws_client("lambda")
+    lam.create_function(FunctionName="orders", Runtime="python3.13", Role=role, Handler="index.handler",
+                        Code={"ZipFile": _zip()})
+    lam.publish_version(FunctionName="orders")
+    lam.put_function_concurrency(FunctionName="orders", ReservedConcurrentExecutions=25)
+    return lam
+
+
+def _throttle_moto(lam: Any, operation: str, state: dict[str, bool]) -> None:
+    """Answer ``operation`` with Lambda's throttling error while ``state["on"]``; moto serves it otherwise."""
+    from botocore.exceptions import ClientError
+
+    def handler(**_: Any) -> None:
+        if state["on"]:
+            raise ClientError({"Error": {"Code": "TooManyRequestsException", "Message": "Rate exceeded"},
+                               "ResponseMetadata": {"HTTPStatusCode": 429}}, operation)
+
+    lam.meta.events.register(f"before-call.lambda.{operation}", handler)
+
+
+def test_stale_versions_and_concurrency_are_noted_naming_the_error(aws_client: Any) -> None:
+    # GIVEN a function in moto with a published version and a reservation, both read once
+    lam = _moto_function(aws_client)
+    state = {"on": False}
+    _throttle_moto(lam, "ListVersionsByFunction", state)
+    _throttle_moto(lam, "GetFunctionConcurrency", state)
+    clock = Clock()
+    account = AwsAccount(TTLCache(max_age=300, stale_for=3600, clock=clock), lam)
+    versions = account.function_versions("orders")
+    assert account.function_concurrency("orders") == 25
+    assert account.notes() == []
+    # WHEN the cache age passes and both refreshes are throttled
+    state["on"] = True
+    clock.now += 301
+    # THEN the last good facts are served, and the notes say which call failed, with AWS's error code
+    assert account.function_versions("orders") == versions
+    assert account.function_concurrency("orders") == 25
+    assert account.notes() == [
+        "lambda:ListVersionsByFunction of orders could not be refreshed (TooManyRequestsException); "
+        "using the value fetched 301 s ago",
+        "lambda:GetFunctionConcurrency of orders could not be refreshed (TooManyRequestsException); "
+        "using the value fetched 301 s ago",
+    ]
+    assert account.notes() == []  # taken once
+    # WHEN GOVHOOK_STALE_SECONDS has passed too
+    clock.now = 1000.0 + 300 + 3600
+    # THEN the failure is raised as the rule's SKIP reason
+    with pytest.raises(FactUnavailable, match=r"^lambda:ListVersionsByFunction failed: TooManyRequestsException$"):
+        account.function_versions("orders")
+    with pytest.raises(FactUnavailable, match=r"^lambda:GetFunctionConcurrency failed: TooManyRequestsException$"):
+        account.function_concurrency("orders")
+
+
+def test_engine_puts_stale_account_notes_in_the_verdict(aws_client: Any) -> None:
+    from hook.engine import Engine
+    from hook.model import ResourceTarget
+    from hook.policy import parse_policy
+    from hook.registry import default_registry
+    from hook.sdk import Action
+
+    # GIVEN a policy allowing one version per function, and moto's listing read once, then throttled
+    lam = _moto_function(aws_client)
+    state = {"on": False}
+    _throttle_moto(lam, "ListVersionsByFunction", state)
+    clock = Clock()
+    account = AwsAccount(TTLCache(max_age=300, stale_for=3600, clock=clock), lam)
+    registry = default_registry()
+    policy = parse_policy("version: 1\nrules:\n  lambda.versions-per-function-max: {params: {max: 1}}\n", "p", registry)
+    target = ResourceTarget("AWS::Lambda::Version", "OrdersV2", Action.CREATE, {"FunctionName": "orders"})
+    fresh = Engine(registry, policy, account=account).evaluate([target])
+    assert fresh.notes == ()
+    # WHEN the next evaluation comes after the cache age, with the listing throttled
+    state["on"] = True
+    clock.now += 600
+    stale = Engine(registry, policy, account=account).evaluate([target])
+    # THEN the stale listing decides (one version exists: this one makes two) and the verdict notes it
+    assert [f.message for f in stale.blocking] == [f.message for f in fresh.blocking]
+    assert "already has 1 published versions" in stale.blocking[0].message
+    assert stale.notes == (
+        "lambda:ListVersionsByFunction of orders could not be refreshed (TooManyRequestsException); "
+        "using the value fetched 600 s ago",
+    )

@@ -79,8 +79,18 @@ def test_roles_are_least_privilege() -> None:
     for statement in function_role_statements(res):
         actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
         assert all("*" not in a for a in actions), statement
-        if statement["Resource"] == "*":
-            assert actions == ["lambda:GetAccountSettings"]
+        if statement["Resource"] == "*":  # only actions that take no resource ARN
+            assert actions in (["lambda:GetAccountSettings"], ["xray:PutTraceSegments", "xray:PutTelemetryRecords"])
+
+
+def test_active_tracing_comes_with_its_xray_grant() -> None:
+    # GIVEN the function traces actively: Lambda refuses to create it unless its role may write traces
+    res = template()["Resources"]
+    assert res["HookFunction"]["Properties"]["TracingConfig"] == {"Mode": "Active"}
+    # THEN the role grants both X-Ray write actions
+    granted = {a for s in function_role_statements(res)
+               for a in (s["Action"] if isinstance(s["Action"], list) else [s["Action"]])}
+    assert {"xray:PutTraceSegments", "xray:PutTelemetryRecords"} <= granted
 
 
 def test_the_policy_parameter_is_read_by_exact_arn_with_or_without_a_leading_slash() -> None:
