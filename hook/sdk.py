@@ -210,6 +210,11 @@ def is_unresolved(value: Any) -> bool:
     That is an :class:`Unresolved` marker (CLI), or a raw intrinsic function such as
     ``{"Ref": "Memory"}`` (STACK-level templates arrive unresolved).
     """
+    kind = type(value)
+    if kind is dict:  # the common cases first, without the Mapping ABC check
+        return len(value) == 1 and next(iter(value)) in INTRINSIC_KEYS
+    if kind is str or kind is int or kind is list or kind is bool or value is None:
+        return False
     if isinstance(value, Unresolved):
         return True
     if isinstance(value, Mapping) and len(value) == 1:
@@ -342,22 +347,24 @@ def pointer_get(document: Any, pointer: str, default: Any = None) -> Any:
     return node
 
 
-def _unresolved_ancestor(document: Any, pointer: str, default: Any) -> Any:
-    """The first unresolved value on the way to a missing ``pointer``, else ``default``."""
+def _get_known(document: Any, pointer: str, default: Any) -> Any:
+    """The value at ``pointer``; where the walk stops on an unresolved value (``TracingConfig: !If
+    [...]`` on the way to ``/TracingConfig/Mode``), that value; else ``default``. One walk: rules
+    read absent properties on every resource."""
+    if pointer in ("", "/"):
+        return document
     node = document
-    for raw in pointer.lstrip("/").split("/"):
-        if is_unresolved(node):
-            return node
-        token = _unescape(raw)
-        if isinstance(node, Mapping):
-            node = node.get(token, _MISSING)
+    for token in _tokens(pointer):
+        if type(node) is dict or isinstance(node, Mapping):
+            nxt = node.get(token, _MISSING)
         elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
-            node = node[int(token)]
+            nxt = node[int(token)]
         else:
-            return default
-        if node is _MISSING:
-            return default
-    return default
+            nxt = _MISSING
+        if nxt is _MISSING:
+            return node if is_unresolved(node) else default
+        node = nxt
+    return node
 
 
 class Violation(Frozen):
@@ -462,10 +469,7 @@ class _Reader:
     def get(self, pointer: str, default: Any = None) -> Any:
         """The value at ``pointer``; when a value on the way is unresolved (``TracingConfig: !If
         [...]``), that value: what lies under it is not known, so it is not ``default`` either."""
-        value = pointer_get(self.properties, pointer, _MISSING)
-        if value is _MISSING:
-            return _unresolved_ancestor(self.properties, pointer, default)
-        return value
+        return _get_known(self.properties, pointer, default)
 
     def has(self, pointer: str) -> bool:
         return pointer_get(self.properties, pointer, _MISSING) is not _MISSING
