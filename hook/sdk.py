@@ -331,30 +331,22 @@ def _tokens(pointer: str) -> tuple[str, ...]:
 
 def pointer_get(document: Any, pointer: str, default: Any = None) -> Any:
     """The value at a JSON pointer, or ``default`` when any step is missing."""
-    if pointer in ("", "/"):
-        return document
-    node = document
-    for token in _tokens(pointer):
-        # ``type(node) is dict`` first: the common case, without the Mapping ABC check.
-        if type(node) is dict or isinstance(node, Mapping):
-            node = node.get(token, _MISSING)
-        elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
-            node = node[int(token)]
-        else:
-            return default
-        if node is _MISSING:
-            return default
-    return node
+    return _walk(document, pointer, default, False)
 
 
 def _get_known(document: Any, pointer: str, default: Any) -> Any:
     """The value at ``pointer``; where the walk stops on an unresolved value (``TracingConfig: !If
     [...]`` on the way to ``/TracingConfig/Mode``), that value; else ``default``. One walk: rules
     read absent properties on every resource."""
+    return _walk(document, pointer, default, True)
+
+
+def _walk(document: Any, pointer: str, default: Any, stop_on_unresolved: bool) -> Any:
     if pointer in ("", "/"):
         return document
     node = document
     for token in _tokens(pointer):
+        # ``type(node) is dict`` first: the common case, without the Mapping ABC check.
         if type(node) is dict or isinstance(node, Mapping):
             nxt = node.get(token, _MISSING)
         elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
@@ -362,7 +354,7 @@ def _get_known(document: Any, pointer: str, default: Any) -> Any:
         else:
             nxt = _MISSING
         if nxt is _MISSING:
-            return node if is_unresolved(node) else default
+            return node if stop_on_unresolved and is_unresolved(node) else default
         node = nxt
     return node
 
