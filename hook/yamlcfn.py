@@ -10,7 +10,7 @@ import yaml
 from hook.errors import TemplateError
 from hook.model import Location
 
-__all__ = ["CfnLoader", "Locator", "load_template_text"]
+__all__ = ["CfnLoader", "Locator", "load_template_text", "read_source"]
 
 _Base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -169,6 +169,15 @@ def _construct_fast(loader: Any, root: Any) -> Any:
 def load_template_text(text: str, file: str = "<template>") -> dict[str, Any]:
     """Parse a template (JSON or YAML); errors name the file and line."""
     return load_template_nodes(text, file)[0]
+
+
+def read_source(path: str, what: str = "template") -> str:
+    """A template file's text; an unreadable file is a :class:`TemplateError` naming it."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return fh.read()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise TemplateError(f"cannot read {what}: {getattr(exc, 'strerror', None) or exc}", path) from exc
 
 
 def load_template_nodes(text: str, file: str = "<template>") -> tuple[dict[str, Any], Any]:

@@ -61,7 +61,7 @@ from hook.adapters.template import Resolver, TemplateResult
 from hook.errors import TemplateError
 from hook.model import ResourceTarget, StackTarget, Target
 from hook.sdk import SERVERLESS_METADATA_KEY, Action, Unresolved, is_unresolved
-from hook.yamlcfn import Locator, load_template_nodes
+from hook.yamlcfn import Locator, load_template_nodes, read_source
 
 __all__ = [
     "METADATA_KEY",
@@ -886,11 +886,7 @@ def load_serverless(
     locator: Locator | None = None,
 ) -> TemplateResult:
     """Read one serverless.yml; errors name the file and line (exit 2 in the CLI)."""
-    try:
-        with open(path, encoding="utf-8") as fh:
-            text = fh.read()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise TemplateError(f"cannot read serverless.yml: {getattr(exc, 'strerror', None) or exc}", path) from exc
+    text = read_source(path, "serverless.yml")
     try:
         config, node = load_template_nodes(text, path)
     except TemplateError as exc:

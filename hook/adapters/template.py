@@ -18,7 +18,7 @@ from hook._record import Record
 from hook.errors import TemplateError
 from hook.model import ResourceTarget, StackTarget, Target
 from hook.sdk import Action, Unresolved
-from hook.yamlcfn import Locator, load_template_nodes
+from hook.yamlcfn import Locator, load_template_nodes, read_source
 
 __all__ = ["TemplateResult", "load_targets", "targets_from_template", "Resolver"]
 
@@ -348,11 +348,7 @@ def load_targets(
     region: str = "us-east-1",
     locator: Locator | None = None,
 ) -> TemplateResult:
-    try:
-        with open(path, encoding="utf-8") as fh:
-            text = fh.read()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise TemplateError(f"cannot read template: {getattr(exc, 'strerror', None) or exc}", path) from exc
+    text = read_source(path)
     template, node = load_template_nodes(text, path)
     if locator is not None:
         locator.add(path, text, node)
