@@ -6,7 +6,7 @@ PYTHON ?= $(shell for p in python3.13 $$HOME/.pyenv/versions/3.13*/bin/python3.1
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: venv demo test lint typecheck pytest golden docs bench clean
+.PHONY: venv demo test unit lint typecheck pytest golden docs bench clean
 
 venv: $(VENV)/.installed
 
@@ -33,6 +33,10 @@ pytest: venv
 	$(BIN)/pytest
 
 test: lint typecheck pytest
+
+# The fast loop: tests/unit only (no network, no subprocess).
+unit: venv
+	$(BIN)/pytest tests/unit
 
 # Regenerate golden outputs and generated docs after an intended change.
 golden: venv

@@ -139,7 +139,7 @@ echo "==> validating the policy and the template (nothing in the account changes
 "$GOVHOOK" policy validate "$POLICY" || die "the policy $POLICY is invalid (see above)"
 # What the hook reads is the validated policy as compact JSON: no comments, half the bytes (the
 # default policy fits SSM's Standard tier), and no PyYAML import on the hook's cold start.
-POLICY_COMPACT=$("$PYTHON" -c 'import sys; from hook.policy import policy_json; sys.stdout.write(policy_json(sys.argv[1]))' "$POLICY") \
+POLICY_COMPACT=$("$PYTHON" -c 'import sys; from hook.core.policy import policy_json; sys.stdout.write(policy_json(sys.argv[1]))' "$POLICY") \
   || die "could not convert $POLICY to JSON"
 POLICY_BYTES=$(printf '%s' "$POLICY_COMPACT" | wc -c | tr -d ' ')
 if [ "$PUBLISH_POLICY" = 1 ] && [ "$POLICY_BYTES" -gt 8192 ]; then
@@ -197,12 +197,15 @@ for util in "$PACKAGE"/aws_lambda_powertools/utilities/*; do
     *) rm -rf "$util" ;;
   esac
 done
-cp -R hook "$PACKAGE/hook"
+# The package is built by inclusion: the core, the data sources, the Lambda door, the shipped input
+# layer, the rules and their data. The CLI door (hook/cli), hook/integrations and hook/testing.py
+# are never copied (tests/test_package.py imports and runs the zip without them).
+mkdir -p "$PACKAGE/hook"
+cp hook/__init__.py hook/sdk.py hook/py.typed "$PACKAGE/hook/"
+for part in core sources inputs handler rules data; do
+  cp -R "hook/$part" "$PACKAGE/hook/$part"
+done
 find "$PACKAGE/hook" -name '__pycache__' -prune -exec rm -rf {} +
-# What only the CLI uses (templates, SAM, serverless.yml, reports, results, docs, cfn-lint) stays out.
-(cd "$PACKAGE/hook" && rm -rf cli.py results.py replay.py docs.py testing.py integrations \
-  adapters/template.py adapters/sam.py adapters/serverless.py adapters/language_extensions.py \
-  render/text.py render/json_report.py render/sarif.py render/junit.py render/results.py)
 mkdir -p "$PACKAGE/policies"
 # The chosen policy is always bundled too: it is the fallback when none is published.
 printf '%s' "$POLICY_COMPACT" > "$BUILD/policy.json"

@@ -72,7 +72,7 @@ def main() -> int:
                GOVHOOK_POLICY=str(ROOT / "policies" / "default.policy.yaml"))
     import boto3
 
-    from hook.policy import policy_json
+    from hook.core.policy import policy_json
 
     ssm = boto3.client("ssm", endpoint_url=env["AWS_ENDPOINT_URL"], region_name="us-east-1", aws_access_key_id="x",
                        aws_secret_access_key="x")
@@ -96,9 +96,9 @@ def main() -> int:
 
     from gen import template
 
+    from hook.core.values import OfflineValues
     from hook.handler import handle
     from hook.sdk import OfflineAccount
-    from hook.values import OfflineValues
 
     os.environ["GOVHOOK_POLICY"] = str(ROOT / "policies" / "default.policy.yaml")
     values, account = OfflineValues(), OfflineAccount()

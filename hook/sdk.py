@@ -32,7 +32,7 @@ from enum import StrEnum
 from functools import cached_property
 from typing import Any, ClassVar, Protocol
 
-from hook._record import Frozen
+from hook.core._record import Frozen
 
 __all__ = [
     "Action",

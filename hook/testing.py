@@ -45,10 +45,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from hook.engine import Engine
-from hook.model import Finding, Outcome, ResourceTarget, StackTarget
-from hook.policy_model import Defaults, Mode, Policy, RuleConfig, Scope, ValueRef
-from hook.registry import Registry, default_registry
+from hook.core.engine import Engine
+from hook.core.model import Finding, Outcome, ResourceTarget, StackTarget
+from hook.core.policy_model import Defaults, Mode, Policy, RuleConfig, Scope, ValueRef
+from hook.core.registry import Registry, default_registry
 from hook.sdk import AccountSettings, Action, FactUnavailable, StackRule
 
 __all__ = ["CaseError", "CaseResult", "FakeAccount", "load_cases", "run_case", "run_case_file", "run_paths"]
@@ -124,7 +124,7 @@ def _read_yaml(path: str) -> Any:
 def _case_loader() -> Any:
     """A YAML loader that also reads CloudFormation short-form tags (``!Ref X``) in cases."""
     try:
-        from hook.yamlcfn import CfnLoader
+        from hook.inputs.yamlcfn import CfnLoader
     except ImportError:  # pragma: no cover - the template adapter is part of the package
         import yaml
 

@@ -53,3 +53,18 @@ def aws_client(moto_endpoint: str) -> Any:
         return boto3.client(service, endpoint_url=moto_endpoint, region_name="us-east-1")
 
     return make
+
+
+_TIERS = ("unit", "functional", "integration")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Every test is marked with its tier, from the folder it lives in (tests/unit, tests/functional,
+    tests/integration), so `pytest -m unit` is the fast loop; moto's server fixtures also mark `moto`."""
+    for item in items:
+        parts = item.path.parts
+        for tier in _TIERS:
+            if tier in parts:
+                item.add_marker(getattr(pytest.mark, tier))
+        if {"moto_server", "moto_endpoint", "aws_client"} & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.moto)

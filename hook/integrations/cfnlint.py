@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 
 from cfnlint.rules import CloudFormationLintRule, RuleMatch
 
-from hook.model import Disposition, Finding
+from hook.core.model import Disposition, Finding
 
 _CACHE: dict[tuple[str, float, str], list[Finding]] = {}
 
@@ -30,11 +30,11 @@ def findings_for(filename: str) -> list[Finding]:
     cached = _CACHE.get(key)
     if cached is not None:
         return cached
-    from hook.adapters.template import load_targets
-    from hook.engine import Engine
-    from hook.policy import load_policy
-    from hook.registry import default_registry
-    from hook.yamlcfn import Locator
+    from hook.cli.adapters.template import load_targets
+    from hook.core.engine import Engine
+    from hook.core.policy import load_policy
+    from hook.core.registry import default_registry
+    from hook.inputs.yamlcfn import Locator
 
     registry = default_registry()
     policy = load_policy(policy_path, registry)

@@ -22,7 +22,7 @@ from hook.sdk import (
     json_pointer,
 )
 
-#: Where the serverless adapter puts the Framework's view (``hook.adapters.serverless.METADATA_KEY``).
+#: Where the serverless adapter puts the Framework's view (``hook.cli.adapters.serverless.METADATA_KEY``).
 METADATA_KEY = SERVERLESS_METADATA_KEY
 
 

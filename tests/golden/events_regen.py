@@ -13,7 +13,7 @@ EVENTS = sorted(p for p in (ROOT / "sample" / "events").glob("*.json") if not p.
 
 
 def response(event: Path) -> dict[str, Any]:
-    from hook.replay import replay
+    from hook.cli.replay import replay
 
     payload = event.with_name(event.stem + ".payload.json")
     return replay(str(event), payload_path=str(payload) if payload.exists() else None,

@@ -1,0 +1,136 @@
+"""SAM expansion, offline, the way CloudFormation expands a template before resource hooks run."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from hook.core.errors import TemplateError
+
+__all__ = ["expand"]
+
+_URI_KEYS = {
+    "AWS::Serverless::Function": "CodeUri",
+    "AWS::Serverless::LayerVersion": "ContentUri",
+    "AWS::Serverless::Api": "DefinitionUri",
+    "AWS::Serverless::HttpApi": "DefinitionUri",
+    "AWS::Serverless::StateMachine": "DefinitionUri",
+}
+
+
+class _AnyManagedPolicies(Mapping[str, str]):
+    """Managed policy names resolve to their AWS ARN shape, without calling IAM."""
+
+    def __init__(self, partition: str) -> None:
+        self.partition = partition
+
+    def __getitem__(self, name: str) -> str:
+        return f"arn:{self.partition}:iam::aws:policy/{name}"
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and not name.startswith("arn:")
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(())
+
+    def __len__(self) -> int:
+        return 0
+
+
+def expand(
+    template: Mapping[str, Any],
+    parameters: Mapping[str, str],
+    *,
+    region: str,
+    account_id: str,
+    file: str | None = None,
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """The expanded template and, for each generated resource, the SAM resource it came from."""
+    import logging
+
+    import boto3
+    from samtranslator.metrics.metrics import Metrics
+    from samtranslator.model.exceptions import InvalidDocumentException
+    from samtranslator.parser.parser import Parser
+    from samtranslator.translator.arn_generator import ArnGenerator
+    from samtranslator.translator.translator import Translator
+    from samtranslator.utils.py27hash_fix import (
+        to_py27_compatible_template,
+        undo_mark_unicode_str_in_template,
+    )
+
+    partition = "aws-cn" if region.startswith("cn-") else "aws-us-gov" if region.startswith("us-gov-") else "aws"
+    doc = copy.deepcopy(dict(template))
+    sam_ids = set()
+    for logical_id, res in (doc.get("Resources") or {}).items():
+        if not isinstance(res, dict):
+            continue
+        rtype = res.get("Type")
+        if isinstance(rtype, str) and rtype.startswith("AWS::Serverless::"):
+            sam_ids.add(logical_id)
+        key = _URI_KEYS.get(str(rtype))
+        props = res.get("Properties")
+        if key and isinstance(props, dict):
+            uri = props.get(key)
+            # A local path (sam build / package rewrites it) must not stop the check.
+            if key == "CodeUri" and props.get("PackageType") == "Image":
+                # `sam build` fills ImageUri from the function's Metadata (DockerContext).
+                props.setdefault("ImageUri", f"{account_id}.dkr.ecr.{region}.amazonaws.com/govhook-offline:latest")
+            elif key == "CodeUri" and uri is None and "InlineCode" not in props and "ImageUri" not in props:
+                props[key] = "s3://govhook-offline/code.zip"
+            elif isinstance(uri, str) and not uri.startswith("s3://"):
+                props[key] = f"s3://govhook-offline/{uri.strip('./') or 'code'}"
+    glob = doc.get("Globals")
+    if isinstance(glob, dict) and isinstance(glob.get("Function"), dict):
+        uri = glob["Function"].get("CodeUri")
+        if isinstance(uri, str) and not uri.startswith("s3://"):
+            glob["Function"]["CodeUri"] = "s3://govhook-offline/code.zip"
+    values: dict[str, Any] = {
+        "AWS::Region": region,
+        "AWS::AccountId": account_id,
+        "AWS::Partition": partition,
+    }
+    declared = doc.get("Parameters")
+    for name, spec in declared.items() if isinstance(declared, Mapping) else ():
+        if isinstance(spec, Mapping) and "Default" in spec:
+            values[name] = spec["Default"]
+    values.update(parameters)
+    # samtranslator logs warnings (feature toggles, ...) that Python prints on stderr when nothing is
+    # configured; the CLI's stderr is for govhook's own one-line errors.
+    sam_log = logging.getLogger("samtranslator")
+    if not sam_log.handlers:
+        sam_log.addHandler(logging.NullHandler())
+    try:
+        ArnGenerator.BOTO_SESSION_REGION_NAME = region
+        session = boto3.session.Session(region_name=region)
+        # Our own metrics object, published (to samtranslator's no-op publisher) when done: left
+        # unpublished, samtranslator warns "There are unpublished metrics" on stderr at exit.
+        sam_metrics = Metrics()
+        translator = Translator(None, Parser(), boto_session=session, metrics=sam_metrics)
+        to_py27_compatible_template(doc, values)
+        policies = _AnyManagedPolicies(partition)
+        try:
+            out = undo_mark_unicode_str_in_template(
+                translator.translate(doc, parameter_values=values, passthrough_metadata=True,
+                                     get_managed_policy_map=lambda: policies)
+            )
+        finally:
+            sam_metrics.publish()
+    except InvalidDocumentException as exc:
+        causes = "; ".join(str(getattr(c, "message", c)) for c in getattr(exc, "causes", []) or [exc])
+        raise TemplateError(f"SAM transform failed: {causes}", file) from exc
+    except Exception as exc:  # the translator raises many kinds; each is a template problem
+        raise TemplateError(f"SAM transform failed: {type(exc).__name__}: {exc}", file) from exc
+    origin: dict[str, str] = {}
+    for logical_id, res in (out.get("Resources") or {}).items():
+        meta = res.get("Metadata") if isinstance(res, dict) else None
+        sam_id = meta.get("SamResourceId") if isinstance(meta, dict) else None
+        if isinstance(sam_id, str):
+            origin[logical_id] = sam_id
+            continue
+        # Generated ids start with the SAM resource's id (FnRole, FnVersion1a2b, FnAliaslive, FnUrl).
+        prefixes = sorted((s for s in sam_ids if logical_id.startswith(s)), key=len, reverse=True)
+        if prefixes:
+            origin[logical_id] = prefixes[0]
+    return dict(out), origin

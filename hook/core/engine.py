@@ -1,0 +1,564 @@
+"""The engine: runs each enabled rule on the targets it declares and applies the policy.
+
+Rule outcomes (PASS, FAIL, SKIP, ERROR) become findings with a disposition (blocking, warning,
+exempted, skipped, passed) through the policy's mode, severity, scope, exemptions and
+pre-existing-debt setting. The engine never raises for a rule's fault: a rule that raises
+becomes an ERROR finding with the rule id.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date
+from typing import Any, Protocol
+
+from hook.core._record import Record
+from hook.core.model import (
+    Disposition,
+    Exempted,
+    Finding,
+    Location,
+    Outcome,
+    ResourceTarget,
+    StackTarget,
+    Target,
+    Verdict,
+)
+from hook.core.policy_model import Exemption, Mode, Policy, ValueRef
+from hook.core.registry import Registry, RuleClass
+from hook.core.values import OfflineValues, ValueSource, ValueSourceError
+from hook.sdk import (
+    AccountFacts,
+    Action,
+    InvalidValue,
+    NotApplicable,
+    OfflineAccount,
+    ResourceContext,
+    Rule,
+    StackContext,
+    StackRule,
+    Violation,
+    template_types,
+)
+
+__all__ = ["DeadlineExceeded", "Engine", "Locator", "ParamError"]
+
+
+#: Parameter sets already validated against their rule's schema (warm invocations skip the work).
+_VALIDATED: dict[tuple[str, str], dict[str, Any]] = {}
+
+
+class DeadlineExceeded(Exception):
+    """The caller's deadline passed before every rule ran."""
+
+
+class ParamError(Exception):
+    """A rule's parameters could not be resolved or are invalid."""
+
+
+class Locator(Protocol):
+    def locate(self, file: str, pointer: str) -> Location | None:
+        """The line and column of a JSON pointer in a source file (the nearest existing node)."""
+        ...
+
+
+class _Raw:
+    """One raw rule outcome on one target, before policy."""
+
+    __slots__ = ("advisory", "logical_id", "message", "outcome", "path", "remediation")
+
+    def __init__(
+        self,
+        outcome: Outcome,
+        message: str,
+        path: str = "",
+        remediation: str = "",
+        logical_id: str | None = None,
+        advisory: bool = False,
+    ) -> None:
+        self.outcome = outcome
+        self.message = message
+        self.path = path
+        self.remediation = remediation
+        self.logical_id = logical_id
+        self.advisory = advisory
+
+
+#: The outcome of a rule that yielded nothing: shared, never mutated (most outcomes are passes).
+_PASSED: tuple[_Raw, ...] = (_Raw(Outcome.PASS, ""),)
+
+
+class _RuleStatic:
+    """What the engine needs per enabled rule, computed once per engine (not per target)."""
+
+    __slots__ = ("fields", "pass_message", "wide_scope")
+
+    def __init__(self, wide_scope: bool, fields: dict[str, Any], pass_message: str) -> None:
+        #: The rule's own scope narrows nothing: no per-target glob matching needed.
+        self.wide_scope = wide_scope
+        #: The Finding fields that depend only on the rule and its policy entry.
+        self.fields = fields
+        self.pass_message = pass_message
+
+
+def _coerce_param(value: Any, schema: Mapping[str, Any]) -> Any:
+    """SSM hands back strings: a StringList for an array parameter, digits for a number."""
+    kind = schema.get("type")
+    if isinstance(value, str):
+        if kind == "array":
+            return [part.strip() for part in value.split(",") if part.strip()]
+        if kind == "integer" and value.strip().lstrip("+-").isdigit():
+            return int(value.strip())
+        if kind == "number":
+            try:
+                return float(value)
+            except ValueError:
+                return value
+        if kind == "boolean" and value.strip().lower() in ("true", "false"):
+            return value.strip().lower() == "true"
+    return value
+
+
+class Engine(Record):
+    """Runs the policy's enabled rules on targets: ``Engine(registry, policy).evaluate(targets)``."""
+
+    _fields = ("registry", "policy", "account", "values", "today", "locator", "deadline")
+
+    def __init__(
+        self,
+        registry: Registry,
+        policy: Policy,
+        account: AccountFacts | None = None,
+        values: ValueSource | None = None,
+        today: date | None = None,
+        locator: Locator | None = None,
+        deadline: float | None = None,
+    ) -> None:
+        self.registry = registry
+        self.policy = policy
+        self.account: AccountFacts = OfflineAccount() if account is None else account
+        self.values: ValueSource = OfflineValues() if values is None else values
+        self.today = today
+        self.locator = locator
+        #: ``time.monotonic()`` value after which evaluation stops with DeadlineExceeded.
+        self.deadline = deadline
+        self._params: dict[str, dict[str, Any] | ParamError] = {}
+        self._instances: dict[str, Rule | StackRule] = {}
+        self._notes: list[str] = []
+        self._statics: dict[str, _RuleStatic] = {}
+        self._file_locations: dict[str, Location] = {}
+
+    # -- public -------------------------------------------------------------------------------
+
+    def enabled_rules(self) -> list[tuple[str, RuleClass]]:
+        out = []
+        for rule_id in self.policy.rules:
+            rule = self.registry.get(rule_id)
+            if rule is not None:
+                out.append((rule_id, rule))
+        return out
+
+    def governs(self, resource_type: str) -> bool:
+        return any(
+            issubclass(r, Rule) and resource_type in r.resource_types for _, r in self.enabled_rules()
+        )
+
+    def evaluate(self, targets: Iterable[Target]) -> Verdict:
+        today = self.today or date.today()
+        findings: list[Finding] = []
+        rules_run: list[str] = []
+        count = 0
+        enabled = self.enabled_rules()
+        resource_rules = [(cid, r) for cid, r in enabled if issubclass(r, Rule)]
+        stack_rules = [(cid, r) for cid, r in enabled if issubclass(r, StackRule)]
+        in_scope: dict[str | None, bool] = {}
+        for target in targets:
+            count += 1
+            covered = in_scope.get(target.stack_name)
+            if covered is None:
+                covered = in_scope[target.stack_name] = self.policy.scope.covers_stack(target.stack_name)
+            if not covered:
+                self._note(f"stack {target.stack_name} is outside the policy's scope: not evaluated")
+                continue
+            if isinstance(target, ResourceTarget):
+                ctx: ResourceContext | None = None
+                for cfg_id, rule in resource_rules:
+                    if target.resource_type not in rule.resource_types:
+                        continue
+                    if target.action not in rule.actions:
+                        continue
+                    if ctx is None:
+                        # One context per target, shared by its rules (rules never mutate it).
+                        ctx = self._resource_context(target, target.properties, today)
+                    findings.extend(self._run_resource(cfg_id, rule, target, ctx, today, rules_run))
+            else:
+                types = template_types(target.template)
+                for cfg_id, srule in stack_rules:
+                    if not types.intersection(srule.resource_types):
+                        continue
+                    findings.extend(self._run_stack(cfg_id, srule, target, today, rules_run))
+        notes = list(self._notes)
+        # Stale SSM values and stale account facts say so (sources without notes() have none).
+        for source in (self.values, self.account):
+            for note in getattr(source, "notes", lambda: [])():
+                if note not in notes:
+                    notes.append(note)
+        return Verdict(tuple(findings), tuple(notes), count, tuple(rules_run))
+
+    # -- running rules ------------------------------------------------------------------------
+
+    def _check_deadline(self) -> None:
+        if self.deadline is not None and time.monotonic() > self.deadline:
+            raise DeadlineExceeded("the evaluation ran out of time before every rule ran")
+
+    def _note(self, text: str) -> None:
+        if text not in self._notes:
+            self._notes.append(text)
+
+    def _instance(self, rule: RuleClass) -> Rule | StackRule:
+        inst: Rule | StackRule | None = self._instances.get(rule.id)
+        if inst is None:
+            inst = rule()
+            self._instances[rule.id] = inst
+        return inst
+
+    def _static(self, cfg_id: str, rule: RuleClass) -> _RuleStatic:
+        static = self._statics.get(cfg_id)
+        if static is None or static.fields["rule_id"] != rule.id:
+            cfg = self.policy.rules[cfg_id]
+            scope = cfg.scope
+            wide = not (scope.stacks_include or scope.stacks_exclude or scope.resources_include
+                        or scope.resources_exclude)
+            fields = {
+                "rule_id": rule.id,
+                "title": rule.title,
+                "severity": cfg.severity or rule.default_severity,
+                "level": rule.level,
+                "remediation_url": rule.remediation_url,
+            }
+            static = _RuleStatic(wide, fields, _default_message(Outcome.PASS, rule))
+            self._statics[cfg_id] = static
+        return static
+
+    def _resource_context(self, target: ResourceTarget, props: Mapping[str, Any], today: date) -> ResourceContext:
+        return ResourceContext(
+            resource_type=target.resource_type,
+            logical_id=target.logical_id,
+            action=target.action,
+            properties=props,
+            previous_properties=target.previous_properties,
+            stack_name=target.stack_name,
+            account_id=target.account_id,
+            region=target.region,
+            account=self.account,
+            today=today,
+        )
+
+    def params_for(self, cfg_id: str, rule: RuleClass) -> dict[str, Any]:
+        """Schema defaults overlaid with the policy's params, references resolved (cached)."""
+        cached = self._params.get(cfg_id)
+        if isinstance(cached, ParamError):
+            raise cached
+        if cached is not None:
+            return cached
+        try:
+            params = self._resolve_params(cfg_id, rule)
+        except ParamError as exc:
+            self._params[cfg_id] = exc
+            raise
+        self._params[cfg_id] = params
+        return params
+
+    def _resolve_params(self, cfg_id: str, rule: RuleClass) -> dict[str, Any]:
+        from hook.core.schema import validate
+
+        params = rule.param_defaults()
+        props = rule.params_schema.get("properties", {})
+        resolved_from: dict[str, str] = {}
+        for name, value in self.policy.rules[cfg_id].params.items():
+            if isinstance(value, ValueRef):
+                try:
+                    raw = self.values.resolve(value)
+                except ValueSourceError as exc:
+                    raise ParamError(f"parameter '{name}': {exc}") from exc
+                value = _coerce_param(raw, props.get(name, {}))
+                resolved_from[name] = value_ref_text(value_ref=self.policy.rules[cfg_id].params[name])
+            params[name] = value
+        key = (rule.id, repr(params))
+        hit = _VALIDATED.get(key)
+        if hit is not None:
+            return dict(hit)
+        errors = validate(params, rule.params_schema)
+        if errors:
+            first = errors[0]
+            where = first.path.lstrip("/").split("/")[0] if first.path else ""
+            origin = f" (from {resolved_from[where]})" if where in resolved_from else ""
+            raise ParamError(f"parameters are invalid{origin}: {first}")
+        if len(_VALIDATED) > 512:
+            _VALIDATED.clear()
+        _VALIDATED[key] = dict(params)
+        return params
+
+    def _run(
+        self,
+        rule: RuleClass,
+        ctx: ResourceContext | StackContext,
+        params: Mapping[str, Any],
+    ) -> Sequence[_Raw]:
+        inst = self._instance(rule)
+        try:
+            raw = list(inst.evaluate(ctx, params))  # type: ignore[arg-type]
+        except NotApplicable as exc:
+            return [_Raw(Outcome.SKIP, exc.reason)]
+        except InvalidValue as exc:
+            # A stack rule's path is a template pointer (/Resources/<id>/Properties/...): the value
+            # belongs to that resource, so resource-scoped exemptions and scopes cover it.
+            owner = _logical_id_of(exc.path) if isinstance(ctx, StackContext) else None
+            return [_Raw(Outcome.FAIL, str(exc), exc.path, "Give the property a value of the documented type.", owner)]
+        except DeadlineExceeded:
+            raise
+        except Exception as exc:  # a crashing rule is a finding, never a crash
+            return [_Raw(Outcome.ERROR, f"rule {rule.id} raised {type(exc).__name__}: {exc}")]
+        if not raw:
+            return _PASSED
+        out = []
+        for v in raw:
+            if not isinstance(v, Violation):
+                return [_Raw(Outcome.ERROR, f"rule {rule.id} yielded {type(v).__name__}, not a Violation")]
+            out.append(_Raw(Outcome.FAIL, v.message, v.path, v.remediation, v.logical_id, v.advisory))
+        return out
+
+    def _run_resource(
+        self,
+        cfg_id: str,
+        rule: RuleClass,
+        target: ResourceTarget,
+        ctx: ResourceContext,
+        today: date,
+        rules_run: list[str],
+    ) -> list[Finding]:
+        static = self._static(cfg_id, rule)
+        if not static.wide_scope:
+            scope = self.policy.rules[cfg_id].scope
+            if not scope.covers_stack(target.stack_name) or not scope.covers_resource(target.logical_id):
+                return []
+        if self.deadline is not None:
+            self._check_deadline()
+        if rule.id not in rules_run:
+            rules_run.append(rule.id)
+
+        raws: Sequence[_Raw]
+        try:
+            params = self.params_for(cfg_id, rule)
+        except ParamError as exc:
+            raws = [_Raw(Outcome.ERROR, f"rule {rule.id} could not run: {exc}")]
+        else:
+            raws = self._run(rule, ctx, params)
+        if raws is _PASSED:
+            return [self._passed(static, target)]
+        previous: set[tuple[str, str]] = set()
+        if (
+            target.action is Action.UPDATE
+            and target.previous_properties is not None
+            and any(r.outcome is Outcome.FAIL for r in raws)
+        ):
+            before = self._run(rule, self._resource_context(target, target.previous_properties, today), params)
+            previous = {(r.path, r.message) for r in before if r.outcome is Outcome.FAIL}
+        return [
+            self._finding(cfg_id, rule, r, target, (r.path, r.message) in previous, today) for r in raws
+        ]
+
+    def _run_stack(
+        self, cfg_id: str, rule: RuleClass, target: StackTarget, today: date, rules_run: list[str]
+    ) -> list[Finding]:
+        cfg = self.policy.rules[cfg_id]
+        if not cfg.scope.covers_stack(target.stack_name):
+            return []
+        self._check_deadline()
+        if rule.id not in rules_run:
+            rules_run.append(rule.id)
+
+        def ctx(template: Mapping[str, Any] | None = None) -> StackContext:
+            return StackContext(
+                template=target.template if template is None else template,
+                stack_name=target.stack_name,
+                previous_template=target.previous_template,
+                account_id=target.account_id,
+                region=target.region,
+                account=self.account,
+                today=today,
+            )
+
+        raws: Sequence[_Raw]
+        try:
+            params = self.params_for(cfg_id, rule)
+        except ParamError as exc:
+            raws = [_Raw(Outcome.ERROR, f"rule {rule.id} could not run: {exc}")]
+        else:
+            raws = self._run(rule, ctx(), params)
+        raws = [r for r in raws if cfg.scope.covers_resource(r.logical_id)] or [_Raw(Outcome.PASS, "")]
+        previous: set[tuple[str | None, str, str]] = set()
+        prev_template = target.previous_template
+        if prev_template and any(r.outcome is Outcome.FAIL for r in raws):
+            before = self._run(rule, ctx(prev_template), params)
+            previous = {(r.logical_id, r.path, r.message) for r in before if r.outcome is Outcome.FAIL}
+        return [
+            self._finding(cfg_id, rule, r, target, (r.logical_id, r.path, r.message) in previous, today)
+            for r in raws
+        ]
+
+    # -- policy -------------------------------------------------------------------------------
+
+    def _exemption_for(
+        self, rule: RuleClass, cfg_id: str, stack: str | None, logical_id: str | None, today: date
+    ) -> Exemption | None:
+        names = (rule.id, cfg_id, *rule.aliases)
+        for ex in self.policy.exemptions:
+            if not ex.covers(names, stack, logical_id):
+                continue
+            if ex.is_expired(today):
+                self._note(
+                    f"exemption {ex.id} expired on {ex.expires.isoformat()} and was ignored "
+                    f"({rule.id} on {logical_id or stack or 'the stack'})"
+                )
+                continue
+            return ex
+        return None
+
+    def _file_location(self, file: str | None) -> Location | None:
+        """The file-only location of a finding that needs no line (shared: Location is immutable)."""
+        if not file:
+            return None
+        loc = self._file_locations.get(file)
+        if loc is None:
+            loc = self._file_locations[file] = Location(file)
+        return loc
+
+    def _passed(self, static: _RuleStatic, target: ResourceTarget) -> Finding:
+        """The finding of a resource rule that passed: the hot path (most findings are passes)."""
+        return Finding.from_fields({
+            **static.fields,
+            "outcome": Outcome.PASS,
+            "disposition": Disposition.PASSED,
+            "message": static.pass_message,
+            "logical_id": target.logical_id,
+            "resource_type": target.resource_type,
+            "path": "",
+            "remediation": "",
+            "stack_name": target.stack_name,
+            "location": self._file_location(target.file),
+            "exemption": None,
+            "preexisting": False,
+            "downgraded_by": None,
+        })
+
+    def _finding(
+        self,
+        cfg_id: str,
+        rule: RuleClass,
+        raw: _Raw,
+        target: Target,
+        preexisting: bool,
+        today: date,
+    ) -> Finding:
+        static = self._static(cfg_id, rule)
+        logical_id = raw.logical_id
+        resource_type: str | None = None
+        if isinstance(target, ResourceTarget):
+            logical_id = target.logical_id
+            resource_type = target.resource_type
+        elif logical_id is not None:
+            res = (target.template.get("Resources") or {}).get(logical_id)
+            if isinstance(res, Mapping) and isinstance(res.get("Type"), str):
+                resource_type = res["Type"]
+        exemption: Exempted | None = None
+        downgraded: str | None = None
+        if raw.outcome is Outcome.PASS:
+            disposition = Disposition.PASSED
+        elif raw.outcome is Outcome.SKIP:
+            disposition = Disposition.SKIPPED
+        else:
+            ex = (
+                self._exemption_for(rule, cfg_id, target.stack_name, logical_id, today)
+                if self.policy.exemptions
+                else None
+            )
+            if ex is not None:
+                disposition = Disposition.EXEMPTED
+                exemption = Exempted(ex.id, ex.reason, ex.expires.isoformat())
+            elif raw.outcome is Outcome.ERROR:
+                if self.policy.on_error(cfg_id) is Mode.WARN:
+                    disposition, downgraded = Disposition.WARNING, "on_error: warn"
+                else:
+                    disposition = Disposition.BLOCKING
+            elif raw.advisory:
+                disposition, downgraded = Disposition.WARNING, "advisory (a heads-up, not a violation yet)"
+            elif self.policy.mode(cfg_id) is Mode.WARN:
+                disposition, downgraded = Disposition.WARNING, "mode: warn"
+            elif preexisting and self.policy.existing(cfg_id) is Mode.WARN:
+                disposition, downgraded = Disposition.WARNING, "pre-existing (existing: warn)"
+            else:
+                disposition = Disposition.BLOCKING
+        # Lines are looked up only where a person reads them: failures and errors.
+        if raw.outcome is Outcome.FAIL or raw.outcome is Outcome.ERROR:
+            location = self._locate(target, raw, logical_id)
+        else:
+            location = self._file_location(target.file)
+        if raw.message:
+            message = raw.message
+        elif raw.outcome is Outcome.PASS:
+            message = static.pass_message
+        else:
+            message = _default_message(raw.outcome, rule)
+        return Finding.from_fields({
+            **static.fields,
+            "outcome": raw.outcome,
+            "disposition": disposition,
+            "message": message,
+            "logical_id": logical_id,
+            "resource_type": resource_type,
+            "path": raw.path,
+            "remediation": raw.remediation,
+            "stack_name": target.stack_name,
+            "location": location,
+            "exemption": exemption,
+            "preexisting": preexisting,
+            "downgraded_by": downgraded,
+        })
+
+    def _locate(self, target: Target, raw: _Raw, logical_id: str | None) -> Location | None:
+        if target.file is None:
+            return None
+        pointer: str | None
+        if isinstance(target, ResourceTarget):
+            pointer = (target.source_pointer or "") + raw.path if target.source_pointer else None
+        elif raw.path.startswith("/"):
+            pointer = raw.path
+        elif logical_id:
+            pointer = "/Resources/" + logical_id.replace("~", "~0").replace("/", "~1")
+        else:
+            pointer = None
+        if self.locator is not None and pointer is not None:
+            found = self.locator.locate(target.file, pointer)
+            if found is not None:
+                return found
+        return Location(target.file)
+
+
+def _logical_id_of(pointer: str) -> str | None:
+    """``Fn`` from ``/Resources/Fn/...``; None for a pointer outside a resource."""
+    parts = pointer.split("/", 3)
+    if len(parts) >= 3 and parts[0] == "" and parts[1] == "Resources" and parts[2]:
+        return parts[2].replace("~1", "/").replace("~0", "~")
+    return None
+
+
+def value_ref_text(value_ref: Any) -> str:
+    return value_ref.describe() if isinstance(value_ref, ValueRef) else "the policy"
+
+
+def _default_message(outcome: Outcome, rule: RuleClass) -> str:
+    if outcome is Outcome.PASS:
+        return f"{rule.title}: passed"
+    return f"{rule.title}: {outcome.value.lower()}"

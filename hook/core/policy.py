@@ -1,0 +1,480 @@
+"""Policy files: parse, validate (every error at once, with YAML path and line), build a Policy."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import date
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from hook.core._record import Frozen, Record
+from hook.core.errors import PolicyError
+from hook.core.policy_model import Defaults, Exemption, Mode, Policy, RuleConfig, Scope, ValueRef
+from hook.core.registry import Registry
+from hook.core.schema import validate
+from hook.sdk import Severity
+
+__all__ = [
+    "PolicyIssue",
+    "PolicyReport",
+    "check_policy_text",
+    "load_policy",
+    "parse_policy",
+    "policy_schema",
+    "validate_files",
+]
+
+_SSM_NAME = re.compile(r"^/?[A-Za-z0-9_.\-/]{1,2048}$")
+
+
+class PolicyIssue(Frozen):
+    _fields = ("source", "line", "column", "path", "message", "severity")
+    source: str
+    line: int | None
+    column: int | None
+    path: str
+    message: str
+    severity: str
+
+    def __init__(
+        self, source: str, line: int | None, column: int | None, path: str, message: str, severity: str = "error"
+    ) -> None:
+        self.__dict__.update(source=source, line=line, column=column, path=path, message=message, severity=severity)
+
+    def __str__(self) -> str:
+        where = self.source
+        if self.line is not None:
+            where += f":{self.line}"
+            if self.column is not None:
+                where += f":{self.column}"
+        path = f"{self.path}: " if self.path else ""
+        return f"{where}: {path}{self.message}"
+
+
+class PolicyReport(Record):
+    _fields = ("source", "errors", "warnings", "policy")
+
+    def __init__(
+        self,
+        source: str,
+        errors: list[PolicyIssue] | None = None,
+        warnings: list[PolicyIssue] | None = None,
+        policy: Policy | None = None,
+    ) -> None:
+        self.source = source
+        self.errors: list[PolicyIssue] = [] if errors is None else errors
+        self.warnings: list[PolicyIssue] = [] if warnings is None else warnings
+        self.policy = policy
+
+
+@cache
+def policy_schema() -> dict[str, Any]:
+    """The policy file's JSON Schema (``govhook policy schema``)."""
+    return json.loads((Path(__file__).parent.parent / "data" / "policy.schema.json").read_text())  # type: ignore[no-any-return]
+
+
+@cache
+def _yaml_loaders() -> tuple[Any, Any]:
+    """``(plain loader, fast loader)``: plain YAML where dates stay strings (``expires:
+    2027-03-31`` is checked as text). Built on first use: a policy published as JSON (what
+    deploy.sh publishes) never imports PyYAML, a 20 ms import on the hook's cold start."""
+    import yaml
+
+    class _Loader(yaml.SafeLoader):
+        pass
+
+    _Loader.yaml_implicit_resolvers = {
+        k: [(t, r) for t, r in v if t != "tag:yaml.org,2002:timestamp"]
+        for k, v in yaml.SafeLoader.yaml_implicit_resolvers.copy().items()
+    }
+    fast: Any = type("_Fast", (getattr(yaml, "CSafeLoader", yaml.SafeLoader),), {})
+    fast.yaml_implicit_resolvers = _Loader.yaml_implicit_resolvers
+    return _Loader, fast
+
+
+class _Doc:
+    """Data built from YAML nodes, with the mark of every path."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.marks: dict[tuple[str | int, ...], tuple[int, int]] = {}
+        self.duplicates: list[PolicyIssue] = []
+
+    def build(self, node: Any, path: tuple[str | int, ...] = ()) -> Any:
+        import yaml
+
+        self.marks.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1))
+        if isinstance(node, yaml.MappingNode):
+            out: dict[Any, Any] = {}
+            merged: dict[Any, Any] = {}
+            for key_node, value_node in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":
+                    # `<<: *common` (or a list of them): the keys written here win over merged ones.
+                    sources = value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
+                    for source in sources:
+                        value = self.build(source, path)
+                        if isinstance(value, dict):
+                            merged = {**value, **merged}
+                        else:
+                            self.duplicates.append(
+                                PolicyIssue(self.source, key_node.start_mark.line + 1, key_node.start_mark.column + 1,
+                                            _yaml_path(path), "'<<' merges a mapping (an anchored '&name {...}') only")
+                            )
+                    continue
+                key = self.build(key_node, (*path, "<key>"))
+                if not isinstance(key, str) and isinstance(key_node, yaml.ScalarNode):
+                    key = str(key_node.value)  # `1:`, `on:`, `null:` as written, not 1/True/None
+                elif not isinstance(key, str | int | float | bool) and key is not None:
+                    key = str(key)
+                if key in out:
+                    self.duplicates.append(
+                        PolicyIssue(self.source, key_node.start_mark.line + 1, key_node.start_mark.column + 1,
+                                    _yaml_path((*path, key)), f"duplicate key '{key}'")
+                    )
+                self.marks[(*path, key)] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+                out[key] = self.build(value_node, (*path, key))
+            return {**{k: v for k, v in merged.items() if k not in out}, **out}
+        if isinstance(node, yaml.SequenceNode):
+            return [self.build(child, (*path, i)) for i, child in enumerate(node.value)]
+        return _yaml_loaders()[0].construct_object(self._loader, node)
+
+    _loader: Any = None
+
+    def mark(self, path: tuple[str | int, ...]) -> tuple[int | None, int | None]:
+        while path and path not in self.marks:
+            path = path[:-1]
+        line, col = self.marks.get(path, (None, None))
+        return line, col
+
+    def issue(self, path: tuple[str | int, ...], message: str, severity: str = "error") -> PolicyIssue:
+        line, col = self.mark(path)
+        return PolicyIssue(self.source, line, col, _yaml_path(path), message, severity)
+
+
+def _yaml_path(path: tuple[str | int, ...]) -> str:
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out
+
+
+def _pointer_to_path(pointer: str) -> tuple[str | int, ...]:
+    parts: list[str | int] = []
+    for raw in pointer.split("/")[1:] if pointer else []:
+        token = raw.replace("~1", "/").replace("~0", "~")
+        parts.append(int(token) if token.isdigit() else token)
+    return tuple(parts)
+
+
+def _parse_json(text: str, source: str) -> tuple[Any, _Doc] | None:
+    """A policy written as JSON (deploy.sh publishes the validated policy so): read with the
+    standard library. None when the text is not JSON; YAML, a superset, reads it then."""
+    if not text.lstrip().startswith("{"):
+        return None
+    doc = _Doc(source)
+
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for key, value in items:
+            if key in out:
+                doc.duplicates.append(PolicyIssue(source, None, None, "", f"duplicate key '{key}'"))
+            out[key] = value
+        return out
+
+    try:
+        return json.loads(text, object_pairs_hook=pairs), doc
+    except ValueError:  # not JSON (a YAML flow mapping, or a mistake YAML will locate)
+        return None
+
+
+def _parse_yaml(text: str, source: str) -> tuple[Any, _Doc] | PolicyIssue:
+    parsed = _parse_json(text, source)
+    if parsed is not None:
+        return parsed
+    import yaml
+
+    doc = _Doc(source)
+    plain, fast = _yaml_loaders()
+    loader = plain("")
+    doc._loader = loader
+    try:
+        node = yaml.compose(text, Loader=fast)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        return PolicyIssue(source, mark.line + 1 if mark else None, mark.column + 1 if mark else None, "",
+                           f"not valid YAML: {exc.problem or exc.context}")
+    except yaml.YAMLError as exc:
+        return PolicyIssue(source, None, None, "", f"not valid YAML: {exc}")
+    if node is None:
+        return PolicyIssue(source, 1, 1, "", "the policy is empty: it needs 'version: 1' and 'rules:'")
+    try:
+        data = doc.build(node)
+    except yaml.YAMLError as exc:
+        return PolicyIssue(source, None, None, "", f"not valid YAML: {exc}")
+    return data, doc
+
+
+def policy_json(path: str) -> str:
+    """The policy file as compact JSON, the same data the hook reads (what deploy.sh publishes)."""
+    source = Path(path).read_text(encoding="utf-8")
+    parsed = _parse_yaml(source, path)
+    if isinstance(parsed, PolicyIssue):
+        raise PolicyError(parsed.message, path, parsed.line, parsed.column)
+    return json.dumps(parsed[0], separators=(",", ":"), ensure_ascii=False)
+
+
+def _nearest(word: str, choices: list[str]) -> str:
+    import difflib  # only a policy with a mistake needs it
+
+    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+    return f"; did you mean '{close[0]}'?" if close else ""
+
+
+def check_policy_text(text: str, source: str, registry: Registry, *, today: date | None = None) -> PolicyReport:
+    """Validate a policy; every error is reported at once, each with its YAML path and line."""
+    today = today or date.today()
+    report = PolicyReport(source)
+    parsed = _parse_yaml(text, source)
+    if isinstance(parsed, PolicyIssue):
+        report.errors.append(parsed)
+        return report
+    data, doc = parsed
+    report.errors.extend(doc.duplicates)
+    if not isinstance(data, dict):
+        report.errors.append(doc.issue((), "a policy is a mapping with 'version: 1' and 'rules:'"))
+        return report
+    schema = policy_schema()
+    top_keys = list(schema["properties"])
+    path: tuple[str | int, ...]
+    for err in validate(data, schema):
+        path = _pointer_to_path(err.path)
+        message = err.message
+        if err.keyword == "additionalProperties" and path:
+            key = str(path[-1])
+            allowed = _allowed_keys(schema, path[:-1])
+            message += _nearest(key, allowed or top_keys)
+        report.errors.append(doc.issue(path, message))
+
+    rules: dict[Any, Any] = data["rules"] if isinstance(data.get("rules"), dict) else {}
+    configs: dict[str, RuleConfig] = {}
+    names = registry.all_names()
+    for rule_id, cfg in rules.items():
+        path = ("rules", rule_id)
+        canonical = registry.canonical(str(rule_id))
+        if canonical is None:
+            report.errors.append(doc.issue(path, f"unknown rule '{rule_id}'{_nearest(str(rule_id), names)}"))
+            continue
+        if canonical != rule_id:
+            report.warnings.append(doc.issue(path, f"'{rule_id}' was renamed to '{canonical}'; use the new id", "warning"))
+        cfg = cfg or {}
+        if not isinstance(cfg, dict):
+            continue
+        rule = registry.get(canonical)
+        assert rule is not None
+        params: dict[str, Any] = {}
+        raw_params = cfg.get("params") or {}
+        props = rule.params_schema.get("properties", {})
+        if isinstance(raw_params, dict):
+            literal: dict[str, Any] = rule.param_defaults()
+            for name, value in raw_params.items():
+                ppath = (*path, "params", name)
+                if isinstance(value, dict) and "ssm" in value:
+                    extra = set(value) - {"ssm", "default"}
+                    if extra:
+                        report.errors.append(doc.issue(ppath, f"a reference takes 'ssm' and 'default' only, not {sorted(extra)}"))
+                    ssm_name = value.get("ssm")
+                    if not isinstance(ssm_name, str) or not _SSM_NAME.match(ssm_name):
+                        report.errors.append(doc.issue((*ppath, "ssm"), f"'{ssm_name}' is not an SSM parameter name"))
+                        continue
+                    ref = ValueRef(ssm_name, value.get("default"), "default" in value)
+                    params[name] = ref
+                    if ref.has_default:
+                        default = value["default"]
+                        if isinstance(default, str) and props.get(name, {}).get("type") == "array":
+                            default = [p.strip() for p in default.split(",") if p.strip()]
+                        literal[name] = default
+                    else:
+                        literal.pop(name, None)
+                else:
+                    params[name] = value
+                    literal[name] = value
+            for bpath, message in _crossed_bounds(literal):
+                report.errors.append(doc.issue((*path, "params", *bpath), f"{message} (rule {canonical})"))
+            for err in validate(literal, rule.params_schema):
+                epath = _pointer_to_path(err.path)
+                if err.keyword == "required" and any(
+                    isinstance(v, ValueRef) and not v.has_default for v in params.values()
+                ):
+                    continue  # resolved at run time from SSM
+                target = (*path, "params", *epath) if epath else (*path, "params")
+                msg = err.message
+                if err.keyword == "additionalProperties" and epath:
+                    msg += _nearest(str(epath[-1]), list(props))
+                report.errors.append(doc.issue(target, f"{msg} (rule {canonical})"))
+        scope = _scope(cfg.get("scope"))
+        configs[canonical] = RuleConfig(
+            canonical,
+            mode=Mode(cfg["mode"]) if cfg.get("mode") in ("fail", "warn") else None,
+            severity=Severity(cfg["severity"]) if cfg.get("severity") in {s.value for s in Severity} else None,
+            params=params,
+            scope=scope,
+            existing=Mode(cfg["existing"]) if cfg.get("existing") in ("fail", "warn") else None,
+            on_error=Mode(cfg["on_error"]) if cfg.get("on_error") in ("fail", "warn") else None,
+        )
+
+    exemptions: list[Exemption] = []
+    seen_ids: set[str] = set()
+    for i, ex in enumerate(data.get("exemptions") or [] if isinstance(data.get("exemptions"), list) else []):
+        if not isinstance(ex, dict):
+            continue
+        path = ("exemptions", i)
+        ex_id = str(ex.get("id", ""))
+        if ex_id in seen_ids:
+            report.errors.append(doc.issue((*path, "id"), f"exemption id '{ex_id}' is used twice"))
+        seen_ids.add(ex_id)
+        ids: list[str] = []
+        listed = ex.get("rules")
+        for j, rid in enumerate(listed if isinstance(listed, list) else []):  # a string is the schema's error
+            canonical = registry.canonical(str(rid))
+            if canonical is None:
+                report.errors.append(doc.issue((*path, "rules", j), f"unknown rule '{rid}'{_nearest(str(rid), names)}"))
+            else:
+                ids.append(str(rid))
+        try:
+            expires = date.fromisoformat(str(ex.get("expires")))
+        except ValueError:
+            continue  # reported by the schema
+        if expires < today:
+            report.warnings.append(
+                doc.issue((*path, "expires"), f"exemption {ex_id} expired on {expires.isoformat()} and is ignored", "warning")
+            )
+        reason = ex.get("reason")
+        if isinstance(reason, str) and ids:
+            exemptions.append(
+                Exemption(ex_id, tuple(ids), reason, expires, tuple(ex.get("stacks") or ["*"]), tuple(ex.get("resources") or []))
+            )
+
+    report.errors.sort(key=lambda i: (i.line or 0, i.column or 0))
+    report.warnings.sort(key=lambda i: (i.line or 0, i.column or 0))
+    if report.errors:
+        return report
+    defaults = data.get("defaults") or {}
+    report.policy = Policy(
+        version=1,
+        defaults=Defaults(
+            mode=Mode(defaults.get("mode", "fail")),
+            on_error=Mode(defaults.get("on_error", "fail")),
+            existing=Mode(defaults.get("existing", "fail")),
+        ),
+        scope=_scope(data.get("scope")),
+        rules=configs,
+        exemptions=tuple(exemptions),
+        source=source,
+    )
+    return report
+
+
+def _crossed_bounds(params: Any, path: tuple[str | int, ...] = ()) -> list[tuple[tuple[str | int, ...], str]]:
+    """``min`` above ``max`` (``min_days``/``max_days``, ...), here or in a nested override: no value
+    could pass, so every resource would fail with a requirement nobody can meet."""
+    out: list[tuple[tuple[str | int, ...], str]] = []
+    if not isinstance(params, dict):
+        return out
+    for key, low in params.items():
+        if not (isinstance(key, str) and key.startswith("min")):
+            continue
+        other = "max" + key[3:]
+        high = params.get(other)
+        numbers = all(isinstance(v, int | float) and not isinstance(v, bool) for v in (low, high))
+        if numbers and low > high:
+            out.append(((*path, key), f"{key} {low} is above {other} {high}: nothing could pass"))
+    for key, value in params.items():
+        if isinstance(value, dict):
+            out.extend(_crossed_bounds(value, (*path, key)))
+    return out
+
+
+def _allowed_keys(schema: dict[str, Any], path: tuple[str | int, ...]) -> list[str]:
+    node: Any = schema
+    for part in path:
+        if not isinstance(node, dict):
+            return []
+        if "$ref" in node:
+            node = _ref(schema, node["$ref"])
+        props = node.get("properties", {})
+        if isinstance(part, str) and part in props:
+            node = props[part]
+        elif isinstance(node.get("additionalProperties"), dict):
+            node = node["additionalProperties"]
+            if "anyOf" in node:
+                node = next((b for b in node["anyOf"] if b.get("type") == "object"), node)
+        elif isinstance(node.get("items"), dict):
+            node = node["items"]
+        else:
+            return []
+    if isinstance(node, dict) and "$ref" in node:
+        node = _ref(schema, node["$ref"])
+    return list(node.get("properties", {})) if isinstance(node, dict) else []
+
+
+def _ref(schema: dict[str, Any], ref: str) -> Any:
+    node: Any = schema
+    for part in ref.lstrip("#/").split("/"):
+        node = node[part]
+    return node
+
+
+def _scope(raw: Any) -> Scope:
+    if not isinstance(raw, dict):
+        return Scope()
+    # Wrong shapes (`stacks: [a]`, `include: "abc"`) are the schema's errors; here they select nothing.
+    stacks: dict[str, Any] = raw["stacks"] if isinstance(raw.get("stacks"), dict) else {}
+    resources: dict[str, Any] = raw["resources"] if isinstance(raw.get("resources"), dict) else {}
+
+    def globs(section: dict[str, Any], key: str) -> tuple[str, ...]:
+        value = section.get(key)
+        return tuple(str(v) for v in value) if isinstance(value, list) else ()
+
+    return Scope(
+        stacks_include=globs(stacks, "include"),
+        stacks_exclude=globs(stacks, "exclude"),
+        resources_include=globs(resources, "include"),
+        resources_exclude=globs(resources, "exclude"),
+    )
+
+
+def parse_policy(text: str, source: str, registry: Registry, *, today: date | None = None) -> Policy:
+    report = check_policy_text(text, source, registry, today=today)
+    if report.errors or report.policy is None:
+        first = report.errors[0]
+        more = f" (and {len(report.errors) - 1} more error(s))" if len(report.errors) > 1 else ""
+        raise PolicyError(f"{first.path + ': ' if first.path else ''}{first.message}{more}", source,
+                          first.line, first.column, issues=list(report.errors))
+    return report.policy
+
+
+def load_policy(path: str, registry: Registry, *, today: date | None = None) -> Policy:
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise PolicyError(f"cannot read policy: {getattr(exc, 'strerror', None) or exc}", path) from exc
+    return parse_policy(text, path, registry, today=today)
+
+
+def validate_files(paths: list[str], registry: Registry, today: date | None = None) -> list[PolicyReport]:
+    reports = []
+    for path in paths:
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            rep = PolicyReport(path)
+            rep.errors.append(PolicyIssue(path, None, None, "", f"cannot read policy: {getattr(exc, 'strerror', None) or exc}"))
+            reports.append(rep)
+            continue
+        reports.append(check_policy_text(text, path, registry, today=today))
+    return reports

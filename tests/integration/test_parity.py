@@ -1,0 +1,88 @@
+"""The CLI reaches the same verdict as the deployed hook, for every sample stack.
+
+The handler sees what CloudFormation would send: one RESOURCE event per resource with the
+resolved properties (scalars stringified, as CloudFormation often sends them), plus one STACK
+event whose payload moto's S3 serves over HTTP through a presigned URL.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from hook.cli import main
+from hook.cli.adapters.template import load_targets
+from hook.core.model import ResourceTarget
+from hook.handler import lambda_handler
+from hook.sdk import Unresolved
+from hook.sources import clear_caches
+
+ROOT = Path(__file__).resolve().parents[2]
+TEMPLATES = sorted((ROOT / "sample" / "templates").glob("*.yaml"))
+
+
+def stringify(value: Any) -> Any:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(value)
+    if isinstance(value, Unresolved):
+        return "resolved-at-deploy"
+    if isinstance(value, list):
+        return [stringify(v) for v in value]
+    if isinstance(value, dict):
+        return {k: stringify(v) for k, v in value.items()}
+    return value
+
+
+class Ctx:
+    def get_remaining_time_in_millis(self) -> int:
+        return 30000
+
+
+@pytest.mark.parametrize("path", TEMPLATES, ids=lambda p: p.name)
+def test_cli_and_handler_agree(path: Path, aws_client: Any, monkeypatch: pytest.MonkeyPatch,
+                               capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("GOVHOOK_POLICY", str(ROOT / "policies" / "default.policy.yaml"))
+    monkeypatch.setenv("GOVHOOK_ALLOW_LOOPBACK_PAYLOAD", "1")
+    clear_caches()
+    # WHEN the CLI checks the template
+    code = main(["check", "--policy", str(ROOT / "policies" / "default.policy.yaml"), "--format", "json", str(path)])
+    report = json.loads(capsys.readouterr().out)
+    cli_failing = {f["rule_id"] for f in report["findings"] if f["disposition"] == "blocking"}
+    # AND the handler receives each resource, then the stack
+    result = load_targets(str(path))
+    hook_failing: set[str] = set()
+    statuses = []
+    for target in result.targets:
+        if not isinstance(target, ResourceTarget):
+            continue
+        event = {
+            "clientRequestToken": "parity", "awsAccountId": "123456789012",
+            "stackId": f"arn:aws:cloudformation:us-east-1:123456789012:stack/{target.stack_name}/x",
+            "actionInvocationPoint": "CREATE_PRE_PROVISION",
+            "requestData": {"targetName": target.resource_type, "targetType": target.resource_type,
+                            "targetLogicalId": target.logical_id,
+                            "targetModel": {"resourceProperties": stringify(dict(target.properties))}},
+        }
+        r = lambda_handler(event, Ctx())
+        statuses.append(r["hookStatus"])
+        hook_failing |= {a["annotationName"] for a in r.get("annotations", []) if a["status"] == "FAILED"
+                         and not a["statusMessage"].startswith(("warning", "exempted"))}
+    s3 = aws_client("s3")
+    s3.create_bucket(Bucket="payloads")
+    s3.put_object(Bucket="payloads", Key="p.json", Body=json.dumps({"template": path.read_text(), "previousTemplate": ""}))
+    url = s3.generate_presigned_url("get_object", Params={"Bucket": "payloads", "Key": "p.json"})
+    stack = lambda_handler({"clientRequestToken": "parity", "stackId": f"arn:aws:cloudformation:us-east-1:1:stack/{result.targets[-1].stack_name}/x",
+                            "actionInvocationPoint": "CREATE_PRE_PROVISION",
+                            "requestData": {"targetName": "STACK", "targetType": "STACK",
+                                            "targetLogicalId": result.targets[-1].stack_name, "payload": url}}, Ctx())
+    statuses.append(stack["hookStatus"])
+    hook_failing |= {a["annotationName"] for a in stack.get("annotations", []) if a["status"] == "FAILED"
+                     and not a["statusMessage"].startswith(("warning", "exempted"))}
+    # THEN both doors block, or both let it through, for the same rules
+    assert (code == 1) == ("FAILED" in statuses)
+    assert cli_failing == hook_failing

@@ -1,0 +1,130 @@
+"""Template YAML: the fast constructor builds exactly what PyYAML's constructor builds."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from hook.inputs.yamlcfn import CfnLoader, _construct_fast, load_template_text
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _both(text: str) -> tuple[Any, Any]:
+    """(PyYAML's construction, the fast one) of one document, or the exception each raised."""
+    out: list[Any] = []
+    for build in (lambda loader, node: loader.construct_document(node), _construct_fast):
+        loader = CfnLoader(text)
+        try:
+            node = loader.get_single_node()
+            out.append(build(loader, node) if node is not None else None)
+        except Exception as exc:  # compare the failures too
+            out.append((type(exc).__name__, str(exc)))
+        finally:
+            loader.dispose()
+    return out[0], out[1]
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Equal, with the same types all the way down (1 == True, but not here)."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, dict):
+        return list(a) == list(b) and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, list):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
+    return bool(a == b)
+
+
+EDGE_CASES = [
+    # scalars of every implicit kind, and explicit tags
+    "a: 1\nb: 0x1F\nc: 017\nd: 1_000\ne: -3\nf: +4\ng: 1.5\nh: .inf\ni: ~\nj: yes\nk: Off\n"
+    "l: 2010-09-09\nm: !!str 12\nn: !!int '12'\no: 190:20:30\np: '0'\nq: 0\nr: ''\n",
+    "a: !!float 1\nb: !!bool yes\nc: !!null x\nd: !!binary aGVsbG8=\n",
+    "a: !!bool maybe\n",
+    "a: '\u0663'\nb: !!int 12\n",
+    # aliases share one object in PyYAML; merge keys; keys that are not strings
+    "x: &a {k: v}\ny: *a\n",
+    "x: &a [1, 2]\ny: *a\n",
+    "x: &a !Ref Foo\ny: *a\n",
+    "base: &b {A: 1}\nd:\n  <<: *b\n  B: 2\n",
+    "1: one\ntrue: t\nnull: n\n",
+    "=: x\n",
+    "? [a, b]\n: c\n",
+    # every CloudFormation short form, on scalars, sequences and mappings
+    "a: !GetAtt R.Arn\nb: !GetAtt [R, Arn]\nc: !GetAtt R\nd: !Sub [x, {a: !Ref B}]\n"
+    "e: !If [C, !Ref A, !Ref AWS::NoValue]\nf: !Base64 {a: 1}\ng: !Select [0, !GetAZs '']\n"
+    "h: !Join ['', [a, !Ref B]]\ni: !FindInMap [M, !Ref R, K]\nj: !Condition C\n"
+    "k: !Equals [!Ref A, 1]\nl: !Not [!Condition C]\nm: !Split [',', a]\nn: !ImportValue x\n",
+    "a: !Unknown x\n",
+    "a: !Unknown [x]\n",
+    "a: [1, [2, [3, {b: c}]]]\n",
+    "- 1\n- two\n",
+    "plain",
+]
+
+
+@pytest.mark.parametrize("text", EDGE_CASES)
+def test_fast_construction_equals_pyyaml_on_edge_cases(text: str) -> None:
+    # GIVEN a document exercising one YAML feature
+    # WHEN both constructors build it
+    generic, fast = _both(text)
+    # THEN the results are equal, types included (or both fail alike)
+    assert _same(generic, fast), (generic, fast)
+
+
+def test_fast_construction_equals_pyyaml_on_every_yaml_file_in_the_repository() -> None:
+    # GIVEN every template, policy, event and case file in the repository
+    files = [p for p in ROOT.rglob("*.y*ml") if ".venv" not in p.parts and "out" not in p.parts]
+    assert len(files) > 20
+    for path in files:
+        # WHEN both constructors build it THEN they agree
+        generic, fast = _both(path.read_text(encoding="utf-8"))
+        assert _same(generic, fast), path
+
+
+def test_an_aliased_mapping_is_one_object_as_in_pyyaml() -> None:
+    # GIVEN a template that reuses a mapping through an anchor
+    doc = load_template_text("Resources:\n  A: &r {Type: X}\n  B: *r\n")
+    # THEN both names hold the same object, as PyYAML builds it
+    assert doc["Resources"]["A"] is doc["Resources"]["B"]
+
+
+_TAGS = ["!Ref", "!GetAtt", "!Sub", "!Join", "!If", "!Select", "!Base64", "!Condition", "!Equals"]
+_SCALARS = st.one_of(
+    st.sampled_from(["1", "0", "007", "-2", "1.5", "yes", "no", "true", "Off", "~", "null", "''", "x", "a.b",
+                     "2010-09-09", "0x10", "1_0", "'12'", '"s"', ".inf", "=", "<<"]),
+    st.from_regex(r"[A-Za-z0-9_.:/-]{1,12}", fullmatch=True).filter(lambda s: not s.startswith(("-", ":"))),
+)
+
+
+def _yaml(depth: int) -> st.SearchStrategy[str]:
+    leaf = st.one_of(_SCALARS, st.builds(lambda t, v: f"{t} {v}", st.sampled_from(_TAGS), _SCALARS))
+    if depth == 0:
+        return leaf
+    inner = _yaml(depth - 1)
+    flow_seq = st.lists(inner, max_size=4).map(lambda xs: "[" + ", ".join(xs) + "]")
+    flow_map = st.lists(st.tuples(_SCALARS, inner), max_size=4).map(
+        lambda kv: "{" + ", ".join(f"{k}: {v}" for k, v in kv) + "}"
+    )
+    tagged = st.builds(lambda t, v: f"{t} {v}", st.sampled_from(_TAGS), st.one_of(flow_seq, flow_map))
+    return st.one_of(leaf, flow_seq, flow_map, tagged)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(_SCALARS, _yaml(3)), min_size=1, max_size=6))
+def test_fast_construction_equals_pyyaml_on_generated_documents(pairs: list[tuple[str, str]]) -> None:
+    # GIVEN a generated document of scalars, flow collections and short-form tags
+    text = "".join(f"{k}: {v}\n" for k, v in pairs)
+    try:
+        yaml.compose(text, Loader=CfnLoader)
+    except yaml.YAMLError:
+        return  # not YAML at all: nothing to construct
+    # WHEN both constructors build it THEN they agree
+    generic, fast = _both(text)
+    assert _same(generic, fast), (text, generic, fast)
