@@ -19,7 +19,7 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
-from hook import results as results_mod
+from hook.cli import results as results_mod
 from hook.cli import main
 from hook.cli.results import ResultsError, fetch
 from tests import results_fixtures as fx
