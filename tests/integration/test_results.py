@@ -19,8 +19,8 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
-from hook.cli import results as results_mod
 from hook.cli import main
+from hook.cli import results as results_mod
 from hook.cli.results import ResultsError, fetch
 from tests import results_fixtures as fx
 
