@@ -163,8 +163,10 @@ class Resolver:
                 return self.pseudo[arg]
             if arg in self.params:
                 return self.params[arg]
-            if arg in self.resources:
-                return Unresolved(expr, _AFTER)
+            if arg in self.resources:  # unknown, but what it is a reference to is known
+                res = self.resources.get(arg)
+                rtype = res.get("Type") if isinstance(res, Mapping) else None
+                return Unresolved(expr, _AFTER, resource_type=rtype if isinstance(rtype, str) else None)
             return Unresolved(expr, f"{arg} is not a parameter or resource")
         if key == "Fn::If":
             if not (isinstance(arg, list) and len(arg) == 3):
