@@ -129,9 +129,12 @@ class _Doc:
                 elif not isinstance(key, str | int | float | bool) and key is not None:
                     key = str(key)
                 if key in out:
+                    first = self.marks.get((*path, key), (None, None))[0]
                     self.duplicates.append(
                         PolicyIssue(self.source, key_node.start_mark.line + 1, key_node.start_mark.column + 1,
-                                    _yaml_path((*path, key)), f"duplicate key '{key}'")
+                                    _yaml_path((*path, key)),
+                                    f"duplicate key '{key}' (first at line {first}, again at line "
+                                    f"{key_node.start_mark.line + 1}): YAML keeps only the last, so one of them is ignored")
                     )
                 self.marks[(*path, key)] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
                 out[key] = self.build(value_node, (*path, key))

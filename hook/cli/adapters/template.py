@@ -275,6 +275,24 @@ def _is_sam(template: Mapping[str, Any]) -> bool:
     return any(isinstance(n, str) and n.startswith("AWS::Serverless") for n in names)
 
 
+def _refuse_sam_without_transform(template: Mapping[str, Any], file: str | None) -> None:
+    """SAM resources or ``Globals`` without ``Transform: AWS::Serverless-2016-10-31``: CloudFormation
+    rejects the template (unrecognized resource types), so it is bad input, never a pass."""
+    resources = template.get("Resources")
+    sam = [(lid, str(res.get("Type"))) for lid, res in resources.items()
+           if isinstance(res, Mapping) and str(res.get("Type", "")).startswith("AWS::Serverless::")] \
+        if isinstance(resources, Mapping) else []
+    fix = "add 'Transform: AWS::Serverless-2016-10-31' at the top level"
+    if sam:
+        lid, rtype = sam[0]
+        more = f" (and {len(sam) - 1} more)" if len(sam) > 1 else ""
+        raise TemplateError(f"resource {lid}{more} is {rtype} without the SAM Transform: CloudFormation rejects "
+                            f"the template; {fix}", file, pointer="/Resources/" + str(lid).replace("~", "~0").replace("/", "~1"))
+    if "Globals" in template:
+        raise TemplateError(f"Globals without the SAM Transform: CloudFormation rejects the template; {fix}",
+                            file, pointer="/Globals")
+
+
 def targets_from_template(
     template: Mapping[str, Any],
     *,
@@ -294,6 +312,8 @@ def targets_from_template(
 
     if uses_foreach(template):  # AWS::LanguageExtensions runs first, as in CloudFormation
         expanded, looped = expand_foreach(template, parameters or {}, file=file)
+    if not _is_sam(expanded):
+        _refuse_sam_without_transform(expanded, file)
     if _is_sam(expanded):
         from hook.cli.adapters.sam import expand
 

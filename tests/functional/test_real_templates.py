@@ -1,0 +1,64 @@
+"""Kinds of real templates govhook met in public repositories (issue 12), each as a small template
+under tests/templates/real/, checked through the real CLI as a user runs it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from hook.cli import main
+
+ROOT = Path(__file__).resolve().parents[2]
+REAL = ROOT / "tests" / "templates" / "real"
+POLICY = str(ROOT / "policies" / "default.policy.yaml")
+
+
+def check(capsys: pytest.CaptureFixture[str], *paths: Path | str, fmt: str = "json") -> tuple[int, Any, str]:
+    code = main(["check", "--policy", POLICY, "--format", fmt, *map(str, paths)])
+    out = capsys.readouterr()
+    report = json.loads(out.out) if fmt == "json" and out.out.strip() else out.out
+    return code, report, out.err
+
+
+@pytest.mark.parametrize(("name", "line", "words"), [
+    ("sam-without-transform.yaml", 7, "resource First (and 1 more) is AWS::Serverless::Function without the SAM Transform"),
+    ("globals-without-transform.yaml", 2, "Globals without the SAM Transform"),
+])
+def test_sam_without_transform_is_bad_input_never_a_pass(capsys: pytest.CaptureFixture[str], name: str, line: int,
+                                                         words: str) -> None:
+    # GIVEN SAM resources or Globals with no Transform line (CloudFormation rejects the template)
+    # WHEN govhook checks it
+    code, _, err = check(capsys, REAL / name)
+    # THEN exit 2, one line naming the file, the line and the fix
+    assert code == 2
+    assert f"{name}:{line}:" in err and words in err and "Transform: AWS::Serverless-2016-10-31" in err
+
+
+@pytest.mark.parametrize(("name", "where"), [
+    ("duplicate-runtime.yaml", "duplicate-runtime.yaml:8:7: duplicate key 'Runtime' at lines 6 and 8"),
+    ("duplicate-type.json", "duplicate-type.json:7: duplicate key 'Type' at lines 4 and 7"),
+])
+def test_a_duplicate_key_in_a_template_is_bad_input_with_both_lines(capsys: pytest.CaptureFixture[str], name: str,
+                                                                    where: str) -> None:
+    # GIVEN a template with a key written twice in one mapping (YAML and JSON keep the last silently)
+    # WHEN govhook checks it
+    code, _, err = check(capsys, REAL / name)
+    # THEN exit 2, naming both lines, as CloudFormation rejects it
+    assert code == 2 and where in err, err
+
+
+def test_a_duplicate_key_in_a_policy_names_both_lines(tmp_path: Path) -> None:
+    from hook.core.policy import validate_files
+
+    # GIVEN a policy that configures one rule twice
+    policy = tmp_path / "p.yaml"
+    policy.write_text("version: 1\nrules:\n  lambda.tracing-active: {mode: warn}\n  lambda.tracing-active: {}\n")
+    # WHEN it is validated
+    from hook.core.registry import default_registry
+
+    [report] = list(validate_files([str(policy)], default_registry()))
+    # THEN the error names both lines
+    assert any("duplicate key 'lambda.tracing-active' (first at line 3, again at line 4)" in str(e) for e in report.errors)
