@@ -62,3 +62,13 @@ def test_a_duplicate_key_in_a_policy_names_both_lines(tmp_path: Path) -> None:
     [report] = list(validate_files([str(policy)], default_registry()))
     # THEN the error names both lines
     assert any("duplicate key 'lambda.tracing-active' (first at line 3, again at line 4)" in str(e) for e in report.errors)
+
+
+def test_a_user_resource_named_like_a_sam_function_is_reported_at_its_own_line(capsys: pytest.CaptureFixture[str]) -> None:
+    # GIVEN a SAM function MyFunction and a user-written MyFunctionPermission open to everyone
+    # WHEN govhook checks the template
+    code, report, _ = check(capsys, REAL / "sam-user-permission.yaml")
+    # THEN the permission's finding is at the permission's own lines, not the function's
+    [finding] = [f for f in report["findings"] if f["rule_id"] == "lambda.permission-not-public" and f["outcome"] == "FAIL"]
+    assert code == 1 and finding["logical_id"] == "MyFunctionPermission"
+    assert finding["line"] >= 11, finding
