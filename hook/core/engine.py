@@ -443,7 +443,7 @@ class Engine(Record):
             "disposition": Disposition.PASSED,
             "message": static.pass_message,
             "logical_id": target.logical_id,
-            "resource_type": target.resource_type,
+            "resource_type": target.source_type or target.resource_type,
             "path": "",
             "remediation": "",
             "stack_name": target.stack_name,
@@ -467,7 +467,7 @@ class Engine(Record):
         resource_type: str | None = None
         if isinstance(target, ResourceTarget):
             logical_id = target.logical_id
-            resource_type = target.resource_type
+            resource_type = target.source_type or target.resource_type
         elif logical_id is not None:
             res = (target.template.get("Resources") or {}).get(logical_id)
             if isinstance(res, Mapping) and isinstance(res.get("Type"), str):
@@ -533,6 +533,10 @@ class Engine(Record):
         pointer: str | None
         if isinstance(target, ResourceTarget):
             pointer = (target.source_pointer or "") + raw.path if target.source_pointer else None
+            if target.source_pointers and raw.path:  # a value written elsewhere (SAM Globals)
+                head = "/" + raw.path.split("/", 2)[1]
+                if head in target.source_pointers:
+                    pointer = target.source_pointers[head] + raw.path[len(head):]
         elif raw.path.startswith("/"):
             pointer = raw.path
         elif logical_id:

@@ -47,11 +47,15 @@ class ResourceTarget(Frozen):
 
     ``source_pointer`` is the JSON pointer of the resource's ``Properties`` in the source template
     (CLI only; for a SAM-expanded resource it points at the SAM resource it came from), so a
-    property path can be turned into a file line.
+    property path can be turned into a file line. ``source_type`` is the type as written in the
+    source when it differs (``AWS::Serverless::Function`` for the function SAM expands), so reports
+    name a resource the way its author wrote it, whichever rule found something; ``source_pointers``
+    maps a property path to where its value is written when that is not under the resource (a
+    ``Runtime`` that comes from SAM ``Globals``).
     """
 
     _fields = ("resource_type", "logical_id", "action", "properties", "previous_properties", "stack_name",
-               "account_id", "region", "file", "source_pointer")
+               "account_id", "region", "file", "source_pointer", "source_type", "source_pointers")
     resource_type: str
     logical_id: str
     action: Action
@@ -62,6 +66,8 @@ class ResourceTarget(Frozen):
     region: str | None
     file: str | None
     source_pointer: str | None
+    source_type: str | None
+    source_pointers: Mapping[str, str] | None
 
     level = "resource"
 
@@ -77,11 +83,14 @@ class ResourceTarget(Frozen):
         region: str | None = None,
         file: str | None = None,
         source_pointer: str | None = None,
+        source_type: str | None = None,
+        source_pointers: Mapping[str, str] | None = None,
     ) -> None:
         self.__dict__.update(
             resource_type=resource_type, logical_id=logical_id, action=action, properties=properties,
             previous_properties=previous_properties, stack_name=stack_name, account_id=account_id,
-            region=region, file=file, source_pointer=source_pointer,
+            region=region, file=file, source_pointer=source_pointer, source_type=source_type,
+            source_pointers=source_pointers,
         )
 
 

@@ -72,3 +72,22 @@ def test_a_user_resource_named_like_a_sam_function_is_reported_at_its_own_line(c
     [finding] = [f for f in report["findings"] if f["rule_id"] == "lambda.permission-not-public" and f["outcome"] == "FAIL"]
     assert code == 1 and finding["logical_id"] == "MyFunctionPermission"
     assert finding["line"] >= 11, finding
+
+
+def test_a_runtime_from_globals_is_reported_at_the_globals_line_and_siblings_are_headed_alike(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    # GIVEN two SAM functions whose Runtime comes from Globals, one also behind an API (a stack rule)
+    path = REAL / "sam-globals-runtime.yaml"
+    # WHEN govhook checks the template
+    code, report, _ = check(capsys, path)
+    # THEN the runtime findings point at the Globals line (6), for both functions
+    runtime = [f for f in report["findings"] if f["rule_id"] == "lambda.runtime-supported" and f["outcome"] == "FAIL"]
+    assert code == 1 and {f["logical_id"] for f in runtime} == {"Api", "Worker"}
+    assert {f["line"] for f in runtime} == {6}
+    # AND every finding of either function names the type as written, whichever rule found it
+    types = {f["resource_type"] for f in report["findings"] if f["logical_id"] in ("Api", "Worker")}
+    assert types == {"AWS::Serverless::Function"}
+    # AND the text report heads both the same way
+    capsys.readouterr()
+    _, text, _ = check(capsys, path, fmt="text")
+    assert "  Api (AWS::Serverless::Function)" in text and "  Worker (AWS::Serverless::Function)" in text

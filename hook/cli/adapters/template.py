@@ -275,6 +275,24 @@ def _is_sam(template: Mapping[str, Any]) -> bool:
     return any(isinstance(n, str) and n.startswith("AWS::Serverless") for n in names)
 
 
+def _as_written(template: Mapping[str, Any], logical_id: str) -> tuple[str | None, dict[str, str] | None]:
+    """For a resource SAM expanded in place (the function itself): its type as written, and the
+    properties whose value comes from ``Globals`` (``/Runtime`` -> ``/Globals/Function/Runtime``)."""
+    resources = template.get("Resources")
+    res = resources.get(logical_id) if isinstance(resources, Mapping) else None
+    rtype = res.get("Type") if isinstance(res, Mapping) else None
+    if not (isinstance(rtype, str) and rtype.startswith("AWS::Serverless::")):
+        return None, None
+    section = rtype.rsplit("::", 1)[1]
+    glob = template.get("Globals")
+    defaults = glob.get(section) if isinstance(glob, Mapping) else None
+    props = res.get("Properties") if isinstance(res, Mapping) else None
+    own = props if isinstance(props, Mapping) else {}
+    elsewhere = {f"/{key}": f"/Globals/{section}/{key}".replace("~", "~0")
+                 for key in (defaults if isinstance(defaults, Mapping) else {}) if key not in own and "/" not in str(key)}
+    return rtype, elsewhere or None
+
+
 def _refuse_sam_without_transform(template: Mapping[str, Any], file: str | None) -> None:
     """SAM resources or ``Globals`` without ``Transform: AWS::Serverless-2016-10-31``: CloudFormation
     rejects the template (unrecognized resource types), so it is bad input, never a pass."""
@@ -314,7 +332,8 @@ def targets_from_template(
         expanded, looped = expand_foreach(template, parameters or {}, file=file)
     if not _is_sam(expanded):
         _refuse_sam_without_transform(expanded, file)
-    if _is_sam(expanded):
+    sam_expanded = _is_sam(expanded)
+    if sam_expanded:
         from hook.cli.adapters.sam import expand
 
         expanded, origin = expand(expanded, parameters or {}, region=region, account_id=account_id, file=file)
@@ -344,6 +363,7 @@ def targets_from_template(
             resolved = {}
         source = str(origin.get(logical_id, logical_id))
         pointer = (looped.get(source) or "/Resources/" + source.replace("~", "~0").replace("/", "~1")) + "/Properties"
+        source_type, elsewhere = _as_written(template, logical_id) if source == logical_id and sam_expanded else (None, None)
         targets.append(
             ResourceTarget(
                 resource_type=resource["Type"],
@@ -355,6 +375,8 @@ def targets_from_template(
                 region=region,
                 file=file,
                 source_pointer=pointer,
+                source_type=source_type if source_type != resource["Type"] else None,
+                source_pointers=elsewhere,
             )
         )
     targets.append(StackTarget(template=template, stack_name=name, account_id=account_id, region=region, file=file))
