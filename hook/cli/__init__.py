@@ -110,50 +110,30 @@ def _today(value: str | None) -> Any:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from hook.core.engine import Engine
-    from hook.core.model import Verdict
-    from hook.core.policy import load_policy
+    """Parse the files into targets, call the pipeline once, render the verdict."""
+    from hook.core.pipeline import Invocation, local_pipeline
     from hook.inputs.yamlcfn import Locator
 
-    registry = _registry()
-    today = _today(args.today)
-    policy = load_policy(args.policy or _default_policy(), registry, today=today)
+    locator = Locator()
+    pipeline = local_pipeline(args.policy or _default_policy(), registry=_registry(), today=_today(args.today),
+                              locator=locator, aws=args.aws, require_defaults=True)
     params: dict[str, str] = {}
     for item in args.param or []:
         key, sep, value = item.partition("=")
         if not sep or not key:
             raise UsageError(f"--param {item!r} must be Key=Value")
         params[key] = value
-    values: Any = None
-    account: Any = None
-    if args.aws:
-        from hook.sources import AwsAccount, SSMValues
-
-        values, account = SSMValues(), AwsAccount()
-    else:
-        for rule_id, name, ref in policy.value_refs():
-            if not ref.has_default:
-                raise UsageError(
-                    f"{policy.source}: rule {rule_id} parameter '{name}' comes from ssm:{ref.ssm} with no default; "
-                    "add a default or run with --aws"
-                )
     files = find_templates(args.paths, ignore_non_templates=args.ignore_non_templates)
     if not files and not args.ignore_non_templates:
         raise UsageError(f"no CloudFormation templates found in {' '.join(args.paths)}")
-    locator = Locator()
-    engine = Engine(registry, policy, locator=locator, today=today)
-    if values is not None:
-        engine.values = values
-        engine.account = account
-    verdict = Verdict(())
+    targets: list[Any] = []
     notes: list[str] = []
     for path in files:
         result = _load(path, args, params, locator)
         notes.extend(f"{path}: {n}" for n in result.notes)
-        verdict = verdict.merge(engine.evaluate(result.targets))
-    if notes:
-        verdict = Verdict(verdict.findings, tuple(notes) + verdict.notes, verdict.targets, verdict.rules_run)
-    out = _render(verdict, args.format, registry, files, args)
+        targets.extend(result.targets)
+    verdict = pipeline.evaluate(targets, Invocation(notes=notes))
+    out = _render(verdict, args.format, pipeline.registry, files, args)
     if args.output:
         with open(args.output, "w", encoding="utf-8") as fh:
             fh.write(out)
