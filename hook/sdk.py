@@ -33,6 +33,7 @@ from functools import cached_property
 from typing import Any, ClassVar, Protocol
 
 from hook.core._record import Frozen
+from hook.core.errors import GovhookError
 
 __all__ = [
     "Action",
@@ -130,7 +131,7 @@ class Action(StrEnum):
     DELETE = "DELETE"
 
 
-class RuleDefinitionError(TypeError):
+class RuleDefinitionError(GovhookError, TypeError):
     """A rule class is malformed (bad id, no resource types, invalid params_schema...)."""
 
 

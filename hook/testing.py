@@ -45,6 +45,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from hook.core.errors import InputError
 from hook.core.model import Finding, Outcome, ResourceTarget, StackTarget
 from hook.core.pipeline import Options, Pipeline
 from hook.core.policy_model import Defaults, Mode, Policy, RuleConfig, Scope, ValueRef
@@ -54,7 +55,7 @@ from hook.sdk import AccountSettings, Action, FactUnavailable, StackRule
 __all__ = ["CaseError", "CaseResult", "FakeAccount", "load_cases", "run_case", "run_case_file", "run_paths"]
 
 
-class CaseError(Exception):
+class CaseError(InputError):
     """A case file is malformed."""
 
 

@@ -14,6 +14,7 @@ from datetime import date
 from typing import Any, Protocol
 
 from hook.core._record import Frozen
+from hook.core.errors import GovhookError
 from hook.core.model import (
     Disposition,
     Exempted,
@@ -49,11 +50,11 @@ __all__ = ["DeadlineExceeded", "Engine", "Locator", "ParamError"]
 _VALIDATED: dict[tuple[str, str], dict[str, Any]] = {}
 
 
-class DeadlineExceeded(Exception):
+class DeadlineExceeded(GovhookError):
     """The caller's deadline passed before every rule ran."""
 
 
-class ParamError(Exception):
+class ParamError(GovhookError):
     """A rule's parameters could not be resolved or are invalid."""
 
 

@@ -454,7 +454,7 @@ def parse_policy(text: str, source: str, registry: Registry, *, today: date | No
         first = report.errors[0]
         more = f" (and {len(report.errors) - 1} more error(s))" if len(report.errors) > 1 else ""
         raise PolicyError(f"{first.path + ': ' if first.path else ''}{first.message}{more}", source,
-                          first.line, first.column, issues=list(report.errors))
+                          first.line, first.column, issues=list(report.errors), path=first.path or None)
     return report.policy
 
 

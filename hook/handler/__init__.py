@@ -74,14 +74,14 @@ def handle(
 
 
 def _reason(exc: BaseException) -> str:
+    """What the response says: a govhook error's own message; anything else is a bug, named."""
     from hook.core.engine import DeadlineExceeded
+    from hook.core.errors import GovhookError
 
     if isinstance(exc, DeadlineExceeded):
         return "the evaluation ran out of time before CloudFormation's deadline"
     text = str(exc) or type(exc).__name__
-    name = type(exc).__name__
-    known = ("EventError", "PayloadError", "PolicyError", "TemplateError", "SourceError", "ValueSourceError", "RegistryError")
-    return text if name in known else f"{name}: {text}"
+    return text if isinstance(exc, GovhookError) else f"{type(exc).__name__}: {text}"
 
 
 def _evaluate(event: Any, context: Any, fetch: Callable[[str], bytes] | None, token: str | None,

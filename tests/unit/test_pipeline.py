@@ -1,5 +1,5 @@
-"""The one pipeline: invocation levels, "not governed", DELETE, the policy's scope, notes; and the
-rule that nothing in ``hook/`` but the pipeline builds an ``Engine``."""
+"""The one pipeline: invocation levels, "not governed", DELETE, the policy's scope, notes; the rule
+that nothing in ``hook/`` but the pipeline builds an ``Engine``; and the one error base."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import pytest
 
 from hook.core._record import FrozenInstanceError
 from hook.core.engine import Engine
-from hook.core.errors import PolicyError
+from hook.core.errors import GovhookError, PolicyError
 from hook.core.model import Disposition, Outcome, ResourceTarget, StackTarget
 from hook.core.pipeline import Invocation, Level, Options, Pipeline, local_pipeline
 from hook.core.policy_model import Defaults, Exemption, Policy, RuleConfig, Scope
@@ -230,3 +230,40 @@ def test_local_pipeline_refuses_an_offline_reference_without_default(tmp_path: P
     verdict = pipeline.evaluate([ResourceTarget("AWS::Lambda::Function", "Fn", Action.CREATE,
                                                 {"Runtime": "python3.13"}, None, "app")])
     assert [f.outcome for f in verdict.findings] == [Outcome.ERROR]
+
+
+# -- one error base ------------------------------------------------------------------------------
+
+#: Exceptions that are not errors a person is told about: a rule's SKIP and bad property value
+#: (the engine makes findings of them), an internal frozen-field guard, a YAML loader detail.
+_SIGNALS = {"NotApplicable", "FactUnavailable", "InvalidValue", "FrozenInstanceError", "_Generic", "GovhookError"}
+
+
+def test_every_error_class_in_the_package_derives_from_govhook_error() -> None:
+    # GIVEN every exception class defined in hook/
+    import importlib
+
+    found: dict[str, type] = {}
+    for path in sorted((ROOT / "hook").rglob("*.py")):
+        module = ".".join(path.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
+        if module.startswith("hook.integrations"):
+            continue  # needs cfn-lint; it defines no exception
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ClassDef) and node.name not in _SIGNALS:
+                cls = getattr(importlib.import_module(module), node.name, None)
+                if isinstance(cls, type) and issubclass(cls, BaseException):
+                    found[f"{module}.{node.name}"] = cls
+    # THEN each one is a GovhookError (there are a dozen; the scan found them)
+    assert len(found) >= 12, found
+    assert [name for name, cls in found.items() if not issubclass(cls, GovhookError)] == []
+
+
+def test_the_hook_answers_a_govhook_error_with_its_message_and_a_bug_with_its_class() -> None:
+    from hook.handler import _reason
+
+    class PluginBroke(GovhookError):
+        pass
+
+    assert _reason(PluginBroke("rule pack acme failed to load", "acme.yaml", 3)) == \
+        "acme.yaml:3: rule pack acme failed to load"
+    assert _reason(KeyError("Runtime")) == "KeyError: 'Runtime'"
