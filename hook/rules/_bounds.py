@@ -4,7 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from hook.rules._cdk_framework import cdk_framework_function
 from hook.sdk import Params, ResourceContext, Violation
+
+
+def _cdk_chose(ctx: ResourceContext, pointer: str, label: str, value: int, unit: str, limit: str) -> Violation | None:
+    """A CDK framework function's value is CDK's choice: reported (a warning), never blocking."""
+    fn = cdk_framework_function(ctx.logical_id or "", ctx.properties)
+    if fn is None:
+        return None
+    return Violation(
+        f"{label} is {value} {unit}, {limit}: CDK chose this value for {fn.what}, not the app",
+        path=pointer,
+        remediation=f"Nothing to change in the app ({fn.override}); exempt it by construct path if the warning is unwanted.",
+        advisory=True,
+    )
 
 
 def within(ctx: ResourceContext, params: Params, *, pointer: str, label: str, unit: str, default: int,
@@ -21,6 +35,9 @@ def within(ctx: ResourceContext, params: Params, *, pointer: str, label: str, un
             path=pointer,
             remediation=f"Set {label} between {max(low, lo_p)} and {min(high, hi_p)} {unit}.",
         )
+    elif (value < low or value > high) and (cdk := _cdk_chose(
+            ctx, pointer, label, value, unit, f"the minimum is {low} {unit}" if value < low else f"the maximum is {high} {unit}")):
+        yield cdk
     elif value < low:
         yield Violation(
             f"{label} is {value} {unit}{shown_default}; the minimum is {low} {unit}",

@@ -91,3 +91,15 @@ def test_a_runtime_from_globals_is_reported_at_the_globals_line_and_siblings_are
     capsys.readouterr()
     _, text, _ = check(capsys, path, fmt="text")
     assert "  Api (AWS::Serverless::Function)" in text and "  Worker (AWS::Serverless::Function)" in text
+
+
+def test_cdk_framework_functions_warn_that_cdk_chose_the_value(capsys: pytest.CaptureFixture[str]) -> None:
+    # GIVEN a synthesized CDK stack: CDK's autoDeleteObjects singleton and an app function, both 900 s
+    # WHEN govhook checks it with the default policy
+    code, report, _ = check(capsys, REAL / "cdk-framework-functions.json")
+    timeouts = {f["logical_id"]: f for f in report["findings"] if f["rule_id"] == "lambda.timeout-within-bounds"}
+    # THEN CDK's function is a warning that says CDK chose the value, and the app's own still blocks
+    cdk = timeouts["CustomS3AutoDeleteObjectsCustomResourceProviderHandler9D90184F"]
+    assert cdk["disposition"] == "warning" and "CDK chose this value" in cdk["message"]
+    assert timeouts["AppFunction1A2B3C4D"]["disposition"] == "blocking"
+    assert code == 1
