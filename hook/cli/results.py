@@ -31,6 +31,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from hook.cli.events import (
+    EventsUnavailable,
+    Operation,
+    PlannedHook,
+    Validation,
+    change_set_hooks,
+    operations,
+)
+
 __all__ = [
     "Annotation",
     "Invocation",
@@ -138,10 +147,22 @@ class Report:
     everything: bool = False
     invocations: list[Invocation] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # DescribeEvents: the operations (newest first; only the latest unless everything) and what failed
+    operations: list[Operation] = field(default_factory=list)
+    events_source: str = "DescribeStackEvents"  # or "DescribeEvents+DescribeStackEvents"
+    change_set_execution: str | None = None  # DescribeChangeSet ExecutionStatus (AVAILABLE: not executed yet)
+    planned_status: str | None = None  # DescribeChangeSetHooks Status
+    planned_hooks: list[PlannedHook] = field(default_factory=list)
+
+    @property
+    def validations(self) -> list[Validation]:
+        return [v for op in self.operations for v in op.validations]
 
     @property
     def blocked(self) -> bool:
-        return any(i.latest and i.outcome == "blocked" for i in self.invocations)
+        latest = self.operations[:1]
+        return (any(i.latest and i.outcome == "blocked" for i in self.invocations)
+                or any(v.blocked for op in latest for v in op.validations))
 
     def shown(self) -> list[Invocation]:
         if self.everything:
@@ -161,6 +182,12 @@ class Report:
                        for k in ("blocked", "warned", "passed", "in-progress")},
             "invocations": [i.to_json() for i in shown],
             "notes": list(self.notes),
+            "operations": [op.to_json() for op in self.operations],
+            "validations": [v.to_json() for v in self.validations],
+            "events_source": self.events_source,
+            "change_set_execution": self.change_set_execution,
+            "planned_hooks": {"status": self.planned_status, "hooks": [h.to_json() for h in self.planned_hooks]}
+            if self.change_set else None,
         }
 
 
@@ -326,6 +353,7 @@ def _change_set_arn(cfn: Any, stack: str, name: str, report: Report) -> str:
         return name
     desc = _call(cfn, "describe_change_set", "DescribeChangeSet", {"stack": stack, "change_set": name},
                  ChangeSetName=name, StackName=stack)
+    report.change_set_execution = desc.get("ExecutionStatus")
     status = desc.get("Status")
     if status:
         reason = desc.get("StatusReason")
@@ -400,6 +428,42 @@ def _add_details(cfn: Any, inv: Invocation) -> None:
     )
 
 
+# --- DescribeEvents: operations and early validation --------------------------------------------
+
+def _read_operations(cfn: Any, report: Report, *, change_set: str | None = None) -> None:
+    from botocore.exceptions import ClientError
+
+    try:
+        ops = operations(cfn, stack=report.stack, change_set=change_set, stack_name=report.stack)
+    except EventsUnavailable as exc:
+        report.notes.append(str(exc))
+        return
+    except ClientError as exc:
+        raise _translate(exc, "DescribeEvents", stack=report.stack, change_set=change_set) from exc
+    report.events_source = "DescribeEvents+DescribeStackEvents"
+    report.operations = ops if report.everything or change_set else ops[:1]
+
+
+def _add_hook_errors(report: Report, invocations: list[Invocation]) -> None:
+    """Hook failures DescribeEvents reports that no stack event does (a change set's creation)."""
+    seen = {(i.hook, i.target_id) for i in invocations}
+    for n, op in enumerate(report.operations):
+        for ev in op.hook_errors:
+            hook, logical = str(ev.get("HookType") or "?"), str(ev.get("LogicalResourceId") or "")
+            if (hook, logical) in seen:
+                continue
+            seen.add((hook, logical))
+            is_stack = ev.get("ResourceType") == _STACK_TYPE
+            invocations.append(Invocation(
+                hook=hook, status=str(ev.get("HookStatus") or "HOOK_COMPLETE_FAILED"),
+                target_type="STACK" if is_stack else "RESOURCE", target_id=logical,
+                resource_type=None if is_stack else ev.get("ResourceType"), failure_mode=ev.get("HookFailureMode"),
+                invocation_point=ev.get("HookInvocationPoint"), invoked_at=ev.get("Timestamp"),
+                reason=ev.get("HookStatusReason"), latest=n == 0,
+                detail_error=f"reported by DescribeEvents ({op.type or 'operation'} {op.operation_id}), "
+                             "which gives no hook result id: annotations not available"))
+
+
 # --- entry point --------------------------------------------------------------------------------
 
 def fetch(cfn: Any, stack: str, *, change_set: str | None = None, everything: bool = False) -> Report:
@@ -412,14 +476,24 @@ def fetch(cfn: Any, stack: str, *, change_set: str | None = None, everything: bo
     if change_set:
         arn = _change_set_arn(cfn, stack, change_set, report)
         report.change_set = arn
+        _read_operations(cfn, report, change_set=arn)
         invocations = _invocations_from_change_set(cfn, stack, arn)
     else:
+        _read_operations(cfn, report)
         invocations = _invocations_from_events(cfn, stack, everything, report.notes)
+        _add_hook_errors(report, invocations)
     with_ids = [i for i in invocations if i.hook_result_id and i.status != "HOOK_IN_PROGRESS"]
     for inv in with_ids[:_MAX_DETAILS]:
         _add_details(cfn, inv)
     if len(with_ids) > _MAX_DETAILS:
         report.notes.append(f"annotations read for the newest {_MAX_DETAILS} of {len(with_ids)} invocations")
+    if report.change_set:
+        # Before execution: which hooks will run on which resources (after creation's own results).
+        if "DescribeChangeSetHooks" in cfn.meta.service_model.operation_names:
+            report.planned_status, report.planned_hooks = change_set_hooks(cfn, report.change_set, stack)
+        else:
+            report.notes.append("the installed botocore has no cloudformation:DescribeChangeSetHooks: the hooks the "
+                                "change set will run are not shown; upgrade boto3 and botocore")
     if any(not i.hook_result_id for i in invocations):
         event_shape = cfn.meta.service_model.shape_for("StackEvent")
         if "HookInvocationId" not in event_shape.members:
