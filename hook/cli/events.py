@@ -203,6 +203,10 @@ def operations(cfn: Any, *, stack: str | None = None, change_set: str | None = N
         elif kind == "PROVISIONING_ERROR":
             reason = " ".join(str(ev.get("ResourceStatusReason") or ev.get("ResourceStatus") or "").split())
             op.provisioning_errors.append(f"{ev.get('LogicalResourceId')} ({ev.get('ResourceType')}): {reason}")
+    for op in by_id.values():  # operations newest first; what failed in one, in the order it happened
+        op.validations.reverse()
+        op.hook_errors.reverse()
+        op.provisioning_errors.reverse()
     return list(by_id.values())
 
 
