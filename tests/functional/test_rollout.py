@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[2]
 ARN = f"arn:aws:cloudformation:us-east-1:{fx.ACCOUNT}:type/hook/Private-Lambda-Governance"
 TEMPLATE_ARN = f"arn:aws:cloudformation:us-east-1:{fx.ACCOUNT}:type/hook/Private-Lambda-GovernanceTemplate"
 PAYMENTS = f"arn:aws:cloudformation:us-east-1:{fx.ACCOUNT}:stack/payments/6f1d2a80-c5b1-11f0-9a3e-0a1b2c3d4e5f"
-IDS = ["a1b2c3d4-0000-4000-8000-00000000000%d" % i for i in range(10)]
+IDS = [f"a1b2c3d4-0000-4000-8000-00000000000{i}" for i in range(10)]
 
 
 def cfn() -> tuple[Any, Stubber]:
