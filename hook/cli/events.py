@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from hook.core.errors import GovhookError
+
 __all__ = ["Operation", "PlannedHook", "Validation", "change_set_hooks", "operations"]
 
 _MAX_PAGES = 20
@@ -113,8 +115,8 @@ class PlannedHook:
                 "resource_action": self.resource_action}
 
 
-class EventsUnavailable(Exception):
-    """DescribeEvents cannot be used here; the message is the note for the report."""
+class EventsUnavailable(GovhookError):
+    """DescribeEvents cannot be used here; the message is the note for the report (never fatal)."""
 
 
 def _client_error(exc: Exception) -> tuple[str, str]:

@@ -39,6 +39,7 @@ from hook.cli.events import (
     change_set_hooks,
     operations,
 )
+from hook.core.errors import GovhookError
 
 __all__ = [
     "Annotation",
@@ -57,7 +58,7 @@ _CHANGE_SET_ARN = re.compile(r"^arn:aws[a-z-]*:cloudformation:[^:]+:\d{12}:chang
 _NEEDED = ("DescribeStackEvents", "GetHookResult", "ListHookResults", "DescribeChangeSet")
 
 
-class ResultsError(Exception):
+class ResultsError(GovhookError):
     """The results could not be read: one line, exit 2."""
 
 
