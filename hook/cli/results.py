@@ -96,6 +96,7 @@ class Invocation:
     annotations: tuple[Annotation, ...] = ()
     latest: bool = True  # part of the stack's latest operation (always true for a change set)
     detail_error: str | None = None  # why GetHookResult added nothing
+    stack_arn: str | None = None  # the event's StackId: with HookType, it names the hook type ARN
 
     @property
     def failed(self) -> bool:
@@ -343,8 +344,70 @@ def _invocations_from_events(cfn: Any, stack: str, everything: bool, notes: list
             invoked_at=event.get("Timestamp"),
             reason=event.get("HookStatusReason"),
             latest=latest,
+            stack_arn=event.get("StackId"),
         )
     return list(by_key.values())
+
+
+_LOOKUP_PAGES = 5
+_LOOKUP_WINDOW_S = 600.0
+
+
+def _find_result_ids(cfn: Any, invocations: list[Invocation], notes: list[str]) -> None:
+    """Failed invocations whose events carry no ``HookInvocationId`` (older events, or a botocore that
+    drops it): ``ListHookResults(TypeArn=..., Status=...)`` lists that hook type's results with the
+    stack ARN (``HookExecutionTarget``) and target; the one closest in time is the invocation."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    missing = [i for i in invocations if not i.hook_result_id and i.failed and i.stack_arn and i.invoked_at]
+    if not missing:
+        return
+    try:
+        members = cfn.meta.service_model.operation_model("ListHookResults").input_shape.members
+    except Exception:  # a stand-in client without a model: nothing to look up with
+        return
+    if "TypeArn" not in members or "Status" not in members:
+        return
+    cache: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for inv in missing:
+        parts = str(inv.stack_arn).split(":")
+        if len(parts) < 6:
+            continue
+        type_arn = f"arn:{parts[1]}:cloudformation:{parts[3]}:{parts[4]}:type/hook/{inv.hook.replace('::', '-')}"
+        key = (type_arn, inv.status)
+        if key not in cache:
+            found: list[dict[str, Any]] = []
+            token: str | None = None
+            try:
+                for _ in range(_LOOKUP_PAGES):
+                    params: dict[str, Any] = {"TypeArn": type_arn, "Status": inv.status}
+                    if token:
+                        params["NextToken"] = token
+                    page = cfn.list_hook_results(**params)
+                    found.extend(page.get("HookResults", []))
+                    token = page.get("NextToken")
+                    if not token:
+                        break
+            except (ClientError, BotoCoreError) as exc:
+                code = exc.response.get("Error", {}).get("Code") if isinstance(exc, ClientError) else type(exc).__name__
+                notes.append(f"cloudformation:ListHookResults failed ({code}): the hook result of events without a "
+                             "HookInvocationId could not be looked up")
+                return
+            cache[key] = found
+        assert inv.invoked_at is not None
+        when = inv.invoked_at.timestamp()
+        best: tuple[float, str] | None = None
+        for r in cache[key]:
+            at = r.get("InvokedAt")
+            same_target = (r.get("TargetType") == "STACK") if inv.target_type == "STACK" else (
+                r.get("TargetId") == inv.target_id)
+            if r.get("HookExecutionTarget") != inv.stack_arn or not same_target or not isinstance(at, datetime):
+                continue
+            gap = abs(at.timestamp() - when)
+            if gap <= _LOOKUP_WINDOW_S and (best is None or gap < best[0]):
+                best = (gap, str(r["HookResultId"]))
+        if best is not None:
+            inv.hook_result_id = best[1]
 
 
 # --- change sets --------------------------------------------------------------------------------
@@ -482,6 +545,7 @@ def fetch(cfn: Any, stack: str, *, change_set: str | None = None, everything: bo
     else:
         _read_operations(cfn, report)
         invocations = _invocations_from_events(cfn, stack, everything, report.notes)
+        _find_result_ids(cfn, invocations, report.notes)
         _add_hook_errors(report, invocations)
     with_ids = [i for i in invocations if i.hook_result_id and i.status != "HOOK_IN_PROGRESS"]
     for inv in with_ids[:_MAX_DETAILS]:

@@ -234,3 +234,41 @@ def test_render_without_operations_is_unchanged() -> None:
     # The text of a report DescribeEvents added nothing to is what it was before DescribeEvents.
     report = results_mod.Report(stack=fx.STACK)
     assert render_text(report).startswith(f"no hook results for {fx.STACK};")
+
+
+def test_events_without_an_invocation_id_are_joined_through_list_hook_results(capsys: pytest.CaptureFixture[str],
+                                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    # GIVEN a blocked create whose hook event carries no HookInvocationId (an older event)
+    client, stub = cfn()
+    blocked = fx.event("HelloFunction", "CREATE_IN_PROGRESS", 3, 5,
+                       **fx.hook_fields(None, "HOOK_COMPLETE_FAILED", "Hook failed with message: 2 violations"))
+    stub.add_response("describe_events", {"OperationEvents": []}, {"StackName": fx.STACK, **FAILED})
+    stub.add_response("describe_stack_events", {"StackEvents": [blocked, stack_start(2)]}, {"StackName": fx.STACK})
+    # WHEN ListHookResults, filtered by the hook's type ARN and the status, has it among other stacks'
+    type_arn = f"arn:aws:cloudformation:us-east-1:{fx.ACCOUNT}:type/hook/Private-Lambda-Governance"
+    other_stack = fx.STACK_ID.replace(f"stack/{fx.STACK}/", "stack/other/")
+
+    def result(n: int, stack_arn: str, target: str, minute: int, second: int) -> dict[str, Any]:
+        return {"HookResultId": f"0000000{n}-aaaa-4bbb-8ccc-dddddddddddd", "InvocationPoint": "PRE_PROVISION",
+                "FailureMode": "FAIL", "TypeName": fx.HOOK, "Status": "HOOK_COMPLETE_FAILED", "HookStatusReason": "r",
+                "InvokedAt": fx.at(minute, second), "TargetType": "RESOURCE", "TargetId": target, "TypeArn": type_arn,
+                "HookExecutionTarget": stack_arn}
+
+    stub.add_response("list_hook_results", {"HookResults": [result(1, other_stack, "HelloFunction", 3, 5),
+                                                            result(2, fx.STACK_ID, "HelloFunction", 1, 0)],
+                                            "NextToken": "n2"},
+                      {"TypeArn": type_arn, "Status": "HOOK_COMPLETE_FAILED"})
+    stub.add_response("list_hook_results", {"HookResults": [result(3, fx.STACK_ID, "HelloFunction", 3, 6),
+                                                            result(4, fx.STACK_ID, "OtherFunction", 3, 5)]},
+                      {"TypeArn": type_arn, "Status": "HOOK_COMPLETE_FAILED", "NextToken": "n2"})
+    found = "00000003-aaaa-4bbb-8ccc-dddddddddddd"
+    stub.add_response("get_hook_result", fx.hook_result(found, "HOOK_COMPLETE_FAILED", fx.REASON,
+                                                        [fx.RUNTIME_ALLOWED_FAILED], target=fx.function_target()),
+                      {"HookResultId": found})
+    with stub:
+        code, out, _ = run(capsys, monkeypatch, client, fx.STACK)
+    stub.assert_no_pending_responses()
+    # THEN this stack's result for that resource, closest in time, gives the annotations
+    assert code == 1
+    assert "BLOCKED  HelloFunction (AWS::Lambda::Function, CREATE): 1 rule failed: lambda.runtime-allowed" in out
+    assert f"hook result id {found}" in out and "note:" not in out
