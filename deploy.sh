@@ -513,10 +513,11 @@ PARAMS=("CodeBucket=$BUCKET" "CodeKey=$KEY" "CodeBucketRegionSuffix=false" "Fail
 deploy_stack "$REGION" "${PARAMS[@]}"
 [ "$DRY_RUN" = 1 ] && exit 0
 
-HOOK_ARN=$("${AWS[@]}" cloudformation describe-stacks --stack-name "$STACK_NAME" \
-  --query "Stacks[0].Outputs[?OutputKey=='HookArn'].OutputValue" --output text)
-[ "$HOOK_ARN" != None ] || HOOK_ARN="(not reported by this endpoint)"
+HOOK_ARNS=$("${AWS[@]}" cloudformation describe-stacks --stack-name "$STACK_NAME" \
+  --query "Stacks[0].Outputs[?OutputKey=='HookArn' || OutputKey=='TemplateHookArn'].OutputValue" --output text | tr '\t' ' ')
+[ -n "$HOOK_ARNS" ] && [ "$HOOK_ARNS" != None ] || HOOK_ARNS="(not reported by this endpoint)"
 echo
-echo "govhook is installed: hook $HOOK_ARN (FailureMode=$FAILURE_MODE, policy ${POLICY_SOURCE%% (*})"
+echo "govhook is installed: hooks $HOOK_ARNS (FailureMode=$FAILURE_MODE, policy ${POLICY_SOURCE%% (*})"
+[ "$FAILURE_MODE" = WARN ] && echo "Before switching to FAIL: 'govhook would-block --stack-name $STACK_NAME' lists what FAIL would have blocked."
 echo "Next: sample/deploy_sample.sh (passes), then sample/deploy_sample.sh --template sample/lambda_template_noncompliant.yml"
 echo "      (blocked; 'govhook results STACK' says why); cleanup.sh removes everything this script made."
