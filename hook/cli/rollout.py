@@ -174,6 +174,12 @@ def would_block(cfn: Any, arns: list[str], since: datetime, until: datetime) -> 
     """Every invocation of ``arns`` that failed under WARN in [since, until], grouped by stack and rule."""
     from botocore.exceptions import BotoCoreError, ClientError
 
+    members = cfn.meta.service_model.operation_model("ListHookResults").input_shape.members
+    if "TypeArn" not in members or "Status" not in members:
+        import botocore
+
+        raise ResultsError(f"the installed botocore ({botocore.__version__}) cannot filter ListHookResults by type ARN "
+                           "and status; upgrade boto3 and botocore (pip install -U 'boto3>=1.41')")
     report = WouldBlock(hook_arns=list(arns), since=since, until=until)
     kept: list[dict[str, Any]] = []
     for arn in arns:
