@@ -27,8 +27,13 @@ class UsageError(GovhookError):
 
 
 def _looks_like_template(path: str) -> bool:
-    if os.path.basename(path) in ("serverless.yml", "serverless.yaml"):
-        return True  # a Serverless Framework service (hook.cli.adapters.serverless)
+    from hook.cli.adapters.detect import is_code_config, is_serverless_service
+
+    if is_code_config(path):
+        raise UsageError(_print_first(path))
+    if os.path.basename(path) in ("serverless.yml", "serverless.yaml", "serverless.json") or (
+            path.endswith((".yml", ".yaml", ".json")) and is_serverless_service(path, _head(path))):
+        return True  # a Serverless Framework service, by name or content (hook.cli.adapters.serverless)
     try:
         with open(path, encoding="utf-8", errors="replace") as fh:
             head = fh.read(65536)
@@ -51,6 +56,20 @@ def _looks_like_template(path: str) -> bool:
     return _TOP_LEVEL_KEY.search(head) is not None
 
 
+def _head(path: str) -> str:
+    try:
+        with open(path, encoding="utf-8", errors="replace") as fh:
+            return fh.read(1 << 20)
+    except OSError:
+        return ""
+
+
+def _print_first(path: str) -> str:
+    from hook.cli.adapters.detect import print_first_message
+
+    return print_first_message(path)
+
+
 def _template_markers(text: str) -> bool:
     return "AWSTemplateFormatVersion" in text or (
         ("Resources" in text) and ("Type" in text) and ("AWS::" in text)
@@ -65,6 +84,11 @@ def find_templates(paths: list[str], *, ignore_non_templates: bool) -> list[str]
                 dirs[:] = sorted(d for d in dirs if d not in _SKIP_DIRS and not d.startswith("."))
                 for f in sorted(files):
                     full = os.path.join(root, f)
+                    if f in ("serverless.ts", "serverless.js", "serverless.cjs", "serverless.mjs"):
+                        if not any(os.path.exists(os.path.join(root, n)) for n in
+                                   ("serverless.yml", "serverless.yaml", "serverless.json")):
+                            raise UsageError(_print_first(full))
+                        continue
                     if f.endswith(_TEMPLATE_SUFFIXES) and _looks_like_template(full):
                         out.append(full)
         elif os.path.isfile(p):
@@ -150,7 +174,9 @@ def _load(path: str, args: argparse.Namespace, params: dict[str, str], locator: 
     from hook.core.errors import TemplateError
 
     try:
-        if os.path.basename(path) in ("serverless.yml", "serverless.yaml"):
+        from hook.cli.adapters.detect import is_serverless_service
+
+        if is_serverless_service(path):
             from hook.cli.adapters.serverless import load_serverless
 
             options = {**params, **({"stage": args.stage} if args.stage else {}),

@@ -103,3 +103,24 @@ def test_cdk_framework_functions_warn_that_cdk_chose_the_value(capsys: pytest.Ca
     assert cdk["disposition"] == "warning" and "CDK chose this value" in cdk["message"]
     assert timeouts["AppFunction1A2B3C4D"]["disposition"] == "blocking"
     assert code == 1
+
+
+@pytest.mark.parametrize("path", ["sls-by-content/serverless.prod.yml", "sls-json/serverless.json", "sls-json"])
+def test_a_serverless_service_is_recognised_by_its_content_and_json_is_accepted(capsys: pytest.CaptureFixture[str],
+                                                                                path: str) -> None:
+    # GIVEN a service under another name, or as serverless.json (a file, or the directory holding it)
+    # WHEN govhook checks it
+    code, report, err = check(capsys, REAL / path)
+    # THEN it is read as the Framework would deploy it: the function on nodejs16.x is blocked
+    assert code == 1, err
+    assert any(f["rule_id"] == "lambda.runtime-supported" and f["logical_id"] == "CreateLambdaFunction"
+               and f["disposition"] == "blocking" for f in report["findings"])
+
+
+@pytest.mark.parametrize("path", ["sls-ts/serverless.ts", "sls-ts"])
+def test_a_service_written_in_code_must_be_printed_first(capsys: pytest.CaptureFixture[str], path: str) -> None:
+    # GIVEN serverless.ts (the Framework runs it as code)
+    # WHEN govhook is pointed at it
+    code, _, err = check(capsys, REAL / path)
+    # THEN it says plainly to print it first, exit 2
+    assert code == 2 and "serverless print" in err and "serverless.ts" in err
