@@ -124,3 +124,26 @@ def test_a_service_written_in_code_must_be_printed_first(capsys: pytest.CaptureF
     code, _, err = check(capsys, REAL / path)
     # THEN it says plainly to print it first, exit 2
     assert code == 2 and "serverless print" in err and "serverless.ts" in err
+
+
+def test_file_variables_are_read_relative_to_the_service(capsys: pytest.CaptureFixture[str]) -> None:
+    # GIVEN functions and the runtime from ${file(...)} next to serverless.yml
+    # WHEN govhook checks the service
+    code, report, err = check(capsys, REAL / "sls-file" / "serverless.yml")
+    # THEN the files' values are checked: nodejs16.x and a 600 s timeout block
+    blocking = {(f["logical_id"], f["rule_id"]) for f in report["findings"] if f["disposition"] == "blocking"}
+    assert code == 1, err
+    assert {("CreateLambdaFunction", "lambda.runtime-supported"), ("CreateLambdaFunction", "lambda.timeout-within-bounds")} <= blocking
+
+
+@pytest.mark.parametrize(("service", "words"), [
+    ("sls-file-missing", "${file(./nowhere.yml)}: cannot read ./nowhere.yml"),
+    ("sls-file-escape", "is outside the service directory"),
+])
+def test_a_file_variable_that_cannot_be_read_is_never_a_plain_pass(capsys: pytest.CaptureFixture[str], service: str,
+                                                                   words: str) -> None:
+    # GIVEN a ${file(...)} that is missing or outside the service
+    # WHEN govhook checks the service
+    code, _, err = check(capsys, REAL / service / "serverless.yml")
+    # THEN exit 2 with the reason, not PASSED on functions nobody checked
+    assert code == 2 and words in err, err

@@ -39,9 +39,11 @@ Variables. Resolved, because they are unambiguous from the file and the command 
 any ``${opt:X}`` given with ``--param X=...`` (``--stage`` is ``--param stage=``),
 ``${param:X}`` (``--param``, then ``params.<stage>``, then ``params.default``), ``${sls:stage}``,
 ``${aws:region}``, and the fallback of ``${opt:...}``/``${self:...}``/``${param:...}`` when the
-value is not set (``${opt:stage, 'dev'}``). Never resolved (deploy-time sources, even with a
-fallback, since the real value may exist): ``${env:...}``, ``${ssm:...}``, ``${s3:...}``,
-``${cf:...}``, ``${file(...)}``, ``${aws:accountId}``, ``${sls:instanceId}`` and any other source.
+value is not set (``${opt:stage, 'dev'}``), and ``${file(./x.yml)}``/``${file(./x.json):key}``: a
+local file read relative to the service (``hook.cli.adapters.serverless_files``; a path outside the
+service, a missing or code file is bad input, never a silent pass). Never resolved (deploy-time
+sources, even with a fallback, since the real value may exist): ``${env:...}``, ``${ssm:...}``,
+``${s3:...}``, ``${cf:...}``, ``${aws:accountId}``, ``${sls:instanceId}`` and any other source.
 Those become :class:`hook.sdk.Unresolved` markers with the reason, so rules SKIP, never guess.
 ``${AWS::Region}``-style CloudFormation ``Sub`` references are left as they are. Stage: ``--stage``,
 else ``provider.stage``, else ``dev``; region: ``provider.region``, else ``us-east-1``; stack name:
@@ -103,8 +105,9 @@ def _normalize(text: str) -> str:
 class _Variables:
     """Resolves ``${...}`` in one serverless.yml (see the module docstring for what resolves)."""
 
-    def __init__(self, config: Mapping[str, Any], options: Mapping[str, str]) -> None:
+    def __init__(self, config: Mapping[str, Any], options: Mapping[str, str], file: str | None = None) -> None:
         self.config = config
+        self.file = file
         self.options = dict(options)
         self.stage: Any = "dev"
         self.region: Any = "us-east-1"
@@ -189,6 +192,10 @@ class _Variables:
         if isinstance(address, Unresolved):
             return address
         source, _, key = address.partition(":")
+        if source.startswith("file(") and source.endswith(")") and self.file is not None:
+            from hook.cli.adapters.serverless_files import read_file_variable
+
+            return self.resolve(read_file_variable(self.file, source[5:-1], key.strip()))
         if "(" in source:
             return Unresolved(address, f"{source.split('(')[0]}(...) is {_DEPLOY_TIME}")
         key = key.strip()
@@ -827,7 +834,7 @@ def targets_from_serverless(
     account_id: str = "123456789012",
 ) -> tuple[list[Target], list[str], Any]:
     """Resource targets, one stack target, notes, and the node tree the Locator reads for ``file``."""
-    variables = _Variables(config, options or {})
+    variables = _Variables(config, options or {}, file)
     variables.settle()
     resolved = variables.resolve(config)
     builder = _Builder(resolved, config, _Source(node), file, variables.stage, variables.region)
