@@ -52,7 +52,7 @@ REASONS: dict[str, re.Pattern[str]] = {
     "SAM transform rejects it": re.compile(r"SAM transform failed"),
     "no Resources": re.compile(r"has no Resources|must be a mapping with Resources|resource \S+ has no Type"),
     "not a template": re.compile(r"not a CloudFormation template|no CloudFormation templates found"),
-    "serverless config": re.compile(r"serverless(\.yml)?: |provider|functions"),
+    "serverless config": re.compile(r"a serverless\.yml must|serverless\.yml has no 'service'|\$\{file\("),
 }
 
 
