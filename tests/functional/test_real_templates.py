@@ -147,3 +147,22 @@ def test_a_file_variable_that_cannot_be_read_is_never_a_plain_pass(capsys: pytes
     code, _, err = check(capsys, REAL / service / "serverless.yml")
     # THEN exit 2 with the reason, not PASSED on functions nobody checked
     assert code == 2 and words in err, err
+
+
+def test_a_framework_variable_under_a_secret_name_is_plaintext_once_packaged(capsys: pytest.CaptureFixture[str]) -> None:
+    # GIVEN GITHUB_TOKEN: ${ssm:githubToken} (inlined by the Framework) and TABLE_NAME from SSM
+    # WHEN govhook checks the service
+    code, report, _ = check(capsys, REAL / "sls-ssm-secret" / "serverless.yml")
+    # THEN the token blocks as the hook would block the packaged template, the table name does not
+    [secret] = [f for f in report["findings"] if f["rule_id"] == "lambda.env-no-plaintext-secrets" and f["outcome"] == "FAIL"]
+    assert code == 1 and secret["path"] == "/Environment/Variables/GITHUB_TOKEN"
+    assert "writes into the template as plaintext" in secret["message"]
+
+
+def test_a_layer_from_a_parameter_is_skipped_with_the_reason(capsys: pytest.CaptureFixture[str]) -> None:
+    # GIVEN a layer ARN from a parameter without a default
+    # WHEN govhook checks the template
+    _, report, _ = check(capsys, REAL / "layer-from-parameter.yaml")
+    # THEN layers-allowed says it could not know, instead of passing
+    [layers] = [f for f in report["findings"] if f["rule_id"] == "lambda.layers-allowed"]
+    assert layers["outcome"] == "SKIP" and "/Layers/0 is not known before deployment" in layers["message"]
