@@ -52,6 +52,7 @@ __all__ = [
     "SERVERLESS_SERVICE_TYPE",
     "StackRule",
     "Unresolved",
+    "ValueUnknown",
     "Violation",
     "as_bool",
     "as_int",
@@ -158,6 +159,12 @@ class FactUnavailable(NotApplicable):
     """An account fact cannot be known (offline, no permission, API error): the rule SKIPs."""
 
 
+class ValueUnknown(NotApplicable):
+    """A value the rule needs is not known before deployment (an unresolved intrinsic or parameter):
+    the rule SKIPs, and the CLI shows the skip by default, since it is a gap in what was checked.
+    The ``ctx.get_*`` helpers raise it; raise it yourself (not plain NotApplicable) for the same case."""
+
+
 class Unresolved:
     """A value the adapter could not resolve (an intrinsic, a parameter without default...).
 
@@ -236,7 +243,7 @@ def describe_value(value: Any) -> str:
 
 def _unresolved(path: str, value: Any) -> NotApplicable:
     where = path or "value"
-    return NotApplicable(f"{where} is not known before deployment: {describe_value(value)}")
+    return ValueUnknown(f"{where} is not known before deployment: {describe_value(value)}")
 
 
 def as_int(value: Any, path: str = "") -> int | None:

@@ -31,6 +31,7 @@ from hook.core.values import OfflineValues, ValueSource, ValueSourceError
 from hook.sdk import (
     AccountFacts,
     Action,
+    FactUnavailable,
     InvalidValue,
     NotApplicable,
     OfflineAccount,
@@ -38,6 +39,7 @@ from hook.sdk import (
     Rule,
     StackContext,
     StackRule,
+    ValueUnknown,
     Violation,
     template_types,
 )
@@ -66,7 +68,7 @@ class Locator(Protocol):
 class _Raw:
     """One raw rule outcome on one target, before policy."""
 
-    __slots__ = ("advisory", "logical_id", "message", "outcome", "path", "remediation")
+    __slots__ = ("advisory", "gap", "logical_id", "message", "outcome", "path", "remediation")
 
     def __init__(
         self,
@@ -76,7 +78,9 @@ class _Raw:
         remediation: str = "",
         logical_id: str | None = None,
         advisory: bool = False,
+        gap: bool = False,
     ) -> None:
+        self.gap = gap
         self.outcome = outcome
         self.message = message
         self.path = path
@@ -310,7 +314,7 @@ class Engine(Record):
         try:
             raw = list(inst.evaluate(ctx, params))  # type: ignore[arg-type]
         except NotApplicable as exc:
-            return [_Raw(Outcome.SKIP, exc.reason)]
+            return [_Raw(Outcome.SKIP, exc.reason, gap=_is_gap(exc))]
         except InvalidValue as exc:
             # A stack rule's path is a template pointer (/Resources/<id>/Properties/...): the value
             # belongs to that resource, so resource-scoped exemptions and scopes cover it.
@@ -451,6 +455,7 @@ class Engine(Record):
             "exemption": None,
             "preexisting": False,
             "downgraded_by": None,
+            "gap": False,
         })
 
     def _finding(
@@ -525,6 +530,7 @@ class Engine(Record):
             "exemption": exemption,
             "preexisting": preexisting,
             "downgraded_by": downgraded,
+            "gap": raw.gap,
         })
 
     def _locate(self, target: Target, raw: _Raw, logical_id: str | None) -> Location | None:
@@ -544,6 +550,12 @@ class Engine(Record):
             if found is not None:
                 return found
         return Location(target.file)
+
+
+def _is_gap(exc: NotApplicable) -> bool:
+    """A SKIP that leaves something unchecked (an account fact that could not be read, a value not
+    known before deployment), as opposed to a rule that does not apply (no environment, not Java)."""
+    return isinstance(exc, FactUnavailable | ValueUnknown) or "not known before deployment" in exc.reason
 
 
 def _logical_id_of(pointer: str) -> str | None:

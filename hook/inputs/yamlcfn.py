@@ -172,12 +172,11 @@ def load_template_text(text: str, file: str = "<template>") -> dict[str, Any]:
 
 
 def read_source(path: str, what: str = "template") -> str:
-    """A template file's text; an unreadable file is a :class:`TemplateError` naming it."""
-    try:
-        with open(path, encoding="utf-8") as fh:
-            return fh.read()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise TemplateError(f"cannot read {what}: {getattr(exc, 'strerror', None) or exc}", path) from exc
+    """A template file's text; an unreadable file (not a regular file, over CloudFormation's 1 MB,
+    not UTF-8) is a :class:`TemplateError` naming it (:mod:`hook.inputs.files`)."""
+    from hook.inputs.files import read_text_file
+
+    return read_text_file(path, what)
 
 
 def load_template_nodes(text: str, file: str = "<template>") -> tuple[dict[str, Any], Any]:

@@ -27,7 +27,7 @@ def test_check_passes_compliant_and_blocks_noncompliant(capsys: pytest.CaptureFi
     code, out, _ = run(capsys, "check", "--policy", POLICY, str(T / "hello-noncompliant.yaml"))
     assert code == 1
     line = next(i for i, ln in enumerate((T / "hello-noncompliant.yaml").read_text().splitlines(), 1) if "Runtime:" in ln)
-    assert f"BLOCK high     lambda.runtime-allowed line {line} /Runtime" in out
+    assert f"BLOCK  high     lambda.runtime-allowed line {line} /Runtime" in out
     assert "fix: Set Runtime to one of:" in out
 
 
