@@ -121,6 +121,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         verdict = verdict.merge(engine.evaluate(result.targets))
     if notes:
         verdict = Verdict(verdict.findings, tuple(notes) + verdict.notes, verdict.targets, verdict.rules_run)
+    errors = found.in_order(errors)
     for err in errors:
         print(f"govhook: error: {err}", file=sys.stderr)
     if args.write_baseline:

@@ -16,7 +16,7 @@ import re
 from collections.abc import Sequence
 
 from hook.core.errors import InputError, TemplateError
-from hook.inputs.files import S3_LIMIT, check_regular_file
+from hook.inputs.files import S3_LIMIT, check_regular_file, too_big
 
 __all__ = ["Inputs", "find_templates", "looks_like_template"]
 
@@ -36,10 +36,21 @@ class Inputs:
         self.files: list[str] = []
         self.errors: list[InputError] = []
         self.notes: list[str] = []
+        #: Every input met, in the order named: errors are reported in that order.
+        self.order: dict[str, int] = {}
 
     def add(self, path: str) -> None:
         if path not in self.files:
             self.files.append(path)
+            self.order.setdefault(path, len(self.order))
+
+    def error(self, err: InputError) -> None:
+        self.errors.append(err)
+        self.order.setdefault(err.file or "", len(self.order))
+
+    def in_order(self, errors: list[InputError]) -> list[InputError]:
+        """``errors`` sorted by where their file was named (stable for one file's errors)."""
+        return sorted(errors, key=lambda e: self.order.get(e.file or "", len(self.order)))
 
 
 def _head(path: str) -> str | None:
@@ -101,11 +112,13 @@ def _walk(folder: str, out: Inputs) -> None:
 def _named(path: str, out: Inputs, *, ignore_non_templates: bool) -> None:
     why = check_regular_file(path)
     if why is not None:
-        out.errors.append(TemplateError(f"cannot read template: {why}", path))
+        out.error(TemplateError(f"cannot read template: {why}", path))
+    elif os.path.getsize(path) > S3_LIMIT:  # named on purpose: say why it is refused
+        out.error(TemplateError(f"cannot read template: {too_big(os.path.getsize(path))}", path))
     elif looks_like_template(path):
         out.add(path)
     elif not ignore_non_templates:
-        out.errors.append(TemplateError("not a CloudFormation template (no Resources)", path))
+        out.error(TemplateError("not a CloudFormation template (no Resources)", path))
 
 
 def find_templates(paths: Sequence[str], *, ignore_non_templates: bool) -> Inputs:
@@ -118,7 +131,7 @@ def find_templates(paths: Sequence[str], *, ignore_non_templates: bool) -> Input
         else:
             matches = sorted(glob.glob(p, recursive=True))
             if not matches:
-                out.errors.append(TemplateError("no such file or directory", p))
+                out.error(TemplateError("no such file or directory", p))
                 continue
             for m in matches:
                 if os.path.isdir(m):

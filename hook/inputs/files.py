@@ -16,7 +16,7 @@ import stat
 
 from hook.core.errors import TemplateError
 
-__all__ = ["INLINE_LIMIT", "S3_LIMIT", "check_regular_file", "read_text_file"]
+__all__ = ["INLINE_LIMIT", "S3_LIMIT", "check_regular_file", "read_text_file", "too_big"]
 
 #: CloudFormation's limit on a template body passed inline (CreateStack TemplateBody), in bytes.
 INLINE_LIMIT = 51_200
@@ -53,7 +53,8 @@ def check_regular_file(path: str) -> str | None:
     return None
 
 
-def _too_big(size: int, limit: int) -> str:
+def too_big(size: int, limit: int = S3_LIMIT) -> str:
+    """Why a file of ``size`` bytes is refused."""
     return (f"{size:,} bytes: CloudFormation accepts a template of at most {S3_LIMIT:,} bytes (1 MB) from "
             f"S3 and {INLINE_LIMIT:,} bytes inline, so this file was not read"
             if limit == S3_LIMIT else f"{size:,} bytes: larger than the {limit:,} bytes this input may have")
@@ -75,10 +76,10 @@ def read_text_file(path: str, what: str = "template", limit: int = S3_LIMIT) -> 
         if not stat.S_ISREG(st.st_mode):
             raise TemplateError(f"cannot read {what}: {_kind(st.st_mode)}, not a regular file", path)
         if st.st_size > limit:
-            raise TemplateError(f"cannot read {what}: {_too_big(st.st_size, limit)}", path)
+            raise TemplateError(f"cannot read {what}: {too_big(st.st_size, limit)}", path)
         data = fh.read(limit + 1)
     if len(data) > limit:  # grew between fstat and read
-        raise TemplateError(f"cannot read {what}: {_too_big(len(data), limit)}", path)
+        raise TemplateError(f"cannot read {what}: {too_big(len(data), limit)}", path)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
