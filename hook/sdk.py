@@ -695,6 +695,16 @@ class _RuleBase:
     #: The operational fact behind the rule, for the docs.
     rationale: ClassVar[str] = ""
     level: ClassVar[str] = "resource"
+    #: Parameters taken from another rule's policy entry when this rule's entry does not set them,
+    #: ``{param: other_rule_id}``: two rules that must agree read one setting (the runtime
+    #: allow-list and the lifecycle rule's ``block_from``), so a policy cannot make them disagree.
+    borrows: ClassVar[Mapping[str, str]] = {}
+
+    @classmethod
+    def policy_warnings(cls, params: Mapping[str, Any], today: date) -> list[tuple[str, str]]:
+        """``(param, message)`` warnings ``govhook policy validate`` gives for these literal params
+        (a valid setting that contradicts another rule, say). None by default."""
+        return []
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

@@ -268,11 +268,26 @@ class Engine(Record):
             return cached
         try:
             params = self._resolve_params(cfg_id, rule)
+            self._borrow(cfg_id, rule, params)
         except ParamError as exc:
             self._params[cfg_id] = exc
             raise
         self._params[cfg_id] = params
         return params
+
+    def _borrow(self, cfg_id: str, rule: RuleClass, params: dict[str, Any]) -> None:
+        """Fill ``rule.borrows`` from the other rules' policy entries (their own params, never theirs
+        borrowed), when this rule's entry does not set them and the other rule is enabled."""
+        for name, other_id in rule.borrows.items():
+            other = self.registry.get(other_id)
+            if name in self.policy.rules[cfg_id].params or other is None or other.id not in self.policy.rules:
+                continue
+            try:
+                theirs = self._resolve_params(other.id, other)
+            except ParamError:
+                continue  # that rule reports its own parameter error
+            if name in theirs:
+                params[name] = theirs[name]
 
     def _resolve_params(self, cfg_id: str, rule: RuleClass) -> dict[str, Any]:
         from hook.core.schema import validate

@@ -305,7 +305,12 @@ def check_policy_text(text: str, source: str, registry: Registry, *, today: date
                     literal[name] = value
             for bpath, message in _crossed_bounds(literal):
                 report.errors.append(doc.issue((*path, "params", *bpath), f"{message} (rule {canonical})"))
-            for err in validate(literal, rule.params_schema):
+            param_errors = validate(literal, rule.params_schema)
+            if not param_errors:
+                for pname, message in rule.policy_warnings(literal, today or date.today()):
+                    report.warnings.append(doc.issue((*path, "params", pname) if pname in raw_params else (*path,),
+                                                     f"{message} (rule {canonical})", "warning"))
+            for err in param_errors:
                 epath = _pointer_to_path(err.path)
                 if err.keyword == "required" and any(
                     isinstance(v, ValueRef) and not v.has_default for v in params.values()

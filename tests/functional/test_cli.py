@@ -28,7 +28,7 @@ def test_check_passes_compliant_and_blocks_noncompliant(capsys: pytest.CaptureFi
     assert code == 1
     line = next(i for i, ln in enumerate((T / "hello-noncompliant.yaml").read_text().splitlines(), 1) if "Runtime:" in ln)
     assert f"BLOCK  high     lambda.runtime-allowed line {line} /Runtime" in out
-    assert "fix: Set Runtime to one of:" in out
+    assert "fix: Set Runtime to nodejs24.x (the newest allowed successor)" in out
 
 
 def test_check_directory_finds_every_sample_and_blocks_only_the_noncompliant(capsys: pytest.CaptureFixture[str]) -> None:
