@@ -16,9 +16,19 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/python -m pip install -q -e '.[dev]'
 	@touch $@
 
+# The demo needs the package and its runtime dependencies only (+ aws-sam-translator for the SAM
+# samples), not the dev toolchain: a stamp of its own, satisfied by a full dev venv too.
+# PIP_NO_WARN_SCRIPT_LOCATION and -q keep pip quiet; the editable install is a .pth path entry
+# (--config-settings editable_mode=compat), which setuptools installs without its warning.
+$(VENV)/.runtime: pyproject.toml
+	@if [ -f $(VENV)/.installed ] && [ $(VENV)/.installed -nt pyproject.toml ]; then touch $@; exit 0; fi; \
+	  echo "==> installing govhook and its runtime dependencies into $(VENV) (make test adds the dev tools)"; \
+	  $(PYTHON) -m venv $(VENV) && \
+	  $(BIN)/python -m pip install -q --disable-pip-version-check -e '.[sam]' && touch $@
+
 # The main job on the embedded default: every sample stack through the default policy.
 # Exit 1 (a blocked stack) is the expected demo outcome; 2 (bad input) fails the target.
-demo: venv
+demo: $(VENV)/.runtime
 	@$(BIN)/govhook check sample/ --policy policies/default.policy.yaml; rc=$$?; \
 	  if [ $$rc -ge 2 ]; then exit $$rc; fi; \
 	  echo; echo "(exit code $$rc: 0 = nothing blocking, 1 = at least one stack would be blocked)"
