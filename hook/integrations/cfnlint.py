@@ -50,7 +50,7 @@ def _to_match(finding: Finding) -> RuleMatch:
     path: list[str | int] = ["Resources", finding.logical_id] if finding.logical_id else ["Resources"]
     message = f"[{finding.rule_id}] {finding.logical_id or 'stack'}: {finding.message}"
     if finding.remediation:
-        message += f" Fix: {finding.remediation}"
+        message += f"{'' if finding.message.rstrip().endswith(('.', '!', '?')) else '.'} Fix: {finding.remediation}"
     match = RuleMatch(path, message)
     loc = finding.location
     if loc is not None and loc.line is not None:

@@ -364,3 +364,34 @@ def test_a_bad_baseline_is_one_line(home: Path) -> None:
     (home / "base.json").write_text("[]")
     proc = govhook(home, "check", "t.yaml", "--baseline", "base.json")
     assert proc.returncode == 2 and proc.stderr.startswith("govhook: error: base.json: not a govhook baseline")
+
+
+# -- smaller things a user meets -------------------------------------------------------------------
+
+def test_replay_of_a_stack_event_without_payload_is_a_usage_error(home: Path) -> None:
+    proc = govhook(home, "replay", str(ROOT / "sample" / "events" / "stack.json"))
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert proc.stderr.count("\n") == 1 and "pass --payload FILE" in proc.stderr
+
+
+def test_check_help_gives_exit_codes_discovery_and_aws_options(home: Path) -> None:
+    out = govhook(home, "check", "--help").stdout
+    assert "exit codes: 0 nothing blocking; 1 a deploy would be blocked" in out
+    assert "GOVHOOK_POLICY; .govhook.yaml or pyproject.toml [tool.govhook]" in out
+    for option in ("--profile", "--region", "--baseline", "--write-baseline", "--verbose", "--format", "--no-color"):
+        line = next(ln for ln in out.splitlines() if option in ln)
+        assert len(line.split(option, 1)[1].strip()) > 0 or "help" in out, option
+    assert "the Region of every AWS call" in " ".join(out.split())
+    replay = govhook(home, "replay", "--help").stdout
+    assert "presigned payload URL" in " ".join(replay.split()) and "EVENT.json" in replay
+
+
+def test_the_policy_s_limit_is_not_mistaken_for_lambda_s(home: Path) -> None:
+    (home / "t.yaml").write_text(GOOD_FN.replace("python3.13,", "python3.13, MemorySize: 10240,"))
+    proc = govhook(home, "check", "t.yaml")
+    assert "MemorySize is 10240 MB; the policy's maximum is 3008 MB (Lambda accepts up to 10240 MB)" in proc.stdout
+
+
+def test_explain_prints_no_restructured_text_markup(home: Path) -> None:
+    out = govhook(home, "explain", "lambda.runtime-allowed").stdout
+    assert "``" not in out and "Runtime" in out
