@@ -10,8 +10,10 @@ import os
 import sys
 from typing import Any
 
+from hook.core.errors import GovhookError
 
-class UsageError(Exception):
+
+class UsageError(GovhookError):
     """Bad arguments or input: exit 2 with one line."""
 
 
@@ -50,9 +52,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     stderr, and in the JSON/SARIF/JUnit report) and the others are still checked; exit 2 then."""
     from hook.cli.discovery import choose_policy
     from hook.cli.files import find_templates as find
-    from hook.core.engine import Engine
     from hook.core.errors import InputError
-    from hook.core.model import Verdict
+    from hook.core.pipeline import Invocation, Options, Pipeline
     from hook.core.policy import load_policy, parse_policy
     from hook.inputs.yamlcfn import Locator
 
@@ -100,11 +101,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     if not found.files and not errors and not args.ignore_non_templates:
         raise UsageError(f"no CloudFormation templates found in {' '.join(args.paths)}")
     locator = Locator()
-    engine = Engine(registry, policy, locator=locator, today=today)
-    if values is not None:
-        engine.values = values
-        engine.account = account
-    verdict = Verdict(())
+    pipeline = Pipeline(registry, policy, values, account, Options(today=today, locator=locator))
+    targets: list[Any] = []
     notes: list[str] = list(found.notes)
     checked: list[str] = []
     for path in found.files:
@@ -118,9 +116,8 @@ def cmd_check(args: argparse.Namespace) -> int:
             continue
         checked.append(path)
         notes.extend(f"{path}: {n}" for n in result.notes)
-        verdict = verdict.merge(engine.evaluate(result.targets))
-    if notes:
-        verdict = Verdict(verdict.findings, tuple(notes) + verdict.notes, verdict.targets, verdict.rules_run)
+        targets.extend(result.targets)
+    verdict = pipeline.evaluate(targets, Invocation(notes=notes))
     errors = found.in_order(errors)
     for err in errors:
         print(f"govhook: error: {err}", file=sys.stderr)
@@ -131,7 +128,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         print(f"govhook: wrote {n} finding(s) to the baseline {args.write_baseline}", file=sys.stderr)
     known = baseline.holds(verdict) if baseline is not None else None
     if checked or args.format != "text" or not errors:
-        out = _render(verdict, args.format, registry, checked, args, policy=choice, input_errors=errors,
+        out = _render(verdict, args.format, pipeline.registry, checked, args, policy=choice, input_errors=errors,
                       baselined=known)
         if args.output:
             with open(args.output, "w", encoding="utf-8") as fh:
@@ -156,7 +153,7 @@ def _baseline(args: argparse.Namespace) -> Any:
 def _load(path: str, args: argparse.Namespace, params: dict[str, str], locator: Any) -> Any:
     """One file's targets. A template the adapters trip over is that file's error (exit 2, one line
     naming it), not a traceback; GOVHOOK_DEBUG=1 shows the traceback for a bug report."""
-    from hook.core.errors import InputError, TemplateError
+    from hook.core.errors import TemplateError
 
     try:
         if os.path.basename(path) in ("serverless.yml", "serverless.yaml"):
@@ -172,7 +169,7 @@ def _load(path: str, args: argparse.Namespace, params: dict[str, str], locator: 
                                 **({"region": args.region} if args.region else {}))
         except TemplateError as exc:
             raise _with_line(exc, locator) from exc
-    except (InputError, OSError, MemoryError):
+    except (GovhookError, OSError, MemoryError):
         raise
     except Exception as exc:
         if os.environ.get("GOVHOOK_DEBUG"):
@@ -268,21 +265,18 @@ def cmd_policy(args: argparse.Namespace) -> int:
 
 
 def cmd_test(args: argparse.Namespace) -> int:
-    from hook.testing import CaseError, run_paths
+    from hook.testing import run_paths
 
     registry = _registry()
     passed = failed = 0
-    try:
-        for result in run_paths(args.paths or [os.path.join("tests", "cases")], registry):
-            if result.ok:
-                passed += 1
-            else:
-                failed += 1
-                print(f"FAIL {result.file}: {result.rule_id} :: {result.name}")
-                for problem in result.problems:
-                    print(f"     {problem}")
-    except CaseError as exc:
-        raise UsageError(str(exc)) from exc
+    for result in run_paths(args.paths or [os.path.join("tests", "cases")], registry):
+        if result.ok:
+            passed += 1
+        else:
+            failed += 1
+            print(f"FAIL {result.file}: {result.rule_id} :: {result.name}")
+            for problem in result.problems:
+                print(f"     {problem}")
     print(f"{passed} passed, {failed} failed")
     return 1 if failed else 0
 
@@ -300,13 +294,10 @@ def cmd_replay(args: argparse.Namespace) -> int:
 def cmd_results(args: argparse.Namespace) -> int:
     """Exit 1 when a hook failed the stack's latest operation (or the change set) with failure mode FAIL."""
     from hook.cli.render.results import render_json, render_text
-    from hook.cli.results import ResultsError, fetch, make_client
+    from hook.cli.results import fetch, make_client
 
-    try:
-        cfn = make_client(args.region, args.profile)
-        report = fetch(cfn, args.stack, change_set=args.change_set, everything=args.all)
-    except ResultsError as exc:
-        raise UsageError(str(exc)) from exc
+    cfn = make_client(args.region, args.profile)
+    report = fetch(cfn, args.stack, change_set=args.change_set, everything=args.all)
     if args.format == "json":
         sys.stdout.write(render_json(report))
     else:
@@ -422,11 +413,9 @@ def _run(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    from hook.core.errors import InputError
-
     try:
         return _run(args)
-    except (UsageError, InputError) as exc:
+    except GovhookError as exc:  # every user-facing error: one line, exit 2
         print(f"govhook: error: {exc}", file=sys.stderr)
         return 2
     except OSError as exc:

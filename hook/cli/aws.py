@@ -11,10 +11,12 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from hook.core.errors import GovhookError
+
 __all__ = ["AwsOptionsError", "aws_sources"]
 
 
-class AwsOptionsError(Exception):
+class AwsOptionsError(GovhookError):
     """The profile or Region cannot be used (one line for the user)."""
 
 

@@ -18,13 +18,15 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from hook.core.errors import GovhookError
+
 __all__ = ["LifecycleError", "bundled", "current", "validate_lifecycle"]
 
 _LOG = logging.getLogger("govhook.runtimes")
 _PHASES = ("deprecated", "create_blocked", "update_blocked")
 
 
-class LifecycleError(ValueError):
+class LifecycleError(GovhookError):
     """The lifecycle data is not usable (the message says where)."""
 
 
@@ -75,7 +77,7 @@ def current() -> Mapping[str, Mapping[str, Any]]:
         text = _read_policy_text(location)
         try:
             return validate_lifecycle(json.loads(text))
-        except ValueError as exc:
+        except (ValueError, LifecycleError) as exc:
             raise LifecycleError(f"runtime lifecycle {location}: {exc}") from exc
 
     try:
