@@ -59,7 +59,7 @@ golden: venv
 	$(BIN)/python tests/golden/events_regen.py
 
 docs: venv
-	$(BIN)/govhook rules --format markdown > docs/rules.md
+	$(BIN)/govhook rules --format markdown --pack lambda > docs/rules.md
 
 bench: venv
 	$(BIN)/python bench/bench_cli.py

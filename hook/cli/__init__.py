@@ -219,6 +219,16 @@ def cmd_rules(args: argparse.Namespace) -> int:
     from hook.cli import docs
 
     registry = _registry()
+    if args.pack:
+        from hook.core.registry import Registry
+
+        only = Registry()
+        for rule in registry:
+            if registry.pack_of(rule.id) == args.pack:
+                only.add(rule, args.pack)
+        if not len(only):
+            raise UsageError(f"--pack {args.pack}: no rules from a pack of that name are installed")
+        registry = only
     sys.stdout.write(docs.markdown(registry) if args.format == "markdown" else docs.table(registry))
     return 0
 
@@ -348,6 +358,8 @@ def build_parser() -> argparse.ArgumentParser:
     rules = sub.add_parser("rules", help="list the rule catalogue")
     rules.add_argument("--format", choices=("table", "markdown"), default="table",
                        help="table (default) or markdown (docs/rules.md is generated from it)")
+    rules.add_argument("--pack", metavar="NAME",
+                       help="only the rules of this pack (its entry-point name: 'lambda' is govhook's own)")
     rules.set_defaults(func=cmd_rules)
 
     explain = sub.add_parser("explain", help="explain one rule")
