@@ -20,7 +20,16 @@ _CACHE: dict[tuple[str, float, str], list[Finding]] = {}
 
 
 def _policy_path() -> str:
-    return os.environ.get("GOVHOOK_POLICY") or os.path.join("policies", "default.policy.yaml")
+    """``GOVHOOK_POLICY``, else ``policies/default.policy.yaml`` here, else the packaged default
+    (so the integration works outside a checkout too)."""
+    local = os.path.join("policies", "default.policy.yaml")
+    if os.environ.get("GOVHOOK_POLICY"):
+        return os.environ["GOVHOOK_POLICY"]
+    if os.path.isfile(local):
+        return local
+    from hook.cli.discovery import packaged_default_path
+
+    return packaged_default_path()
 
 
 def findings_for(filename: str) -> list[Finding]:

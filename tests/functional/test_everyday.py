@@ -190,6 +190,20 @@ def test_a_yaml_alias_bomb_is_refused_at_once(home: Path, key: str) -> None:
     assert time.monotonic() - start < 20
 
 
+def test_aliased_maps_in_environment_variables_are_refused_at_once(home: Path) -> None:
+    # GIVEN aliased maps that multiply to 10^7 paths under Environment.Variables
+    levels = ["      x0: &m0 {" + ", ".join(f"k{i}: v" for i in range(10)) + "}"]
+    for n in range(1, 7):
+        levels.append(f"      x{n}: &m{n} {{" + ", ".join(f"k{i}: *m{n - 1}" for i in range(10)) + "}")
+    (home / "maps.yaml").write_text(
+        "Mappings:\n  Bomb:\n" + "\n".join(levels) + "\nResources:\n  Fn:\n    Type: AWS::Lambda::Function\n"
+        "    Properties:\n      Runtime: python3.13\n      Environment: {Variables: *m6}\n")
+    start = time.monotonic()
+    proc = govhook(home, "check", "maps.yaml")
+    assert proc.returncode == 2 and "YAML aliases expand this node to more than 1,000,000 values" in proc.stderr
+    assert time.monotonic() - start < 20
+
+
 def test_modest_aliases_still_work(home: Path) -> None:
     # GIVEN tags shared by an anchor, as teams write them
     (home / "t.yaml").write_text(
