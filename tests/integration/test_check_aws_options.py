@@ -103,3 +103,22 @@ def test_profile_selects_credentials_and_region(project: Path) -> None:
     assert code == 2 and err == "govhook: error: --profile nope: no such profile in the AWS config files\n"
     code, _, err = check(project, "--profile", "dev", env=env)
     assert code == 2 and "--profile is used only with --aws" in err
+
+
+def test_runtime_lifecycle_override_from_ssm_then_fallback(aws_client: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    # GIVEN lifecycle data published in SSM, as a platform team refreshes it without a release
+    from hook import sources
+    from hook.sources.runtimes import bundled, current
+
+    data = {"runtimes": {"python3.13": {"deprecated": "2029-06-30", "successor": None}}}
+    aws_client("ssm").put_parameter(Name="/govhook/runtimes", Type="String", Value=json.dumps(data))
+    monkeypatch.setattr(sources, "_CLIENTS", {})
+    monkeypatch.setenv("GOVHOOK_RUNTIMES", "ssm:/govhook/runtimes")
+    sources.clear_caches()
+    # THEN the rules read it
+    assert dict(current()) == data["runtimes"]
+    # WHEN it is invalid: the bundled data, never a half-read file
+    aws_client("ssm").put_parameter(Name="/govhook/runtimes", Type="String", Overwrite=True,
+                                    Value=json.dumps({"runtimes": {"x": {"successor": "nope"}}}))
+    sources.clear_caches()
+    assert current() is bundled()
