@@ -61,3 +61,13 @@ def test_pip_install_then_check_in_any_directory_uses_the_packaged_default(tmp_p
     assert doc["policy"] == {"source": "packaged default", "path": "hook/data/default.policy.yaml"}
     assert {"lambda.runtime-allowed", "lambda.runtime-supported"} <= {
         f["rule_id"] for f in doc["findings"] if f["disposition"] == "blocking"}
+
+
+def test_make_demo_installs_the_runtime_dependencies_only(tmp_path: Path) -> None:
+    # GIVEN a fresh venv location, WHEN make demo would run
+    proc = subprocess.run(["make", "-n", "demo", f"VENV={tmp_path / 'v'}"], cwd=ROOT, capture_output=True,
+                          text=True, timeout=60, check=True)
+    # THEN it installs the package with its runtime deps (and SAM for the samples), not the dev tools
+    installs = [ln for ln in proc.stdout.splitlines() if "pip" in ln and " install -q" in ln]
+    assert installs and all("'.[sam]'" in ln and "[dev]" not in ln for ln in installs), installs
+    assert "govhook check sample/" in proc.stdout
