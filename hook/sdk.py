@@ -48,8 +48,8 @@ __all__ = [
     "RuleDefinitionError",
     "Severity",
     "StackContext",
-    "SERVERLESS_METADATA_KEY",
     "SERVERLESS_SERVICE_TYPE",
+    "ServerlessService",
     "StackRule",
     "Unresolved",
     "Violation",
@@ -60,7 +60,6 @@ __all__ = [
     "is_unresolved",
     "json_pointer",
     "pointer_get",
-    "template_types",
 ]
 
 Params = Mapping[str, Any]
@@ -541,14 +540,35 @@ class ResourceContext(Frozen, _Reader):
         return pointer_get(self.previous_properties, pointer, default)
 
 
+class ServerlessService(Frozen):
+    """The Serverless Framework's view of a stack built from ``serverless.yml`` (``govhook check``).
+
+    ``service``, ``stage`` and ``region`` as the Framework resolves them (an :class:`Unresolved`
+    marker when a ``${...}`` variable is only known at deploy time), and ``config``: the whole
+    serverless.yml with its variables resolved. A stack rule reads it as ``ctx.framework``; it is
+    ``None`` for a CloudFormation or SAM template and always at the hook.
+    """
+
+    _fields = ("service", "stage", "region", "config")
+    service: Any
+    stage: Any
+    region: Any
+    config: Mapping[str, Any]
+
+    def __init__(self, service: Any, stage: Any, region: Any, config: Mapping[str, Any]) -> None:
+        self.__dict__.update(service=service, stage=stage, region=region, config=config)
+
+
 class StackContext(Frozen):
     """What a stack rule sees: the raw template, as the STACK hook receives it.
 
     Intrinsics are unresolved and SAM is unexpanded (``AWS::Serverless::Function`` appears as
-    such, with ``Globals``).
+    such, with ``Globals``). ``framework`` holds the Serverless Framework's view
+    (:class:`ServerlessService`) when the stack was built from ``serverless.yml``, else ``None``.
     """
 
-    _fields = ("template", "stack_name", "previous_template", "account_id", "region", "account", "today")
+    _fields = ("template", "stack_name", "previous_template", "account_id", "region", "account", "today",
+               "framework")
     template: Mapping[str, Any]
     stack_name: str | None
     previous_template: Mapping[str, Any] | None
@@ -556,6 +576,7 @@ class StackContext(Frozen):
     region: str | None
     account: AccountFacts
     today: date
+    framework: ServerlessService | None
 
     def __init__(
         self,
@@ -566,11 +587,12 @@ class StackContext(Frozen):
         region: str | None = None,
         account: AccountFacts = _NEW,
         today: date = _NEW,
+        framework: ServerlessService | None = None,
     ) -> None:
         self.__dict__.update(
             template=template, stack_name=stack_name, previous_template=previous_template, account_id=account_id,
             region=region, account=OfflineAccount() if account is _NEW else account,
-            today=date.today() if today is _NEW else today,
+            today=date.today() if today is _NEW else today, framework=framework,
         )
 
     @cached_property
@@ -741,8 +763,8 @@ class StackRule(_RuleBase):
     """A stack rule: runs on the whole raw template (STACK, CHANGE_SET and CLI).
 
     ``resource_types`` lists the types whose presence makes the rule relevant; a template with
-    none of them is not evaluated (see :func:`template_types`: a template built from
-    ``serverless.yml`` also counts :data:`SERVERLESS_SERVICE_TYPE`).
+    none of them is not evaluated (a stack built from ``serverless.yml``, one with
+    :attr:`StackContext.framework`, also counts :data:`SERVERLESS_SERVICE_TYPE`).
     """
 
     level: ClassVar[str] = "stack"
@@ -759,22 +781,9 @@ def violations(items: Sequence[Violation]) -> Iterator[Violation]:
     yield from items
 
 
-#: Where ``govhook check serverless.yml`` keeps the Serverless Framework's configuration in the
-#: template it synthesizes (``Metadata["govhook:serverless"]``: service, stage, region, config).
-SERVERLESS_METADATA_KEY = "govhook:serverless"
-#: A pseudo resource type that a template synthesized from ``serverless.yml`` counts among its
-#: types: a :class:`StackRule` about the Framework's own settings declares it in ``resource_types``
-#: and so runs only there (never at the hook, which sees CloudFormation only).
+#: A pseudo resource type that a stack built from ``serverless.yml`` (one with a
+#: :class:`ServerlessService` in ``framework``) counts among its types: a :class:`StackRule` about
+#: the Framework's own settings declares it in ``resource_types`` and so runs only there (never at
+#: the hook, which sees CloudFormation only).
 SERVERLESS_SERVICE_TYPE = "Serverless::Service"
 
-
-def template_types(template: Mapping[str, Any]) -> set[str]:
-    """The resource types present in a template, plus :data:`SERVERLESS_SERVICE_TYPE` when it was
-    synthesized from ``serverless.yml``: what decides whether a stack rule is relevant."""
-    resources = template.get("Resources")
-    types = {r["Type"] for r in resources.values() if isinstance(r, Mapping) and isinstance(r.get("Type"), str)} \
-        if isinstance(resources, Mapping) else set()
-    metadata = template.get("Metadata")
-    if isinstance(metadata, Mapping) and SERVERLESS_METADATA_KEY in metadata:
-        types.add(SERVERLESS_SERVICE_TYPE)
-    return types

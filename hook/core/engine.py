@@ -29,6 +29,7 @@ from hook.core.policy_model import Exemption, Mode, Policy, ValueRef
 from hook.core.registry import Registry, RuleClass
 from hook.core.values import OfflineValues, ValueSource, ValueSourceError
 from hook.sdk import (
+    SERVERLESS_SERVICE_TYPE,
     AccountFacts,
     Action,
     InvalidValue,
@@ -39,10 +40,9 @@ from hook.sdk import (
     StackContext,
     StackRule,
     Violation,
-    template_types,
 )
 
-__all__ = ["DeadlineExceeded", "Engine", "Locator", "ParamError"]
+__all__ = ["DeadlineExceeded", "Engine", "Locator", "ParamError", "stack_types"]
 
 
 #: Parameter sets already validated against their rule's schema (warm invocations skip the work).
@@ -100,6 +100,18 @@ class _RuleStatic:
         #: The Finding fields that depend only on the rule and its policy entry.
         self.fields = fields
         self.pass_message = pass_message
+
+
+def stack_types(target: StackTarget) -> set[str]:
+    """The resource types present in a stack target's template, plus
+    :data:`~hook.sdk.SERVERLESS_SERVICE_TYPE` when it was built from ``serverless.yml``: what
+    decides whether a stack rule is relevant."""
+    resources = target.template.get("Resources")
+    types = {r["Type"] for r in resources.values() if isinstance(r, Mapping) and isinstance(r.get("Type"), str)} \
+        if isinstance(resources, Mapping) else set()
+    if target.framework is not None:
+        types.add(SERVERLESS_SERVICE_TYPE)
+    return types
 
 
 def _coerce_param(value: Any, schema: Mapping[str, Any]) -> Any:
@@ -193,7 +205,7 @@ class Engine(Record):
                         ctx = self._resource_context(target, target.properties, today)
                     findings.extend(self._run_resource(cfg_id, rule, target, ctx, today, rules_run))
             else:
-                types = template_types(target.template)
+                types = stack_types(target)
                 for cfg_id, srule in stack_rules:
                     if not types.intersection(srule.resource_types):
                         continue
@@ -388,6 +400,7 @@ class Engine(Record):
                 region=target.region,
                 account=self.account,
                 today=today,
+                framework=target.framework,
             )
 
         raws: Sequence[_Raw]

@@ -29,10 +29,10 @@ the ``serverless.yml`` key they are about:
 - everything under ``resources.Resources`` as written; an id the Framework generates there, and
   ``resources.extensions``, are merged into the generated resource key by key (lists replaced).
 
-The stack target carries that template plus the Framework view under
-``Metadata["govhook:serverless"]`` (:data:`METADATA_KEY`: ``service``, ``stage``, ``region`` and
-the resolved ``config``), which is how ``lambda.version-functions-disabled`` sees the
-configuration; for a plain template the key is absent and that rule SKIPs.
+The stack target carries that template, and the Framework's view in its ``framework`` field (a
+:class:`hook.sdk.ServerlessService`: ``service``, ``stage``, ``region`` and the resolved
+``config``), which is how ``lambda.version-functions-disabled`` sees the configuration
+(``ctx.framework``); for a plain template it is ``None`` and that rule is not evaluated.
 
 Variables. Resolved, because they are unambiguous from the file and the command line:
 ``${self:a.b}`` (any key of the same file, recursively), ``${opt:stage}``/``${opt:region}`` and
@@ -61,17 +61,16 @@ from typing import Any
 
 import yaml
 
-from hook.cli.adapters.serverless.locations import MAP, STR, Source, Tree
+from hook.cli.adapters.serverless.locations import MAP, Source
 from hook.cli.adapters.serverless.resources import Builder, logical_id_prefix
 from hook.cli.adapters.serverless.variables import Variables
 from hook.cli.adapters.template import Resolver, TemplateResult
 from hook.core.errors import TemplateError
 from hook.core.model import ResourceTarget, StackTarget, Target
 from hook.inputs.yamlcfn import Locator, load_template_nodes, read_source
-from hook.sdk import SERVERLESS_METADATA_KEY, Action, Unresolved
+from hook.sdk import Action, ServerlessService, Unresolved
 
 __all__ = [
-    "METADATA_KEY",
     "SERVERLESS_FILES",
     "is_serverless_file",
     "load_serverless",
@@ -80,8 +79,6 @@ __all__ = [
 ]
 
 SERVERLESS_FILES = ("serverless.yml", "serverless.yaml")
-#: The key under the synthesized template's ``Metadata`` that holds the Framework's view.
-METADATA_KEY = SERVERLESS_METADATA_KEY
 
 
 def is_serverless_file(path: str) -> bool:
@@ -116,10 +113,7 @@ def targets_from_serverless(
             name = f"{builder.service}-{variables.stage}"
         else:
             name = re.sub(r"[^A-Za-z0-9-]", "-", os.path.basename(os.path.dirname(os.path.abspath(file or "."))))
-    template["Metadata"] = {
-        METADATA_KEY: {"service": builder.service, "stage": variables.stage, "region": variables.region,
-                       "config": resolved},
-    }
+    framework = ServerlessService(builder.service, variables.stage, variables.region, resolved)
     resolver = Resolver(template, stack_name=name, parameters=None, account_id=account_id, region=region)
     targets: list[Target] = []
     for logical_id, resource in template["Resources"].items():
@@ -131,20 +125,15 @@ def targets_from_serverless(
             stack_name=name, account_id=account_id, region=region, file=file,
             source_pointer=f"/Resources/{logical_id.replace('~', '~0').replace('/', '~1')}/Properties",
         ))
-    targets.append(StackTarget(template=template, stack_name=name, account_id=account_id, region=region, file=file))
+    targets.append(StackTarget(template=template, stack_name=name, account_id=account_id, region=region, file=file,
+                               framework=framework))
     tree: Any = None
     if builder.src.root is not None:
         # The original top-level keys (so /provider/versionFunctions finds its line) plus the
-        # synthesized /Resources and /Metadata/govhook:serverless/config.
-        meta = Tree(builder.src.root)
-        config_tree = Tree(builder.src.root)
-        config_tree.put("config", (builder.src.root, builder.src.root))
-        meta.put(METADATA_KEY, (builder.src.root, builder.src.root), config_tree)
+        # synthesized /Resources.
         top = builder.tree.node()
-        originals = [(k, v) for k, v in builder.src.root.value if getattr(k, "value", None) not in ("Resources", "Metadata")]
-        meta_key = yaml.ScalarNode(STR, "Metadata", builder.src.root.start_mark, builder.src.root.start_mark)
-        tree = yaml.MappingNode(MAP, originals + list(top.value) + [(meta_key, meta.node())],
-                                builder.src.root.start_mark, builder.src.root.end_mark)
+        originals = [(k, v) for k, v in builder.src.root.value if getattr(k, "value", None) != "Resources"]
+        tree = yaml.MappingNode(MAP, originals + list(top.value), builder.src.root.start_mark, builder.src.root.end_mark)
     return targets, notes, tree
 
 
