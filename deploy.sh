@@ -197,12 +197,12 @@ for util in "$PACKAGE"/aws_lambda_powertools/utilities/*; do
     *) rm -rf "$util" ;;
   esac
 done
-# The package is built by inclusion: the core, the data sources, the Lambda door, the shipped input
+# The package is built by inclusion: the SDK, the core, the data sources, the Lambda door, the shipped input
 # layer, the rules and their data. The CLI door (hook/cli), hook/integrations and hook/testing.py
 # are never copied (tests/test_package.py imports and runs the zip without them).
 mkdir -p "$PACKAGE/hook"
-cp hook/__init__.py hook/sdk.py hook/py.typed "$PACKAGE/hook/"
-for part in core sources inputs handler rules data; do
+cp hook/__init__.py hook/py.typed "$PACKAGE/hook/"
+for part in sdk core sources inputs handler rules data; do
   cp -R "hook/$part" "$PACKAGE/hook/$part"
 done
 find "$PACKAGE/hook" -name '__pycache__' -prune -exec rm -rf {} +

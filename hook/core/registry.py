@@ -13,13 +13,11 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from hook.core._record import Frozen
-from hook.sdk import Rule, StackRule
+from hook.sdk import Rule, RuleClass, StackRule
 
 __all__ = ["ENTRY_POINT_GROUP", "Registry", "RegistryError", "RuleClass"]
 
 ENTRY_POINT_GROUP = "govhook.rules"
-
-RuleClass = type[Rule] | type[StackRule]
 
 
 class RegistryError(Exception):

@@ -2,23 +2,22 @@
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from datetime import date
-from functools import cache
-from pathlib import Path
 from typing import Any
 
-from hook.sdk import Action, NotApplicable, Params, ResourceContext, Rule, Severity, Violation
+from hook.sdk import (
+    Action,
+    NotApplicable,
+    Params,
+    ResourceContext,
+    Rule,
+    Severity,
+    Violation,
+    runtime_lifecycle,
+)
 
 _PHASES = {"deprecated": "deprecated", "create_blocked": "creates are blocked", "update_blocked": "updates are blocked"}
-
-
-@cache
-def lifecycle() -> Mapping[str, Mapping[str, Any]]:
-    """Runtime -> {deprecated, create_blocked, update_blocked, successor} (hook/data/runtimes.json)."""
-    data = json.loads((Path(__file__).parent.parent / "data" / "runtimes.json").read_text())
-    return data["runtimes"]  # type: ignore[no-any-return]
 
 
 def _d(value: Any) -> date | None:
@@ -71,7 +70,7 @@ class RuntimeSupported(Rule):
         runtime = ctx.get_str("/Runtime")
         if runtime is None:
             raise NotApplicable("Runtime is not set")
-        info = lifecycle().get(runtime)
+        info = runtime_lifecycle().get(runtime)
         if info is None:
             raise NotApplicable(f"no lifecycle data for runtime '{runtime}' in hook/data/runtimes.json")
         today = ctx.today

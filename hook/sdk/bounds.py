@@ -4,11 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from hook.sdk import Params, ResourceContext, Violation
+from hook.sdk.context import ResourceContext
+from hook.sdk.rule import Params, Violation
+
+__all__ = ["within_bounds"]
 
 
-def within(ctx: ResourceContext, params: Params, *, pointer: str, label: str, unit: str, default: int,
-           platform: tuple[int, int]) -> Iterator[Violation]:
+def within_bounds(ctx: ResourceContext, params: Params, *, pointer: str, label: str, unit: str, default: int,
+                  platform: tuple[int, int]) -> Iterator[Violation]:
+    """Violations of ``params["min"] <= value <= params["max"]`` for the integer at ``pointer``
+    (``default`` when absent), and of the platform's own limits ``platform = (low, high)``."""
     value = ctx.get_int(pointer)
     shown_default = ""
     if value is None:

@@ -1,4 +1,4 @@
-"""Who calls whom in a raw template: helpers for the stack rules that check relations."""
+"""Who calls whom in a raw template: helpers for stack rules that check relations between resources."""
 
 from __future__ import annotations
 
@@ -6,8 +6,12 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from hook.sdk import StackContext, as_int, is_unresolved
+from hook.sdk.context import StackContext
+from hook.sdk.values import as_int, is_unresolved
 
+__all__ = ["FUNCTION_TYPES", "function_timeout", "may_be_absent", "referenced_ids", "sam_events"]
+
+#: The function resource types of a raw template (SAM unexpanded).
 FUNCTION_TYPES = ("AWS::Lambda::Function", "AWS::Serverless::Function")
 
 
@@ -39,6 +43,7 @@ def function_timeout(ctx: StackContext, fid: str) -> int | None:
 
 
 def sam_events(ctx: StackContext, fid: str, *types: str) -> Iterator[tuple[str, Mapping[str, Any]]]:
+    """``(name, Properties)`` of a SAM function's ``Events`` of the given ``Type`` s (``SQS``, ``Api``...)."""
     events = ctx.properties_of(fid).get("Events")
     if isinstance(events, Mapping):
         for name, event in events.items():
