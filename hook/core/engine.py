@@ -40,6 +40,8 @@ from hook.sdk import (
     StackContext,
     StackRule,
     Violation,
+    json_pointer,
+    pointer_tokens,
 )
 
 __all__ = ["DeadlineExceeded", "Engine", "Locator", "ParamError", "stack_types"]
@@ -549,7 +551,7 @@ class Engine(Record):
         elif raw.path.startswith("/"):
             pointer = raw.path
         elif logical_id:
-            pointer = "/Resources/" + logical_id.replace("~", "~0").replace("/", "~1")
+            pointer = json_pointer("Resources", logical_id)
         else:
             pointer = None
         if self.locator is not None and pointer is not None:
@@ -561,9 +563,9 @@ class Engine(Record):
 
 def _logical_id_of(pointer: str) -> str | None:
     """``Fn`` from ``/Resources/Fn/...``; None for a pointer outside a resource."""
-    parts = pointer.split("/", 3)
-    if len(parts) >= 3 and parts[0] == "" and parts[1] == "Resources" and parts[2]:
-        return parts[2].replace("~1", "/").replace("~0", "~")
+    tokens = pointer_tokens(pointer) if pointer.startswith("/") else ()
+    if len(tokens) >= 2 and tokens[0] == "Resources" and tokens[1]:
+        return tokens[1]
     return None
 
 

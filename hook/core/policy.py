@@ -14,7 +14,7 @@ from hook.core.errors import PolicyError
 from hook.core.policy_model import Defaults, Exemption, Mode, Policy, RuleConfig, Scope, ValueRef
 from hook.core.registry import Registry
 from hook.core.schema import validate
-from hook.sdk import Severity
+from hook.sdk import Severity, pointer_tokens
 
 __all__ = [
     "PolicyIssue",
@@ -165,8 +165,7 @@ def _yaml_path(path: tuple[str | int, ...]) -> str:
 
 def _pointer_to_path(pointer: str) -> tuple[str | int, ...]:
     parts: list[str | int] = []
-    for raw in pointer.split("/")[1:] if pointer else []:
-        token = raw.replace("~1", "/").replace("~0", "~")
+    for token in pointer_tokens(pointer):
         parts.append(int(token) if token.isdigit() else token)
     return tuple(parts)
 

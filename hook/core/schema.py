@@ -20,6 +20,7 @@ from functools import lru_cache
 from typing import Any
 
 from hook.core._record import Frozen
+from hook.sdk import json_pointer, pointer_tokens
 
 __all__ = ["SchemaError", "SUPPORTED_KEYWORDS", "check_supported", "validate"]
 
@@ -55,7 +56,7 @@ class SchemaError(Frozen):
 
 
 def _ptr(path: str, key: str | int) -> str:
-    return f"{path}/{str(key).replace('~', '~0').replace('/', '~1')}"
+    return path + json_pointer(key)
 
 
 _TYPE_NAMES = {
@@ -120,8 +121,8 @@ class _Validator:
         if not ref.startswith("#/"):
             raise ValueError(f"only local $ref is supported, got {ref!r}")
         node: Any = self.root
-        for part in ref[2:].split("/"):
-            node = node[part.replace("~1", "/").replace("~0", "~")]
+        for part in pointer_tokens(ref[1:]):
+            node = node[part]
         return node  # type: ignore[no-any-return]
 
     def errors(self, value: Any, schema: Any, path: str) -> list[SchemaError]:

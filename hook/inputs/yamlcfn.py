@@ -9,6 +9,7 @@ import yaml
 
 from hook.core.errors import TemplateError
 from hook.core.model import Location
+from hook.sdk import pointer_tokens
 
 __all__ = ["CfnLoader", "Locator", "load_template_text", "read_source"]
 
@@ -269,7 +270,7 @@ def _walk(
     best, node = _walk(root, parent, walked, index)
     nxt = None
     if node is not None:
-        token = raw.replace("~1", "/").replace("~0", "~")
+        (token,) = pointer_tokens("/" + raw)  # raw holds no "/": rpartition split there
         if isinstance(node, yaml.MappingNode):
             keys = index.get(id(node))
             if keys is None:

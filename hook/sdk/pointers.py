@@ -21,11 +21,14 @@ def json_pointer(*parts: str | int) -> str:
 
 
 def pointer_tokens(pointer: str) -> tuple[str, ...]:
-    """The unescaped parts of a JSON pointer: ``/Resources/A~1B`` is ``("Resources", "A/B")``;
-    ``""`` and ``"/"`` are ``()`` (the whole document). The inverse of :func:`json_pointer`."""
-    if pointer in ("", "/"):
+    """The unescaped parts of a JSON pointer: ``/Resources/A~1B`` is ``("Resources", "A/B")`` and
+    ``""`` (the whole document) is ``()``. The inverse of :func:`json_pointer`; raises ValueError
+    for text that is not a pointer (it must be empty or start with ``/``)."""
+    if not pointer:
         return ()
-    return _tokens(pointer)
+    if not pointer.startswith("/"):
+        raise ValueError(f"{pointer!r} is not a JSON pointer: it must be empty or start with '/'")
+    return tuple(_unescape(raw) for raw in pointer[1:].split("/"))
 
 
 #: "Not there" (distinct from a stored ``None``).

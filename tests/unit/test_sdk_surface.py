@@ -77,3 +77,31 @@ def test_the_authors_guide_lists_exactly_the_public_api() -> None:
     documented = set(re.findall(r"^- `([A-Za-z_][A-Za-z0-9_]*)", section, re.M))
     # THEN it names every public name, and nothing else
     assert documented == set(hook.sdk.__all__)
+
+
+@pytest.mark.parametrize("parts", [(), ("Resources",), ("Resources", "A/B", "~x", 0), ("", "a//b")])
+def test_json_pointer_and_pointer_tokens_are_inverses(parts: tuple[str | int, ...]) -> None:
+    pointer = hook.sdk.json_pointer(*parts)
+    assert hook.sdk.pointer_tokens(pointer) == tuple(str(p) for p in parts)
+    # AND the document reader follows the same escaping
+    doc: dict[str, object] = {"Resources": {"A/B": {"~x": ["zero"]}}}
+    if parts == ("Resources", "A/B", "~x", 0):
+        assert hook.sdk.pointer_get(doc, pointer) == "zero"
+
+
+def test_pointer_tokens_refuses_text_that_is_not_a_pointer() -> None:
+    with pytest.raises(ValueError, match="must be empty or start with '/'"):
+        hook.sdk.pointer_tokens("Resources/Fn")
+
+
+def test_no_module_escapes_json_pointers_by_hand() -> None:
+    # GIVEN every module of the package outside the SDK's pointer module
+    offenders = []
+    for path in sorted((ROOT / "hook").rglob("*.py")):
+        if path.name == "pointers.py" and path.parent.name == "sdk":
+            continue
+        text = path.read_text()
+        if re.search(r"""replace\(\s*["']~["']\s*,\s*["']~0["']|replace\(\s*["']~1["']\s*,\s*["']/["']""", text):
+            offenders.append(str(path.relative_to(ROOT)))
+    # THEN nobody writes the ~0/~1 escaping themselves: hook.sdk.json_pointer / pointer_tokens do it
+    assert offenders == []

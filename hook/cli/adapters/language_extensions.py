@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from hook.core.errors import TemplateError
+from hook.sdk import json_pointer
 
 __all__ = ["expand_foreach", "uses_foreach"]
 
@@ -25,10 +26,6 @@ def uses_foreach(template: Mapping[str, Any]) -> bool:
     transform = template.get("Transform")
     names = transform if isinstance(transform, list) else [transform]
     return "AWS::LanguageExtensions" in names
-
-
-def _escape(token: str) -> str:
-    return token.replace("~", "~0").replace("/", "~1")
 
 
 class _Expander:
@@ -71,7 +68,7 @@ class _Expander:
                     and isinstance(value[2], Mapping)):
                 raise TemplateError(f"{key} must be [Identifier, Collection, {{OutputKey: Template}}]", self.file)
             ident, items, body = value
-            body_pointer = f"{pointer}/{_escape(key)}/2"
+            body_pointer = pointer + json_pointer(key, 2)
             for item in self.collection(loop, items):
                 inner: dict[str, str] = {}
                 unrolled = self.mapping(_bind(body, ident, item), body_pointer, inner)
@@ -79,7 +76,7 @@ class _Expander:
                     if out_key in out:
                         raise TemplateError(f"{key} produces '{out_key}' twice", self.file)
                     out[out_key] = fragment
-                    origin[out_key] = inner.get(out_key, f"{body_pointer}/{_escape(_template_key(body, ident, item, out_key))}")
+                    origin[out_key] = inner.get(out_key, body_pointer + json_pointer(_template_key(body, ident, item, out_key)))
         return out
 
 

@@ -68,7 +68,7 @@ from hook.cli.adapters.template import Resolver, TemplateResult
 from hook.core.errors import TemplateError
 from hook.core.model import ResourceTarget, StackTarget, Target
 from hook.inputs.yamlcfn import Locator, load_template_nodes, read_source
-from hook.sdk import Action, ServerlessService, Unresolved
+from hook.sdk import Action, ServerlessService, Unresolved, json_pointer
 
 __all__ = [
     "SERVERLESS_FILES",
@@ -123,7 +123,7 @@ def targets_from_serverless(
             resource_type=resource["Type"], logical_id=logical_id, action=Action.CREATE,
             properties=resolved_props if isinstance(resolved_props, dict) else {},
             stack_name=name, account_id=account_id, region=region, file=file,
-            source_pointer=f"/Resources/{logical_id.replace('~', '~0').replace('/', '~1')}/Properties",
+            source_pointer=json_pointer("Resources", logical_id, "Properties"),
         ))
     targets.append(StackTarget(template=template, stack_name=name, account_id=account_id, region=region, file=file,
                                framework=framework))
