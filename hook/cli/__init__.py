@@ -113,7 +113,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     from hook.core.engine import Engine
     from hook.core.model import Verdict
     from hook.core.policy import load_policy
-    from hook.inputs.yamlcfn import Locator
+    from hook.inputs.locations import Locator
 
     registry = _registry()
     today = _today(args.today)

@@ -1,4 +1,8 @@
-"""CloudFormation templates as data: YAML with short-form tags, JSON, and line numbers on demand."""
+"""CloudFormation templates as data: YAML with short-form tags, and JSON.
+
+Line numbers come from the node tree :func:`load_template_nodes` returns, read by the one location
+layer (:mod:`hook.inputs.locations`).
+"""
 
 from __future__ import annotations
 
@@ -8,10 +12,8 @@ from typing import Any
 import yaml
 
 from hook.core.errors import TemplateError
-from hook.core.model import Location
-from hook.sdk import pointer_tokens
 
-__all__ = ["CfnLoader", "Locator", "load_template_text", "read_source"]
+__all__ = ["CfnLoader", "load_template_nodes", "load_template_text", "read_source"]
 
 _Base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -209,83 +211,3 @@ def load_template_nodes(text: str, file: str = "<template>") -> tuple[dict[str, 
     if not isinstance(data, dict):
         raise TemplateError("a template must be a mapping with Resources", file, 1, 1)
     return data, node
-
-
-class Locator:
-    """Line and column of a JSON pointer in a source file, composed lazily on first use."""
-
-    def __init__(self) -> None:
-        self._texts: dict[str, str] = {}
-        self._roots: dict[str, Any] = {}
-        # Per file: mapping node id -> {key: (key node, value node)}; pointer -> (nearest node,
-        # node at the pointer or None); pointer -> Location. Dropped when the file is re-added.
-        self._index: dict[str, dict[int, dict[str, tuple[Any, Any]]]] = {}
-        self._walked: dict[str, dict[str, tuple[Any, Any]]] = {}
-        self._located: dict[str, dict[str, Location]] = {}
-
-    def add(self, file: str, text: str, node: Any = None) -> None:
-        """Register a file's text; pass its already composed node tree to skip a second parse."""
-        self._texts[file] = text
-        if node is not None:
-            self._roots[file] = node
-        else:
-            self._roots.pop(file, None)
-        for memo in (self._index, self._walked, self._located):
-            memo.pop(file, None)
-
-    def _root(self, file: str) -> Any:
-        if file not in self._roots:
-            text = self._texts.get(file)
-            try:
-                self._roots[file] = yaml.compose(text, Loader=CfnLoader) if text is not None else None
-            except yaml.YAMLError:
-                self._roots[file] = None
-        return self._roots[file]
-
-    def locate(self, file: str, pointer: str) -> Location | None:
-        node = self._root(file)
-        if node is None:
-            return None
-        located = self._located.setdefault(file, {})
-        found = located.get(pointer)
-        if found is None:
-            walked = self._walked.setdefault(file, {})
-            index = self._index.setdefault(file, {})
-            mark = _walk(node, pointer, walked, index)[0].start_mark
-            found = located[pointer] = Location(file, mark.line + 1, mark.column + 1)
-        return found
-
-
-def _walk(
-    root: Any, pointer: str, walked: dict[str, tuple[Any, Any]], index: dict[int, dict[str, tuple[Any, Any]]]
-) -> tuple[Any, Any]:
-    """``(nearest node, node at the pointer or None)``. Parents are remembered in ``walked``, so
-    the failures of one resource walk the template down to its properties once."""
-    if "/" not in pointer:
-        return root, root  # the first segment of a pointer names nothing ("" is the root)
-    hit = walked.get(pointer)
-    if hit is not None:
-        return hit
-    parent, _, raw = pointer.rpartition("/")
-    best, node = _walk(root, parent, walked, index)
-    nxt = None
-    if node is not None:
-        (token,) = pointer_tokens("/" + raw)  # raw holds no "/": rpartition split there
-        if isinstance(node, yaml.MappingNode):
-            keys = index.get(id(node))
-            if keys is None:
-                keys = {}
-                # Last wins, as in the data: a `<<: *base` merge is flattened in front of the
-                # keys written beside it, and those override it.
-                for key_node, value_node in node.value:
-                    keys[str(getattr(key_node, "value", ""))] = (key_node, value_node)
-                index[id(node)] = keys
-            found = keys.get(token)
-            if found is not None:
-                best, nxt = found
-        elif isinstance(node, yaml.SequenceNode) and token.isdigit() and int(token) < len(node.value):
-            nxt = node.value[int(token)]
-            best = nxt
-    result = (best, nxt)
-    walked[pointer] = result
-    return result

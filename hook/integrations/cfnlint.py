@@ -34,7 +34,7 @@ def findings_for(filename: str) -> list[Finding]:
     from hook.core.engine import Engine
     from hook.core.policy import load_policy
     from hook.core.registry import default_registry
-    from hook.inputs.yamlcfn import Locator
+    from hook.inputs.locations import Locator
 
     registry = default_registry()
     policy = load_policy(policy_path, registry)

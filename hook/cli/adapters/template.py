@@ -17,7 +17,8 @@ from typing import Any
 from hook.core._record import Record
 from hook.core.errors import TemplateError
 from hook.core.model import ResourceTarget, StackTarget, Target
-from hook.inputs.yamlcfn import Locator, load_template_nodes, read_source
+from hook.inputs.locations import Locator
+from hook.inputs.yamlcfn import load_template_nodes, read_source
 from hook.sdk import Action, Unresolved, json_pointer
 
 __all__ = ["TemplateResult", "load_targets", "targets_from_template", "Resolver"]

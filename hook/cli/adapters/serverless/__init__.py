@@ -48,8 +48,8 @@ else ``provider.stage``, else ``dev``; region: ``provider.region``, else ``us-ea
 ``provider.stackName``, else ``<service>-<stage>``.
 
 The parts, one job each: :mod:`.variables` resolves ``${...}``, :mod:`.resources` builds the
-Framework's resources, :mod:`.locations` maps them back to serverless.yml lines; this module ties
-them into targets.
+Framework's resources, each located at its serverless.yml key through the one location layer
+(:mod:`hook.inputs.locations`); this module ties them into targets.
 """
 
 from __future__ import annotations
@@ -61,13 +61,13 @@ from typing import Any
 
 import yaml
 
-from hook.cli.adapters.serverless.locations import MAP, Source
 from hook.cli.adapters.serverless.resources import Builder, logical_id_prefix
 from hook.cli.adapters.serverless.variables import Variables
 from hook.cli.adapters.template import Resolver, TemplateResult
 from hook.core.errors import TemplateError
 from hook.core.model import ResourceTarget, StackTarget, Target
-from hook.inputs.yamlcfn import Locator, load_template_nodes, read_source
+from hook.inputs.locations import Locator, SourceMap, mapping_node
+from hook.inputs.yamlcfn import load_template_nodes, read_source
 from hook.sdk import Action, ServerlessService, Unresolved, json_pointer
 
 __all__ = [
@@ -98,7 +98,7 @@ def targets_from_serverless(
     variables = Variables(config, options or {})
     variables.settle()
     resolved = variables.resolve(config)
-    builder = Builder(resolved, config, Source(node), file, variables.stage, variables.region)
+    builder = Builder(resolved, config, SourceMap(node if isinstance(node, yaml.MappingNode) else None), file, variables.stage, variables.region)
     template = builder.build()
     region = variables.region if isinstance(variables.region, str) else "us-east-1"
     notes: list[str] = list(builder.notes)
@@ -133,7 +133,7 @@ def targets_from_serverless(
         # synthesized /Resources.
         top = builder.tree.node()
         originals = [(k, v) for k, v in builder.src.root.value if getattr(k, "value", None) != "Resources"]
-        tree = yaml.MappingNode(MAP, originals + list(top.value), builder.src.root.start_mark, builder.src.root.end_mark)
+        tree = mapping_node(originals + list(top.value), builder.src.root.start_mark, builder.src.root.end_mark)
     return targets, notes, tree
 
 

@@ -9,8 +9,8 @@ from typing import Any
 
 import yaml
 
-from hook.cli.adapters.serverless.locations import STR, Source, Tree
 from hook.core.errors import TemplateError
+from hook.inputs.locations import MarkedMapping, SourceMap, key_node
 from hook.sdk import Unresolved, is_unresolved
 
 __all__ = ["Builder", "logical_id_prefix"]
@@ -43,7 +43,7 @@ def _on(value: Any) -> bool | None:
 
 
 class Builder:
-    def __init__(self, config: dict[str, Any], raw: Mapping[str, Any], src: Source, file: str | None,
+    def __init__(self, config: dict[str, Any], raw: Mapping[str, Any], src: SourceMap, file: str | None,
                  stage: Any, region: Any) -> None:
         self.config = config
         self.raw = raw
@@ -61,12 +61,12 @@ class Builder:
             service = service.get("name")
         self.service = service
         self.resources: dict[str, Any] = {}
-        root_anchor = src.root if src.root is not None else yaml.ScalarNode(STR, "", None, None)
-        self.tree = Tree(root_anchor)
-        self.res_tree = Tree(root_anchor)
+        root_anchor = src.root if src.root is not None else key_node("", None)
+        self.tree = MarkedMapping(root_anchor)
+        self.res_tree = MarkedMapping(root_anchor)
         self.shared_role_users: list[str] = []
         #: logical id -> (its resource's location tree, its Properties' location tree)
-        self.trees: dict[str, tuple[Tree, Tree]] = {}
+        self.trees: dict[str, tuple[MarkedMapping, MarkedMapping]] = {}
 
     def err(self, message: str, *path: str) -> TemplateError:
         pair = self.src.pair(*path) if path else None
@@ -114,12 +114,12 @@ class Builder:
             "Resources": self.resources,
         }
 
-    def add(self, logical_id: str, resource: dict[str, Any], pair: tuple[Any, Any] | None, props: Tree | None) -> None:
+    def add(self, logical_id: str, resource: dict[str, Any], pair: tuple[Any, Any] | None, props: MarkedMapping | None) -> None:
         self.resources[logical_id] = resource
         if pair is None:
             return
-        props = props if props is not None else Tree(pair[0])
-        node = Tree(pair[0])
+        props = props if props is not None else MarkedMapping(pair[0])
+        node = MarkedMapping(pair[0])
         node.put("Properties", pair, props)
         for key in ("DeletionPolicy", "UpdateReplacePolicy"):
             node.put(key, pair)
@@ -130,7 +130,7 @@ class Builder:
         prefix = logical_id_prefix(name)
         fid = f"{prefix}LambdaFunction"
         fpair = self.src.pair("functions", name)
-        where = Tree(fpair[0] if fpair else self.tree.anchor)
+        where = MarkedMapping(fpair[0] if fpair else self.tree.anchor)
         props: dict[str, Any] = {}
 
         def setting(prop: str, fkey: str, pkey: str | None = None) -> Any:
@@ -234,7 +234,7 @@ class Builder:
         props: dict[str, Any] = {"AuthType": auth, "TargetFunctionArn": {"Fn::GetAtt": [fid, "Arn"]}}
         if isinstance(url, Mapping) and url.get("invokeMode") is not None:
             props["InvokeMode"] = url["invokeMode"]
-        where = Tree(pair[0]) if pair else None
+        where = MarkedMapping(pair[0]) if pair else None
         auth_pair = self.src.pair("functions", name, "url", "authorizer")
         if where is not None:
             where.put("AuthType", auth_pair or pair)
@@ -244,7 +244,7 @@ class Builder:
                 "FunctionName": {"Fn::GetAtt": [fid, "Arn"]}, "Action": "lambda:InvokeFunctionUrl",
                 "Principal": "*", "FunctionUrlAuthType": "NONE"}}, pair, None)
 
-    def merged(self, fn: Mapping[str, Any], name: str, key: str, prop: str, where: Tree,
+    def merged(self, fn: Mapping[str, Any], name: str, key: str, prop: str, where: MarkedMapping,
                inner: str | None) -> Any:
         """provider.<key> merged with functions.<name>.<key> (function wins), with per-key lines."""
         pval, fval = self.provider.get(key), fn.get(key)
@@ -257,7 +257,7 @@ class Builder:
             return value
         merged: dict[str, Any] = {}
         anchor = self.src.pair("functions", name, key) or self.src.pair("provider", key)
-        sub = Tree(anchor[0] if anchor else where.anchor)
+        sub = MarkedMapping(anchor[0] if anchor else where.anchor)
         for scope, value in (("provider", pval), ("functions", fval)):
             if isinstance(value, Mapping):
                 for k, v in value.items():
@@ -267,13 +267,13 @@ class Builder:
         if inner is None:
             where.put(prop, anchor, sub)
         else:
-            outer = Tree(anchor[0] if anchor else where.anchor)
+            outer = MarkedMapping(anchor[0] if anchor else where.anchor)
             outer.put(inner, anchor, sub)
             where.put(prop, anchor, outer)
         return merged
 
     def log_group(self, name: str, fn: Mapping[str, Any], prefix: str, fname: Any, fpair: Any) -> None:
-        where = Tree(fpair[0] if fpair else self.tree.anchor)
+        where = MarkedMapping(fpair[0] if fpair else self.tree.anchor)
         props: dict[str, Any] = {
             "LogGroupName": Unresolved(fname, "the function name is not known")
             if isinstance(fname, Unresolved) else f"/aws/lambda/{fname}"
@@ -424,9 +424,9 @@ class Builder:
             props["ManagedPolicyArns"] = managed
         where = None
         if pair is not None:
-            where = Tree(pair[0])
-            doc = Tree(pair[0])
-            stmts = Tree(pair[0])
+            where = MarkedMapping(pair[0])
+            doc = MarkedMapping(pair[0])
+            stmts = MarkedMapping(pair[0])
             seq = pair[1]
             if isinstance(seq, yaml.MappingNode):
                 inner = next((v for k, v in seq.value if getattr(k, "value", None) == "statements"), None)
@@ -435,9 +435,9 @@ class Builder:
                 for i, node in enumerate(seq.value):
                     stmts.put(str(i + 1), (node, node))  # entry 0 is the Framework's own logs statement
             doc.put("Statement", pair, stmts)
-            pol = Tree(pair[0])
+            pol = MarkedMapping(pair[0])
             pol.put("PolicyDocument", pair, doc)
-            pols = Tree(pair[0])
+            pols = MarkedMapping(pair[0])
             pols.put("0", pair, pol)
             where.put("Policies", pair, pols)
         self.add("IamRoleLambdaExecution", {"Type": "AWS::IAM::Role", "Properties": props},
