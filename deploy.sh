@@ -212,8 +212,8 @@ printf '%s' "$POLICY_COMPACT" > "$BUILD/policy.json"
 cp "$BUILD/policy.json" "$PACKAGE/policies/active.policy.json"
 cp policies/default.policy.yaml "$PACKAGE/policies/default.policy.yaml"
 # Ship bytecode: /var/task is read-only, so without it Lambda compiles every module it imports on
-# every cold start (about 40 ms of govhook, PyYAML and Powertools), and CloudFormation waits on
-# it. The .pyc files must come from the runtime's Python (3.13); unchecked-hash ones are used
+# every cold start (govhook, PyYAML and Powertools; measured in bench/README.md), and CloudFormation
+# waits on it. The .pyc files must come from the runtime's Python (3.13); unchecked-hash ones are used
 # without comparing timestamps, which a zip does not keep.
 if "$PYTHON" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 13))'; then
   "$PYTHON" -m compileall -q -j 0 --invalidation-mode unchecked-hash "$PACKAGE" >/dev/null \

@@ -79,7 +79,7 @@ def policy_schema() -> dict[str, Any]:
 def _yaml_loaders() -> tuple[Any, Any]:
     """``(plain loader, fast loader)``: plain YAML where dates stay strings (``expires:
     2027-03-31`` is checked as text). Built on first use: a policy published as JSON (what
-    deploy.sh publishes) never imports PyYAML, a 20 ms import on the hook's cold start."""
+    deploy.sh publishes) never imports PyYAML on the hook's cold start."""
     import yaml
 
     class _Loader(yaml.SafeLoader):

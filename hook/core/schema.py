@@ -1,7 +1,7 @@
 """A small, fast JSON Schema (draft 2020-12 subset) validator for policies and rule parameters.
 
-Why not ``jsonschema`` on this path: importing it costs about 75 ms, more than the whole rest
-of a cold start. The subset covers what govhook's own schemas and rule ``params_schema`` use:
+Why not ``jsonschema`` on this path: its import alone costs more than the whole rest of a cold
+start (measured in ``bench/README.md``). The subset covers what govhook's own schemas and rule ``params_schema`` use:
 ``type enum const minimum maximum exclusiveMinimum exclusiveMaximum minLength maxLength
 pattern format(date) items prefixItems minItems maxItems uniqueItems properties required
 additionalProperties patternProperties propertyNames minProperties anyOf oneOf allOf not
