@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 __all__ = ["runtime_lifecycle"]
@@ -15,5 +13,8 @@ __all__ = ["runtime_lifecycle"]
 def runtime_lifecycle() -> Mapping[str, Mapping[str, Any]]:
     """Runtime -> ``{deprecated, create_blocked, update_blocked, successor}``, read once from
     ``hook/data/runtimes.json``."""
+    import json  # on first use: importing the SDK must not load json and pathlib for this
+    from pathlib import Path
+
     data = json.loads((Path(__file__).parent.parent / "data" / "runtimes.json").read_text())
     return data["runtimes"]  # type: ignore[no-any-return]
