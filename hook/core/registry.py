@@ -14,6 +14,7 @@ from typing import Any
 
 from hook.core._record import Frozen
 from hook.core.entry_points import scan_entry_points
+from hook.core.errors import GovhookError
 from hook.sdk import Rule, RuleClass, StackRule
 
 __all__ = ["ENTRY_POINT_GROUP", "Registry", "RegistryError", "RuleClass"]
@@ -21,7 +22,7 @@ __all__ = ["ENTRY_POINT_GROUP", "Registry", "RegistryError", "RuleClass"]
 ENTRY_POINT_GROUP = "govhook.rules"
 
 
-class RegistryError(Exception):
+class RegistryError(GovhookError):
     """A rule pack is broken: it cannot load, or its rules clash with others."""
 
 

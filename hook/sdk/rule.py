@@ -8,6 +8,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from hook.core._record import Frozen
+from hook.core.errors import GovhookError
 
 if TYPE_CHECKING:
     from hook.sdk.context import ResourceContext, StackContext
@@ -49,7 +50,7 @@ class Action(StrEnum):
     DELETE = "DELETE"
 
 
-class RuleDefinitionError(TypeError):
+class RuleDefinitionError(GovhookError, TypeError):
     """A rule class is malformed (bad id, no resource types, invalid params_schema...)."""
 
 
@@ -85,29 +86,14 @@ class Violation(Frozen):
 
 
 _ID_PATTERN = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*\.[a-z0-9]+(?:-[a-z0-9]+)*$")
-_SCHEMA_TYPES = {"object", "array", "string", "integer", "number", "boolean", "null"}
 
 
 def _check_schema(schema: Any, where: str) -> None:
-    if not isinstance(schema, Mapping):
-        raise RuleDefinitionError(f"{where}: params_schema must be a JSON Schema object")
-    kind = schema.get("type")
-    kinds = kind if isinstance(kind, list) else [kind] if kind is not None else []
-    for k in kinds:
-        if k not in _SCHEMA_TYPES:
-            raise RuleDefinitionError(f"{where}: unknown JSON Schema type {k!r}")
-    props = schema.get("properties", {})
-    if not isinstance(props, Mapping):
-        raise RuleDefinitionError(f"{where}: 'properties' must be an object")
-    for name, sub in props.items():
-        _check_schema(sub, f"{where}.{name}")
-    for key in ("items", "additionalProperties"):
-        sub = schema.get(key)
-        if isinstance(sub, Mapping):
-            _check_schema(sub, f"{where}.{key}")
-    for key in ("anyOf", "oneOf", "allOf"):
-        for i, sub in enumerate(schema.get(key, []) or []):
-            _check_schema(sub, f"{where}.{key}[{i}]")
+    from hook.core.schema import definition_problems  # the one schema module
+
+    problems = definition_problems(schema, where)
+    if problems:
+        raise RuleDefinitionError(problems[0])
 
 
 class _RuleBase:

@@ -39,10 +39,6 @@ INTRINSIC_KEYS = frozenset(
 )
 
 
-class RuleDefinitionError(TypeError):
-    """A rule class is malformed (bad id, no resource types, invalid params_schema...)."""
-
-
 class InvalidValue(ValueError):
     """A property holds a value of the wrong kind (``MemorySize: "lots"``).
 
