@@ -24,16 +24,14 @@ a SKIP that says why.
 
 Everything a rule needs is importable from ``hook.sdk`` itself (``__all__`` lists it exactly); the
 submodules group it by job: :mod:`~hook.sdk.rule` (rule classes, violations, severities),
-:mod:`~hook.sdk.context` (what a rule sees), :mod:`~hook.sdk.values` (unresolved values and the typed
-readers), :mod:`~hook.sdk.pointers` (JSON pointers), :mod:`~hook.sdk.relations` (who references whom
-in a template), :mod:`~hook.sdk.bounds` (the "number within [min, max]" shape),
-:mod:`~hook.sdk.event_sources` (an event source mapping's source kind) and
-:mod:`~hook.sdk.runtimes` (AWS's runtime deprecation schedule).
+:mod:`~hook.sdk.context` (what a rule sees), :mod:`~hook.sdk.values` (unresolved values, the typed
+readers and JSON pointers) and :mod:`~hook.sdk.helpers` (what the built-in rules share: references
+in a template, bounds, event source kinds, the runtime schedule). Few modules on purpose: each
+one is an import on the hook's cold start.
 """
 
 from __future__ import annotations
 
-from hook.sdk.bounds import within_bounds
 from hook.sdk.context import (
     AccountFacts,
     AccountSettings,
@@ -43,9 +41,16 @@ from hook.sdk.context import (
     StackContext,
     tags_of,
 )
-from hook.sdk.event_sources import event_source_kind
-from hook.sdk.pointers import json_pointer, pointer_get, pointer_tokens
-from hook.sdk.relations import FUNCTION_TYPES, function_timeout, may_be_absent, referenced_ids, sam_events
+from hook.sdk.helpers import (
+    FUNCTION_TYPES,
+    event_source_kind,
+    function_timeout,
+    may_be_absent,
+    referenced_ids,
+    runtime_lifecycle,
+    sam_events,
+    within_bounds,
+)
 from hook.sdk.rule import (
     SERVERLESS_SERVICE_TYPE,
     Action,
@@ -57,7 +62,6 @@ from hook.sdk.rule import (
     StackRule,
     Violation,
 )
-from hook.sdk.runtimes import runtime_lifecycle
 from hook.sdk.values import (
     FactUnavailable,
     InvalidValue,
@@ -69,6 +73,9 @@ from hook.sdk.values import (
     as_str,
     describe_value,
     is_unresolved,
+    json_pointer,
+    pointer_get,
+    pointer_tokens,
 )
 
 __all__ = [

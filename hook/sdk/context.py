@@ -9,9 +9,18 @@ from functools import cached_property
 from typing import Any, Protocol
 
 from hook.core._record import Frozen
-from hook.sdk.pointers import MISSING, get_known, pointer_get
 from hook.sdk.rule import Action
-from hook.sdk.values import FactUnavailable, as_bool, as_int, as_list, as_str, is_unresolved
+from hook.sdk.values import (
+    MISSING,
+    FactUnavailable,
+    as_bool,
+    as_int,
+    as_list,
+    as_str,
+    get_known,
+    is_unresolved,
+    pointer_get,
+)
 
 #: "Not given": a fresh default per instance (what a dataclass ``default_factory`` gave).
 _NEW: Any = object()

@@ -95,10 +95,10 @@ def test_pointer_tokens_refuses_text_that_is_not_a_pointer() -> None:
 
 
 def test_no_module_escapes_json_pointers_by_hand() -> None:
-    # GIVEN every module of the package outside the SDK's pointer module
+    # GIVEN every module of the package outside the SDK's values module (where pointers live)
     offenders = []
     for path in sorted((ROOT / "hook").rglob("*.py")):
-        if path.name == "pointers.py" and path.parent.name == "sdk":
+        if path.name == "values.py" and path.parent.name == "sdk":
             continue
         text = path.read_text()
         if re.search(r"""replace\(\s*["']~["']\s*,\s*["']~0["']|replace\(\s*["']~1["']\s*,\s*["']/["']""", text):
