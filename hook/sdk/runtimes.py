@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
-from hook.sdk import Action
+from hook.sdk.rule import Action
 
 __all__ = ["SUPPORTED", "blocked_on", "expand_allowed", "family", "lifecycle", "newest_successor", "offered"]
 
