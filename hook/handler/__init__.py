@@ -54,18 +54,25 @@ def handle(
     observe: bool = True,
 ) -> dict[str, Any]:
     """Evaluate one invocation; returns the response and never raises."""
+    from hook.handler.limits import MAX_MESSAGE_CLOUD_CONTROL, finalize, message_limit, url_secrets
     from hook.handler.response import failure
 
     started = time.monotonic()
     token, token_key = _token(event)
-    cloud_control = False
+    limit = message_limit(event)
+    secrets = url_secrets(event)
+    cloud_control = limit == MAX_MESSAGE_CLOUD_CONTROL
     record: dict[str, Any] = {"outcome": "error"}
     try:
-        response, record, cloud_control = _evaluate(event, context, fetch, token, token_key, values, account)
+        response, record, _ = _evaluate(event, context, fetch, token, token_key, values, account)
     except Exception as exc:  # the hook never raises: CloudFormation's reaction is undocumented
         reason = _reason(exc)
         response = failure(reason, token, token_key, cloud_control=cloud_control)
         record["error"] = reason
+    # Every path: encodable, within the limits of this event's target, no part of the payload URL.
+    response = finalize(response, token_key, token, limit, secrets)
+    if record.get("error"):
+        record["error"] = finalize({"message": record["error"]}, token_key, None, 1024, secrets)["message"]
     record["duration_ms"] = round((time.monotonic() - started) * 1000, 2)
     record["hookStatus"] = response["hookStatus"]
     if observe:
@@ -89,6 +96,7 @@ def _evaluate(event: Any, context: Any, fetch: Callable[[str], bytes] | None, to
     from hook.core.engine import Engine
     from hook.core.model import ResourceTarget, StackTarget, Verdict
     from hook.core.registry import default_registry
+    from hook.handler.limits import ident
     from hook.handler.response import response
     from hook.inputs.event import parse_event
     from hook.sdk import Action
@@ -105,8 +113,12 @@ def _evaluate(event: Any, context: Any, fetch: Callable[[str], bytes] | None, to
 
     parsed = parse_event(event, fetch)
     cloud_control = parsed.kind == "CLOUD_CONTROL"
-    record: dict[str, Any] = {"target": parsed.target_name, "logical_id": parsed.logical_id, "kind": parsed.kind,
-                              "action": parsed.action.value, "stack": parsed.stack_name}
+    record: dict[str, Any] = {"target": ident(parsed.target_name), "logical_id": ident(parsed.logical_id),
+                              "kind": parsed.kind, "action": parsed.action.value,
+                              "stack": None if parsed.stack_name is None else ident(parsed.stack_name)}
+    if parsed.kind == "STACK" and not parsed.targets:
+        return {"hookStatus": "SUCCESS", "message": f"stack {ident(parsed.stack_name)}: DELETE is not blocked "
+                "(the payload has no template to check)", token_key: token}, record | {"outcome": "delete"}, False
     registry = default_registry()
     policy, notes = get_policy(os.environ.get("GOVHOOK_POLICY", "policies/default.policy.yaml"), registry)
     engine = Engine(registry, policy, account=account or AwsAccount(), values=values or SSMValues(), deadline=deadline)
@@ -117,14 +129,14 @@ def _evaluate(event: Any, context: Any, fetch: Callable[[str], bytes] | None, to
         target = targets[0]
         assert isinstance(target, ResourceTarget)
         if not engine.governs(target.resource_type):
-            verdict = Verdict((), (f"{target.resource_type} is not governed by this policy",))
+            verdict = Verdict((), (f"{ident(target.resource_type)} is not governed by this policy",))
             return response(verdict, token, token_key, cloud_control=cloud_control) | {
-                "message": f"{target.resource_type} {target.logical_id}: not governed by any enabled rule"
+                "message": f"{ident(target.resource_type)} {ident(target.logical_id)}: not governed by any enabled rule"
             }, record | {"outcome": "not-governed"}, cloud_control
         if target.action is Action.DELETE and not any(
             target.action in r.actions for _, r in engine.enabled_rules() if target.resource_type in r.resource_types
         ):
-            return {"hookStatus": "SUCCESS", "message": f"{target.logical_id}: DELETE is not governed", token_key: token}, \
+            return {"hookStatus": "SUCCESS", "message": f"{ident(target.logical_id)}: DELETE is not governed", token_key: token}, \
                 record | {"outcome": "delete"}, cloud_control
     verdict = engine.evaluate(targets)
     if notes:
