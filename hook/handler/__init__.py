@@ -6,13 +6,14 @@ deadline taken from the Lambda context, well inside CloudFormation's 30 s.
 
 Environment: ``GOVHOOK_POLICY`` (bundled path, ``ssm:/name`` or ``s3://bucket/key``; default the
 bundled ``policies/default.policy.yaml``), ``GOVHOOK_CACHE_SECONDS``, ``GOVHOOK_STALE_SECONDS``,
-``GOVHOOK_DEADLINE_MARGIN_MS`` (default 2000), ``GOVHOOK_ALLOW_LOOPBACK_PAYLOAD`` (tests only).
+``GOVHOOK_DEADLINE_MARGIN_MS`` (default 2000), ``GOVHOOK_ALLOW_LOOPBACK_PAYLOAD`` (tests only); each
+validated once per container (:mod:`hook.handler.config`): a bad value fails closed, naming it.
+Every network call gets what is left of the deadline as its total timeout (:mod:`hook.sources.budget`).
 """
 
 from __future__ import annotations
 
 import contextlib
-import os
 import time
 from collections.abc import Callable
 from typing import Any
@@ -23,8 +24,7 @@ _MAX_SECONDS = 25.0
 _observer: Any = None
 
 
-def _deadline(context: Any) -> float:
-    margin = float(os.environ.get("GOVHOOK_DEADLINE_MARGIN_MS", "2000")) / 1000
+def _deadline(context: Any, margin: float) -> float:
     budget = _MAX_SECONDS
     remaining = getattr(context, "get_remaining_time_in_millis", None)
     if callable(remaining):
@@ -84,15 +84,34 @@ def _reason(exc: BaseException) -> str:
     from hook.core.engine import DeadlineExceeded
 
     if isinstance(exc, DeadlineExceeded):
-        return "the evaluation ran out of time before CloudFormation's deadline"
+        slow = str(exc) if str(exc).startswith(";") else ""
+        return "the evaluation ran out of time before CloudFormation's deadline" + slow
     text = str(exc) or type(exc).__name__
     name = type(exc).__name__
-    known = ("EventError", "PayloadError", "PolicyError", "TemplateError", "SourceError", "ValueSourceError", "RegistryError")
+    known = ("EventError", "PayloadError", "PolicyError", "TemplateError", "SourceError", "ValueSourceError",
+             "RegistryError", "ConfigError", "OutOfTime")
     return text if name in known else f"{name}: {text}"
 
 
 def _evaluate(event: Any, context: Any, fetch: Callable[[str], bytes] | None, token: str | None,
               token_key: str, values: Any, account: Any) -> tuple[dict[str, Any], dict[str, Any], bool]:
+    from hook.core.engine import DeadlineExceeded
+    from hook.handler.config import settings
+    from hook.sources.budget import Budget, use
+
+    config = settings()  # a bad GOVHOOK_* setting fails closed, naming the variable
+    deadline = _deadline(context, config.margin_seconds)
+    with use(Budget(deadline)) as budget:
+        try:
+            return _evaluate_within(event, deadline, config.policy, config.allow_loopback, fetch, token, token_key,
+                                    values, account)
+        except DeadlineExceeded as exc:
+            raise DeadlineExceeded(budget.slowest()) from exc
+
+
+def _evaluate_within(event: Any, deadline: float, policy_location: str, allow_loopback: bool,
+                     fetch: Callable[[str], bytes] | None, token: str | None, token_key: str, values: Any,
+                     account: Any) -> tuple[dict[str, Any], dict[str, Any], bool]:
     from hook.core.engine import Engine
     from hook.core.model import ResourceTarget, StackTarget, Verdict
     from hook.core.registry import default_registry
@@ -102,14 +121,18 @@ def _evaluate(event: Any, context: Any, fetch: Callable[[str], bytes] | None, to
     from hook.sdk import Action
     from hook.sources import AwsAccount, SSMValues, get_policy
 
-    deadline = _deadline(context)
     if fetch is None:
-        allow = os.environ.get("GOVHOOK_ALLOW_LOOPBACK_PAYLOAD") == "1"
 
         def fetch(url: str) -> bytes:
-            from hook.sources.fetch import fetch_payload  # STACK and CHANGE_SET only: urllib.request, TLS
+            from hook.sources.budget import current
+            from hook.sources.fetch import fetch_payload  # STACK and CHANGE_SET only: urllib3, TLS
 
-            return fetch_payload(url, timeout=max(0.5, min(10.0, deadline - time.monotonic() - 1)), allow_loopback=allow)
+            started = time.monotonic()
+            try:
+                return fetch_payload(url, timeout=current().for_call("the payload fetch", 15.0),
+                                     allow_loopback=allow_loopback)
+            finally:
+                current().spent("the payload fetch", time.monotonic() - started)
 
     parsed = parse_event(event, fetch)
     cloud_control = parsed.kind == "CLOUD_CONTROL"
@@ -120,7 +143,7 @@ def _evaluate(event: Any, context: Any, fetch: Callable[[str], bytes] | None, to
         return {"hookStatus": "SUCCESS", "message": f"stack {ident(parsed.stack_name)}: DELETE is not blocked "
                 "(the payload has no template to check)", token_key: token}, record | {"outcome": "delete"}, False
     registry = default_registry()
-    policy, notes = get_policy(os.environ.get("GOVHOOK_POLICY", "policies/default.policy.yaml"), registry)
+    policy, notes = get_policy(policy_location, registry)
     engine = Engine(registry, policy, account=account or AwsAccount(), values=values or SSMValues(), deadline=deadline)
     targets = parsed.targets
     if parsed.kind == "STACK":

@@ -174,19 +174,49 @@ def _parameter_arn(name: str, message: str, ssm: Any) -> str:
     return f"arn:{partition}:ssm:{region}:{account}:parameter/{name.lstrip('/')}"
 
 
-_CLIENTS: dict[str, Any] = {}
+#: ``(service, timeout bucket) -> client``; a client stored under the bare service name (a test's
+#: stubbed client) serves every budget.
+_CLIENTS: dict[Any, Any] = {}
+#: Per-call timeouts are rounded down to one of these, so a few clients per service serve every
+#: budget (a client costs tens of milliseconds to make). A call never waits past 3 s per attempt.
+_BUCKETS = (3.0, 2.0, 1.0, 0.5, 0.25)
+#: The most a single AWS call may take, retries included, even with time to spare.
+AWS_CALL_CAP = 6.0
 
 
-def client(service: str) -> Any:
-    if service not in _CLIENTS:
+def client(service: str, timeout: float = AWS_CALL_CAP) -> Any:
+    """A boto3 client whose connect and read timeouts, and retries, fit in ``timeout`` seconds."""
+    if service in _CLIENTS:
+        return _CLIENTS[service]
+    bucket = next((b for b in _BUCKETS if b <= timeout), _BUCKETS[-1])
+    key = (service, bucket)
+    if key not in _CLIENTS:
         import boto3
         from botocore.config import Config
 
-        config = Config(connect_timeout=2, read_timeout=3, retries={"max_attempts": 2, "mode": "standard"})
+        # Each attempt may take connect + read; a second attempt only when both fit.
+        attempts = 2 if 2 * (min(2.0, bucket) + bucket) <= timeout else 1
+        config = Config(connect_timeout=min(2.0, bucket), read_timeout=bucket,
+                        retries={"total_max_attempts": attempts, "mode": "standard"})
         # botocore reads AWS_DEFAULT_REGION only; Lambda and many shells set AWS_REGION.
         region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or None
-        _CLIENTS[service] = boto3.client(service, region_name=region, config=config)  # type: ignore[call-overload]
-    return _CLIENTS[service]
+        _CLIENTS[key] = boto3.client(service, region_name=region, config=config)  # type: ignore[call-overload]
+    return _CLIENTS[key]
+
+
+def aws_call(service: str, what: str, fn: Callable[[Any], Any], injected: Any = None) -> Any:
+    """``fn(client)`` within the invocation's remaining budget: the client's timeouts and retries
+    are sized to it, and a guard stops waiting when it runs out (OutOfTime names ``what``)."""
+    from hook.sources.budget import OutOfTime, current, guarded
+
+    timeout = current().for_call(what, AWS_CALL_CAP)
+    c = injected if injected is not None else client(service, timeout)
+    try:
+        return guarded(what, lambda: fn(c), timeout)
+    except Exception as exc:
+        if type(exc).__name__ in ("ReadTimeoutError", "ConnectTimeoutError"):  # botocore's own timeouts
+            raise OutOfTime(f"{what} did not answer within {timeout:.1f} s (the time left before the deadline)") from exc
+        raise
 
 
 _SSM_CACHE = TTLCache()
@@ -200,10 +230,14 @@ class SSMValues:
         self._ssm = ssm
 
     def _fetch(self, name: str) -> str:
-        ssm: Any = None
+        from hook.sources.budget import OutOfTime
+
+        ssm: Any = self._ssm
         try:
-            ssm = self._ssm or client("ssm")
-            return str(ssm.get_parameter(Name=name, WithDecryption=True)["Parameter"]["Value"])
+            return str(aws_call("ssm", f"ssm:GetParameter of {name}",
+                                lambda c: c.get_parameter(Name=name, WithDecryption=True)["Parameter"]["Value"], ssm))
+        except OutOfTime as exc:
+            raise ValueSourceError(f"ssm:{name} could not be read in time: {exc}") from exc
         except Exception as exc:
             code = _short(exc)
             if code == "ParameterNotFound":
@@ -252,8 +286,12 @@ class AwsAccount:
         self._lambda = lambda_client
 
     def _call(self, action: str, fn: Callable[[Any], Any]) -> Any:
+        from hook.sources.budget import OutOfTime
+
         try:
-            return fn(self._lambda or client("lambda"))
+            return aws_call("lambda", f"lambda:{action}", fn, self._lambda)
+        except OutOfTime as exc:
+            raise FactUnavailable(f"lambda:{action} could not be read in time: {exc}") from exc
         except Exception as exc:
             code = _short(exc)
             if code in ("AccessDeniedException", "AccessDenied"):
@@ -323,20 +361,27 @@ _POLICY_CACHE = TTLCache()
 
 
 def _read_policy_text(location: str) -> str:
+    from hook.sources.budget import OutOfTime
+
     if location.startswith("ssm:"):
         name = location[4:]
-        ssm: Any = None
+        ssm: Any = _CLIENTS.get("ssm")
         try:
-            ssm = client("ssm")
-            return str(ssm.get_parameter(Name=name, WithDecryption=True)["Parameter"]["Value"])
+            return str(aws_call("ssm", f"ssm:GetParameter of the policy {name}",
+                                lambda c: c.get_parameter(Name=name, WithDecryption=True)["Parameter"]["Value"]))
+        except OutOfTime as exc:
+            raise SourceError(f"policy {location} could not be read in time: {exc}") from exc
         except Exception as exc:
             code = _short(exc)
             raise SourceError(f"policy {location} could not be read: {_ssm_denial(name, exc, code, ssm) or code}") from exc
     if location.startswith("s3://"):
         bucket, _, key = location[5:].partition("/")
         try:
-            body = client("s3").get_object(Bucket=bucket, Key=key)["Body"].read()
+            body = aws_call("s3", f"s3:GetObject of the policy {location}",
+                            lambda c: c.get_object(Bucket=bucket, Key=key)["Body"].read())
             return body.decode("utf-8")  # type: ignore[no-any-return]
+        except OutOfTime as exc:
+            raise SourceError(f"policy {location} could not be read in time: {exc}") from exc
         except Exception as exc:
             raise SourceError(f"policy {location} could not be read: {_short(exc)}") from exc
     candidates = [location]
