@@ -378,7 +378,7 @@ def _tokens(pointer: str) -> tuple[str, ...]:
     tokens = _TOKENS.get(pointer)
     if tokens is None:
         tokens = tuple(_unescape(raw) for raw in pointer.lstrip("/").split("/"))
-        if len(_TOKENS) < 4096:
+        if len(_TOKENS) < 4096 and len(pointer) <= 256:
             _TOKENS[pointer] = tokens
     return tokens
 

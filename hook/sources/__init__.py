@@ -34,57 +34,121 @@ def _env_float(name: str, default: float) -> float:
 
 
 class _Entry(Record):
-    _fields = ("value", "fetched", "retry_after", "last_error")
+    _fields = ("value", "fetched", "last_error")
 
-    def __init__(self, value: Any, fetched: float, retry_after: float = 0.0, last_error: str = "") -> None:
+    def __init__(self, value: Any, fetched: float, last_error: str = "") -> None:
         self.value = value
         self.fetched = fetched
-        self.retry_after = retry_after  # after a failed refresh, the source is left alone until then
         self.last_error = last_error
 
 
-# After a failed refresh the last good value is served without asking the source again for this
-# long (at most the cache age): a throttled SSM is not hammered by every warm invocation.
+# After a failed call the source is left alone for a pause counted from when the failed call ended
+# (a call slower than the pause does not use it up): 30 s while a last good value can be served
+# (with a note), else 1 s doubling with each failure in a row up to 30 s, the remembered failure
+# raised without asking. Never longer than the cache age. A throttled or hanging SSM is not asked
+# again by every warm invocation.
 _RETRY_PAUSE = 30.0
+_FIRST_PAUSE = 1.0
 _MAX_NOTES = 20
+#: Entries per cache (least recently used evicted first): per-function account facts are keyed by
+#: function name, and a busy account has many.
+MAX_ENTRIES = 512
+
+
+class _Failure(Record):
+    _fields = ("kind", "message", "count", "retry_after")
+
+    def __init__(self, kind: type[Exception], message: str, count: int, retry_after: float) -> None:
+        self.kind = kind
+        self.message = message
+        self.count = count
+        self.retry_after = retry_after
+
+
+def _not_attempted(exc: BaseException) -> bool:
+    """The call was never made (no time was left): not the source's failure, nothing to remember."""
+    from hook.sources.budget import NotAttempted
+
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, NotAttempted):
+            return True
+        seen = seen.__cause__
+    return False
 
 
 class TTLCache:
     """Values by key, fresh for ``max_age`` seconds of a monotonic clock, then refetched.
 
     When a refresh fails, the last good value is served for at most ``stale_for`` seconds past its
-    age, with a note; after that the failure is raised. Notes are kept until the owner takes them.
+    age, with a note; after that the failure is raised. Failures are remembered per key with a
+    growing pause (see ``_RETRY_PAUSE``). At most ``max_entries`` keys are kept, the least recently
+    used evicted first. Notes are kept until the owner takes them.
     """
 
     def __init__(self, max_age: float | None = None, stale_for: float | None = None,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic, max_entries: int = MAX_ENTRIES) -> None:
         self.max_age = _env_float("GOVHOOK_CACHE_SECONDS", 300) if max_age is None else max_age
         self.stale_for = _env_float("GOVHOOK_STALE_SECONDS", 3600) if stale_for is None else stale_for
         self.clock = clock
+        self.max_entries = max_entries
         self._data: dict[str, _Entry] = {}
+        self._failures: dict[str, _Failure] = {}
         self.notes: list[str] = []
         _CACHES.add(self)
+
+    def size(self) -> tuple[int, int]:
+        """(values, remembered failures) held."""
+        return len(self._data), len(self._failures)
 
     def get(self, key: str, fetch: Callable[[], Any], describe: str | None = None) -> Any:
         now = self.clock()
         entry = self._data.get(key)
-        if entry is not None and now - entry.fetched < self.max_age:
-            return entry.value
+        if entry is not None:
+            self._data[key] = self._data.pop(key)  # most recently used last
+            if now - entry.fetched < self.max_age:
+                return entry.value
         usable = entry is not None and now - entry.fetched < self.max_age + self.stale_for
-        if entry is not None and usable and now < entry.retry_after:
-            self._note(describe or key, entry.last_error, now - entry.fetched)
-            return entry.value
+        failure = self._failures.get(key)
+        if failure is not None and now < failure.retry_after:
+            if entry is not None and usable:
+                self._note(describe or key, entry.last_error, now - entry.fetched)
+                return entry.value
+            raise self._remembered(failure, now)
         try:
             value = fetch()
         except Exception as exc:
+            if _not_attempted(exc):
+                raise
+            ended = self.clock()
+            count = failure.count + 1 if failure is not None else 1
+            # With a last good value to serve there is no hurry: the whole pause. Without one, the
+            # pause starts short, so a passing fault does not fail closed for long.
+            grow = _RETRY_PAUSE if entry is not None and usable else _FIRST_PAUSE * 2 ** (count - 1)
+            pause = min(self.max_age, _RETRY_PAUSE, grow)
+            self._failures.pop(key, None)
+            self._failures[key] = _Failure(type(exc), str(exc), count, ended + pause)
+            if len(self._failures) > self.max_entries:
+                del self._failures[next(iter(self._failures))]
             if entry is not None and usable:
                 entry.last_error = _short(exc)
-                entry.retry_after = now + min(self.max_age, _RETRY_PAUSE)
                 self._note(describe or key, entry.last_error, now - entry.fetched)
                 return entry.value
             raise
+        self._failures.pop(key, None)
+        self._data.pop(key, None)
         self._data[key] = _Entry(value, now)
+        if len(self._data) > self.max_entries:
+            del self._data[next(iter(self._data))]
         return value
+
+    def _remembered(self, failure: _Failure, now: float) -> Exception:
+        text = (f"{failure.message} (remembered: not asked again for {failure.retry_after - now:.1f} s after "
+                f"{failure.count} failure{'' if failure.count == 1 else 's'} in a row)")
+        try:
+            return failure.kind(text)
+        except Exception:
+            return SourceError(text)
 
     def _note(self, what: str, error: str, age: float) -> None:
         note = f"{what} could not be refreshed ({error}); using the value fetched {int(age)} s ago"
@@ -95,6 +159,7 @@ class TTLCache:
 
     def clear(self) -> None:
         self._data.clear()
+        self._failures.clear()
         self.notes.clear()
 
 

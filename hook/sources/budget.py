@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
-__all__ = ["ANSWER_RESERVE", "Budget", "OutOfTime", "current", "guarded", "use"]
+__all__ = ["ANSWER_RESERVE", "Budget", "NotAttempted", "OutOfTime", "current", "guarded", "use"]
 
 T = TypeVar("T")
 
@@ -28,6 +28,10 @@ MIN_CALL = 0.05
 
 class OutOfTime(Exception):
     """A network call did not answer within the time left before the deadline."""
+
+
+class NotAttempted(OutOfTime):
+    """No time was left to make the call at all (not the source's fault: nothing to remember)."""
 
 
 class Budget:
@@ -49,7 +53,7 @@ class Budget:
         nothing useful is left."""
         left = self.remaining()
         if left < MIN_CALL:
-            raise OutOfTime(f"{what} was not attempted: no time was left before the deadline"
+            raise NotAttempted(f"{what} was not attempted: no time was left before the deadline"
                             + self._slowest())
         return min(cap, left)
 

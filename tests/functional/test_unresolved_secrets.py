@@ -81,9 +81,10 @@ def test_the_skip_messages_say_what_kind_of_value_it_is(tmp_path: Path, capsys: 
 
 
 def test_no_hook_output_shows_a_secret_inside_an_unresolved_value(monkeypatch: pytest.MonkeyPatch,
+                                                                  caplog: pytest.LogCaptureFixture,
                                                                   capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.setenv("GOVHOOK_POLICY", POLICY)
-    monkeypatch.setattr(handler, "_observer", None)  # a decision logger writing to this test's stdout
+    monkeypatch.setattr(handler, "_observer", None)  # a fresh decision logger
     clear_caches()
     body = json.dumps({"template": TEMPLATE, "previousTemplate": ""}).encode()
     event = {"clientRequestToken": "t", "stackId": "arn:aws:cloudformation:us-east-1:123456789012:stack/s/1",
@@ -93,9 +94,11 @@ def test_no_hook_output_shows_a_secret_inside_an_unresolved_value(monkeypatch: p
     r = assert_contract(event, handle(event, None, fetch=lambda url: body, values=OfflineValues(),
                                       account=OfflineAccount()), secrets=[S])
     assert r.get("annotations")
+    decisions = [rec for rec in caplog.records if rec.getMessage() == "govhook decision"]
+    assert decisions and "decision" in vars(decisions[0])
     out = capsys.readouterr()
-    assert "govhook decision" in out.out
-    assert S not in out.out and S not in out.err
+    for text in (out.out, out.err, *(repr(vars(rec)) for rec in caplog.records)):
+        assert S not in text
 
 
 @pytest.mark.parametrize("value", [
