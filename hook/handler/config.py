@@ -20,6 +20,8 @@ from __future__ import annotations
 import math
 import os
 
+from hook.core.errors import GovhookError
+
 __all__ = ["ConfigError", "NAMES", "Settings", "settings"]
 
 NAMES = ("GOVHOOK_POLICY", "GOVHOOK_DEADLINE_MARGIN_MS", "GOVHOOK_CACHE_SECONDS", "GOVHOOK_STALE_SECONDS",
@@ -27,7 +29,7 @@ NAMES = ("GOVHOOK_POLICY", "GOVHOOK_DEADLINE_MARGIN_MS", "GOVHOOK_CACHE_SECONDS"
 DEFAULT_POLICY = "policies/default.policy.yaml"
 
 
-class ConfigError(Exception):
+class ConfigError(GovhookError):
     """A GOVHOOK_* setting is invalid; the message names it, its value and the allowed range."""
 
 

@@ -16,6 +16,8 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
+from hook.core.errors import GovhookError
+
 __all__ = ["ANSWER_RESERVE", "Budget", "NotAttempted", "OutOfTime", "current", "guarded", "use"]
 
 T = TypeVar("T")
@@ -26,7 +28,7 @@ ANSWER_RESERVE = 0.25
 MIN_CALL = 0.05
 
 
-class OutOfTime(Exception):
+class OutOfTime(GovhookError):
     """A network call did not answer within the time left before the deadline."""
 
 

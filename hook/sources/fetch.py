@@ -24,6 +24,8 @@ import time
 from typing import Any
 from urllib.parse import urlsplit
 
+from hook.core.errors import GovhookError
+
 __all__ = ["PayloadError", "PayloadURL", "fetch_payload", "is_s3_host", "parse_payload_url", "safe_url"]
 
 _S3_HOST = re.compile(
@@ -51,7 +53,7 @@ _QUERY = re.compile(r"[?#].*")
 logging.getLogger("urllib3.connectionpool").addFilter(_RedactQuery())
 
 
-class PayloadError(Exception):
+class PayloadError(GovhookError):
     """The payload could not be fetched; the message never contains the signature."""
 
 
