@@ -55,12 +55,12 @@ def aws_client(moto_endpoint: str) -> Any:
     return make
 
 
-_TIERS = ("unit", "functional", "integration")
+_TIERS = ("unit", "functional", "integration", "property")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Every test is marked with its tier, from the folder it lives in (tests/unit, tests/functional,
-    tests/integration), so `pytest -m unit` is the fast loop; moto's server fixtures also mark `moto`."""
+    tests/integration, tests/property), so `pytest -m unit` is the fast loop; moto's server fixtures also mark `moto`."""
     for item in items:
         parts = item.path.parts
         for tier in _TIERS:

@@ -19,6 +19,7 @@ from typing import Any
 import jsonschema
 
 SCHEMA = json.loads((Path(__file__).parent / "contract" / "hook-response.schema.json").read_text())
+_VALIDATOR = jsonschema.Draft202012Validator(SCHEMA)  # built once: validate() re-checks the schema every call
 
 _FAILED_HEAD = re.compile(r"govhook could not evaluate: \S|\d+ violations?[,:]")
 
@@ -54,7 +55,7 @@ def assert_contract(event: Any, response: Any, secrets: Iterable[str] = ()) -> d
     assert isinstance(response, dict), f"response is a {type(response).__name__}"
     text = json.dumps(response, ensure_ascii=False)  # serializable
     text.encode("utf-8")  # and encodable: raises on a lone surrogate anywhere
-    jsonschema.validate(response, SCHEMA)  # enums, required fields, annotation field limits
+    _VALIDATOR.validate(response)  # enums, required fields, annotation field limits
     status = response["hookStatus"]
     assert status in ("SUCCESS", "FAILED"), status  # the handler never asks to be called back
     assert ("errorCode" in response) == (status == "FAILED")
