@@ -76,7 +76,7 @@ def handle(
     record["duration_ms"] = round((time.monotonic() - started) * 1000, 2)
     record["hookStatus"] = response["hookStatus"]
     if observe:
-        _observe(token, record)
+        _observe(response[token_key], record)  # the encodable token: a lone surrogate would lose the log line
     return response
 
 

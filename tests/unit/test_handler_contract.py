@@ -128,3 +128,20 @@ def test_stack_delete_with_the_documented_empty_template_succeeds() -> None:
 def test_stack_create_with_an_empty_template_still_fails() -> None:
     r = call(stack_event(), _payload("", ""))
     assert r["errorCode"] == "InternalFailure" and "no template" in r["message"]
+
+
+def test_the_decision_log_line_of_a_hostile_token_is_encodable(monkeypatch: pytest.MonkeyPatch,
+                                                               caplog: pytest.LogCaptureFixture) -> None:
+    import logging
+
+    import hook.handler as handler
+
+    monkeypatch.setattr(handler, "_observer", None)
+    ev = event(token="t\ud800")
+    handle(ev, None, values=OfflineValues(), account=OfflineAccount())
+    decisions = [r for r in caplog.records if r.getMessage() == "govhook decision"]
+    assert decisions
+    formatters = [h.formatter for h in logging.getLogger("govhook").handlers if h.formatter is not None]
+    assert formatters
+    for formatter in formatters:
+        formatter.format(decisions[-1]).encode("utf-8")  # what Lambda's log stream receives
