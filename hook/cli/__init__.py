@@ -295,6 +295,30 @@ def cmd_results(args: argparse.Namespace) -> int:
     return 1 if report.blocked else 0
 
 
+def cmd_would_block(args: argparse.Namespace) -> int:
+    """Exit 1 when FAIL would have blocked something in the window, 0 when nothing, 2 when unreadable."""
+    import json as _json
+    from datetime import UTC, datetime
+
+    from hook.cli.results import ResultsError, make_client
+    from hook.cli.rollout import hook_arns, parse_since, render_text, would_block
+
+    try:
+        now = datetime.now(UTC)
+        since = parse_since(args.since, now)
+        until = parse_since(args.until, now) if args.until else now
+        cfn = make_client(args.region, args.profile)
+        arns = args.hook_arn or hook_arns(cfn, args.stack_name)
+        report = would_block(cfn, arns, since, until)
+    except ResultsError as exc:
+        raise UsageError(str(exc)) from exc
+    if args.format == "json":
+        sys.stdout.write(_json.dumps(report.to_json(), indent=2) + "\n")
+    else:
+        sys.stdout.write(render_text(report))
+    return 1 if report.groups else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     from hook import __version__
 
@@ -357,6 +381,20 @@ def build_parser() -> argparse.ArgumentParser:
     results.add_argument("--all", action="store_true",
                          help="the whole event history, passed invocations and passed rules too")
     results.set_defaults(func=cmd_results)
+
+    wb = sub.add_parser(
+        "would-block", help="before switching the hooks from WARN to FAIL: what FAIL would have blocked, by stack and rule",
+        epilog="exit 0: nothing failed under WARN in the window; 1: FAIL would have blocked something; "
+               "2: the results could not be read")
+    wb.add_argument("--since", default="14d", metavar="WHEN", help="14d, 36h, 90m or an ISO date (default: 14d)")
+    wb.add_argument("--until", metavar="WHEN", help="end of the window (default: now)")
+    wb.add_argument("--stack-name", default="govhook", metavar="NAME",
+                    help="the governance stack whose HookArn/TemplateHookArn outputs name the hooks (default: govhook)")
+    wb.add_argument("--hook-arn", action="append", metavar="ARN", help="a hook type ARN (repeatable; instead of --stack-name)")
+    wb.add_argument("--region", metavar="R")
+    wb.add_argument("--profile", metavar="P")
+    wb.add_argument("--format", choices=("text", "json"), default="text")
+    wb.set_defaults(func=cmd_would_block)
 
     return parser
 
