@@ -55,6 +55,21 @@ def aws_client(moto_endpoint: str) -> Any:
     return make
 
 
+@pytest.fixture(autouse=True)
+def _every_hook_answer_meets_the_contract(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every response ``lambda_handler`` gives in any test is checked by the one contract validator
+    (tests/hookcontract.py); tests that call ``handle`` directly check it themselves."""
+    import hook.handler as handler
+    from tests.hookcontract import assert_contract
+
+    original = handler.handle
+
+    def checked(event: Any, context: Any = None, **kwargs: Any) -> dict[str, Any]:
+        return assert_contract(event, original(event, context, **kwargs))
+
+    monkeypatch.setattr(handler, "handle", checked)
+
+
 _TIERS = ("unit", "functional", "integration", "property")
 
 
