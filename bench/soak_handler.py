@@ -174,12 +174,14 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--invocations", type=int, default=50000)
     ap.add_argument("--window", type=int, default=5000)
+    ap.add_argument("--only", choices=["set", "unset"], help="one run: with the metrics namespace set, or unset")
     ap.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
         soak(args.invocations, args.window)
         return
-    for namespace in ("govhook-soak", ""):
+    runs = {"set": ("govhook-soak",), "unset": ("",)}.get(args.only or "", ("govhook-soak", ""))
+    for namespace in runs:
         env = dict(os.environ, PYTHONPATH=str(ROOT))
         env.pop("POWERTOOLS_METRICS_NAMESPACE", None)
         if namespace:
