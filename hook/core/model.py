@@ -153,7 +153,7 @@ class Finding(Frozen):
 
     _fields = ("rule_id", "title", "outcome", "disposition", "severity", "level", "message", "logical_id",
                "resource_type", "path", "remediation", "remediation_url", "stack_name", "location", "exemption",
-               "preexisting", "downgraded_by")
+               "preexisting", "downgraded_by", "gap")
     rule_id: str
     title: str
     outcome: Outcome
@@ -172,6 +172,10 @@ class Finding(Frozen):
     preexisting: bool
     #: Why a FAIL became a warning rather than blocking ("mode: warn", "pre-existing", "on_error: warn").
     downgraded_by: str | None
+    #: A SKIP that leaves a gap in what was checked (a value not known before deployment, an account
+    #: fact that could not be read), rather than a rule that does not apply. (Class default: a
+    #: Finding built by ``from_fields`` without it has none.)
+    gap: bool = False
 
     def __init__(
         self,
@@ -192,7 +196,9 @@ class Finding(Frozen):
         exemption: Exempted | None = None,
         preexisting: bool = False,
         downgraded_by: str | None = None,
+        gap: bool = False,
     ) -> None:
+        self.__dict__.update(gap=gap)
         self.__dict__.update(
             rule_id=rule_id, title=title, outcome=outcome, disposition=disposition, severity=severity,
             level=level, message=message, logical_id=logical_id, resource_type=resource_type, path=path,
@@ -239,6 +245,7 @@ class Finding(Frozen):
             "column": self.location.column if self.location else None,
             "preexisting": self.preexisting,
             "downgraded_by": self.downgraded_by,
+            "gap": self.gap,
             "exemption": None,
         }
         if self.exemption:

@@ -12,6 +12,7 @@ Variable                                  Allowed                               
 ``GOVHOOK_CACHE_SECONDS``                 seconds, 0 to 86400                    300
 ``GOVHOOK_STALE_SECONDS``                 seconds, 0 to 604800                   3600
 ``GOVHOOK_ALLOW_LOOPBACK_PAYLOAD``        ``0`` or ``1`` (tests only)            ``0``
+``GOVHOOK_RUNTIMES``                      a path, ``ssm:/name`` or ``s3://b/k``  unset
 ========================================  =====================================  ===============
 """
 
@@ -25,7 +26,7 @@ from hook.core.errors import GovhookError
 __all__ = ["ConfigError", "NAMES", "Settings", "settings"]
 
 NAMES = ("GOVHOOK_POLICY", "GOVHOOK_DEADLINE_MARGIN_MS", "GOVHOOK_CACHE_SECONDS", "GOVHOOK_STALE_SECONDS",
-         "GOVHOOK_ALLOW_LOOPBACK_PAYLOAD")
+         "GOVHOOK_ALLOW_LOOPBACK_PAYLOAD", "GOVHOOK_RUNTIMES")
 DEFAULT_POLICY = "policies/default.policy.yaml"
 
 
@@ -64,25 +65,28 @@ def _number(name: str, raw: str | None, default: float, low: float, high: float,
     return value
 
 
-def _policy(raw: str | None) -> str:
+def _location(name: str, raw: str | None, default: str) -> str:
     if raw is None or raw.strip() == "":
-        return DEFAULT_POLICY
+        return default
     value = raw.strip()
     if value.startswith("ssm:") and len(value) <= 4:
-        raise ConfigError(f"GOVHOOK_POLICY is {_shown(raw)}; an SSM location is ssm:/parameter-name")
+        raise ConfigError(f"{name} is {_shown(raw)}; an SSM location is ssm:/parameter-name")
     if value.startswith("s3://"):
         bucket, _, key = value[5:].partition("/")
         if not bucket or not key:
-            raise ConfigError(f"GOVHOOK_POLICY is {_shown(raw)}; an S3 location is s3://bucket/key")
+            raise ConfigError(f"{name} is {_shown(raw)}; an S3 location is s3://bucket/key")
     return value
 
 
 def _read(raw: tuple[str | None, ...]) -> Settings:
-    policy, margin, cache, stale, loopback = raw
+    policy, margin, cache, stale, loopback, runtimes = raw
+    # GOVHOOK_RUNTIMES itself is read by hook.sources.runtimes (an unreadable override falls back
+    # to the bundled data); a location that cannot be one is a mistake in the setting.
+    _location("GOVHOOK_RUNTIMES", runtimes, "")
     if loopback not in (None, "", "0", "1"):
         raise ConfigError(f"GOVHOOK_ALLOW_LOOPBACK_PAYLOAD is {_shown(loopback)}; it must be 0 or 1 (default 0)")
     return Settings(
-        policy=_policy(policy),
+        policy=_location("GOVHOOK_POLICY", policy, DEFAULT_POLICY),
         margin_seconds=_number("GOVHOOK_DEADLINE_MARGIN_MS", margin, 2000, 100, 20000, "milliseconds", whole=True) / 1000,
         cache_seconds=_number("GOVHOOK_CACHE_SECONDS", cache, 300, 0, 86400, "seconds"),
         stale_seconds=_number("GOVHOOK_STALE_SECONDS", stale, 3600, 0, 604800, "seconds"),

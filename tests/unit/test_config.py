@@ -36,6 +36,7 @@ def _policy(monkeypatch: pytest.MonkeyPatch) -> None:
     ("GOVHOOK_ALLOW_LOOPBACK_PAYLOAD", "yes", "0 or 1"),
     ("GOVHOOK_POLICY", "ssm:", "ssm:/parameter-name"),
     ("GOVHOOK_POLICY", "s3://bucket-only", "s3://bucket/key"),
+    ("GOVHOOK_RUNTIMES", "s3:///key", "s3://bucket/key"),
 ])
 def test_a_bad_setting_fails_closed_naming_it(name: str, value: str, range_text: str,
                                               monkeypatch: pytest.MonkeyPatch) -> None:
@@ -61,7 +62,7 @@ def test_good_settings_are_read_once_per_environment(monkeypatch: pytest.MonkeyP
 
 def test_defaults_when_unset(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("GOVHOOK_POLICY", "GOVHOOK_DEADLINE_MARGIN_MS", "GOVHOOK_CACHE_SECONDS", "GOVHOOK_STALE_SECONDS",
-                 "GOVHOOK_ALLOW_LOOPBACK_PAYLOAD"):
+                 "GOVHOOK_ALLOW_LOOPBACK_PAYLOAD", "GOVHOOK_RUNTIMES"):
         monkeypatch.delenv(name, raising=False)
     s = settings()
     assert (s.policy, s.margin_seconds, s.cache_seconds, s.stale_seconds, s.allow_loopback) == (
