@@ -8,15 +8,25 @@ from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
-from hook.rules._runtimes import expand_allowed, lifecycle, newest_successor
-from hook.sdk import Action, NotApplicable, Params, ResourceContext, Rule, Severity, Violation
+from hook.sdk import (
+    Action,
+    NotApplicable,
+    Params,
+    ResourceContext,
+    Rule,
+    Severity,
+    Violation,
+    expand_allowed_runtimes,
+    newest_runtime_successor,
+    runtime_lifecycle,
+)
 
 #: The shape of a runtime AWS could add after the data was retrieved (python3.15, nodejs26.x, java29,
 #: dotnet12, ruby4.1, provided.al2027): not yet known, so not judged. Anything else is not a runtime.
 _PLAUSIBLE = re.compile(r"(?:python\d{1,2}\.\d{1,2}|nodejs\d{1,3}\.x|java\d{1,3}|dotnet\d{1,3}|ruby\d{1,2}\.\d{1,2}"
                         r"|provided\.al20\d\d)")
 
-__all__ = ["RuntimeSupported", "lifecycle"]
+__all__ = ["RuntimeSupported"]
 
 _PHASES = {"deprecated": "deprecated", "create_blocked": "creates are blocked", "update_blocked": "updates are blocked"}
 
@@ -78,9 +88,9 @@ class RuntimeSupported(Rule):
         runtime = ctx.get_str("/Runtime")
         if runtime is None:
             raise NotApplicable("Runtime is not set")
-        info = lifecycle().get(runtime)
+        info = runtime_lifecycle().get(runtime)
         if info is None and _PLAUSIBLE.fullmatch(runtime[:64]) is None:
-            close = difflib.get_close_matches(runtime[:64], list(lifecycle()), n=1, cutoff=0.6)
+            close = difflib.get_close_matches(runtime[:64], list(runtime_lifecycle()), n=1, cutoff=0.6)
             hint = f"; did you mean '{close[0]}'?" if close else ""
             yield Violation(f"runtime '{runtime[:64]}' is not a Lambda runtime{hint} (Lambda rejects the function)",
                             path="/Runtime",
@@ -92,8 +102,8 @@ class RuntimeSupported(Rule):
         today = ctx.today
         dates = {k: _d(info.get(k)) for k in _PHASES}
         allowed = params.get("allowed")
-        successor, ok = newest_successor(
-            runtime, expand_allowed(allowed, today, params["block_from"]) if allowed is not None else None,
+        successor, ok = newest_runtime_successor(
+            runtime, expand_allowed_runtimes(allowed, today, params["block_from"]) if allowed is not None else None,
             today, params["block_from"])
         if successor and not ok:
             move = f"; move to {successor} (lambda.runtime-allowed does not allow it yet: the allow-list needs it)"

@@ -17,8 +17,9 @@ from typing import Any
 from hook.core._record import Record
 from hook.core.errors import TemplateError
 from hook.core.model import ResourceTarget, StackTarget, Target
-from hook.inputs.yamlcfn import Locator, load_template_nodes, read_source
-from hook.sdk import Action, Unresolved
+from hook.inputs.locations import Locator
+from hook.inputs.yamlcfn import load_template_nodes, read_source
+from hook.sdk import Action, Unresolved, json_pointer
 
 __all__ = ["TemplateResult", "load_targets", "targets_from_template", "Resolver"]
 
@@ -288,7 +289,7 @@ def _as_written(template: Mapping[str, Any], logical_id: str) -> tuple[str | Non
     defaults = glob.get(section) if isinstance(glob, Mapping) else None
     props = res.get("Properties") if isinstance(res, Mapping) else None
     own = props if isinstance(props, Mapping) else {}
-    elsewhere = {f"/{key}": f"/Globals/{section}/{key}".replace("~", "~0")
+    elsewhere = {json_pointer(str(key)): json_pointer("Globals", section, str(key))
                  for key in (defaults if isinstance(defaults, Mapping) else {}) if key not in own and "/" not in str(key)}
     return rtype, elsewhere or None
 
@@ -305,7 +306,7 @@ def _refuse_sam_without_transform(template: Mapping[str, Any], file: str | None)
         lid, rtype = sam[0]
         more = f" (and {len(sam) - 1} more)" if len(sam) > 1 else ""
         raise TemplateError(f"resource {lid}{more} is {rtype} without the SAM Transform: CloudFormation rejects "
-                            f"the template; {fix}", file, pointer="/Resources/" + str(lid).replace("~", "~0").replace("/", "~1"))
+                            f"the template; {fix}", file, pointer=json_pointer("Resources", str(lid)))
     if "Globals" in template:
         raise TemplateError(f"Globals without the SAM Transform: CloudFormation rejects the template; {fix}",
                             file, pointer="/Globals")
@@ -355,7 +356,7 @@ def targets_from_template(
             continue
         if not isinstance(resource, Mapping) or not isinstance(resource.get("Type"), str):
             raise TemplateError(f"resource {logical_id} has no Type", file,
-                                pointer="/Resources/" + str(logical_id).replace("~", "~0").replace("/", "~1"))
+                                pointer=json_pointer("Resources", str(logical_id)))
         cond = resource.get("Condition")
         if isinstance(cond, str) and resolver.condition(cond) is False:
             continue
@@ -366,7 +367,7 @@ def targets_from_template(
         if not isinstance(resolved, dict):
             resolved = {}
         source = str(origin.get(logical_id, logical_id))
-        pointer = (looped.get(source) or "/Resources/" + source.replace("~", "~0").replace("/", "~1")) + "/Properties"
+        pointer = (looped.get(source) or json_pointer("Resources", source)) + "/Properties"
         source_type, elsewhere = _as_written(template, logical_id) if source == logical_id and sam_expanded else (None, None)
         targets.append(
             ResourceTarget(
