@@ -145,7 +145,7 @@ def _failed(response: dict[str, Any]) -> set[str]:
             and not a["statusMessage"].startswith(("warning", "exempted"))}
 
 
-def _hook(targets: list[Any], payload: str, unknown: set[tuple[str, str]]) -> tuple[set[str], list[str]]:
+def _hook(targets: list[Any], payload: str | None, unknown: set[tuple[str, str]]) -> tuple[set[str], list[str]]:
     """The rules the handler blocks, fed what CloudFormation would send. ``unknown``: the (logical
     id, rule) pairs the CLI reported as SKIP (a value it cannot know before deployment): what the
     stand-in value makes of those is not a disagreement."""
@@ -172,6 +172,8 @@ def _hook(targets: list[Any], payload: str, unknown: set[tuple[str, str]]) -> tu
         blocked = {rule for rule in _failed(r) if (target.logical_id, rule) not in unknown}
         statuses.append("FAILED" if blocked else "SUCCESS")
         failing |= blocked
+    if payload is None:
+        return failing, statuses  # nothing reaches CloudFormation (a service of another provider)
     body = json.dumps({"template": payload, "previousTemplate": ""}).encode()
     stack = handle({"clientRequestToken": "corpus",
                     "stackId": f"arn:aws:cloudformation:us-east-1:123456789012:stack/{stack_name}/x",
@@ -184,13 +186,15 @@ def _hook(targets: list[Any], payload: str, unknown: set[tuple[str, str]]) -> tu
     return failing, statuses
 
 
-def _targets(path: Path) -> tuple[list[Any], str]:
+def _targets(path: Path) -> tuple[list[Any], str | None]:
     """The targets the CLI checked, and the STACK payload CloudFormation would send."""
     if path.name.startswith("serverless."):
         from hook.cli.adapters.serverless import load_serverless
 
         result = load_serverless(str(path))
         stack = next(t for t in result.targets if isinstance(t, StackTarget))
+        if not stack.template.get("Resources"):
+            return list(result.targets), None
         return list(result.targets), json.dumps(stack.template, default=_raw)
     from hook.cli.adapters.template import load_targets
 
