@@ -112,30 +112,25 @@ def _today(value: str | None) -> Any:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    """Parse the files into targets, call the pipeline once, render the verdict."""
-    from hook.core.pipeline import Invocation, local_pipeline
-    from hook.inputs.yamlcfn import Locator
+    """Parse the files into targets, call the pipeline, render the verdict (hook/cli/check_run.py:
+    the result cache, and the files on all cores, each file evaluated on its own, combined in order)."""
+    from hook.cli.check_run import run_check
 
-    locator = Locator()
-    pipeline = local_pipeline(args.policy or _default_policy(), registry=_registry(), today=_today(args.today),
-                              locator=locator, aws=args.aws, require_defaults=True)
+    policy = args.policy or _default_policy()
     params: dict[str, str] = {}
     for item in args.param or []:
         key, sep, value = item.partition("=")
         if not sep or not key:
             raise UsageError(f"--param {item!r} must be Key=Value")
         params[key] = value
+    if args.jobs is not None and args.jobs < 1:
+        raise UsageError(f"--jobs {args.jobs}: must be at least 1")
     files = find_templates(args.paths, ignore_non_templates=args.ignore_non_templates)
     if not files and not args.ignore_non_templates:
         raise UsageError(f"no CloudFormation templates found in {' '.join(args.paths)}")
-    targets: list[Any] = []
-    notes: list[str] = []
-    for path in files:
-        result = _load(path, args, params, locator)
-        notes.extend(f"{path}: {n}" for n in result.notes)
-        targets.extend(result.targets)
-    verdict = pipeline.evaluate(targets, Invocation(notes=notes))
-    out = _render(verdict, args.format, pipeline.registry, files, args)
+    verdict = run_check(files, policy_path=policy, args=args, params=params, today=_today(args.today),
+                        registry=_registry, load=_load)
+    out = _render(verdict, args.format, _registry() if args.format == "sarif" else None, files, args)
     if args.output:
         with open(args.output, "w", encoding="utf-8") as fh:
             fh.write(out)
@@ -315,6 +310,10 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--aws", action="store_true", help="read SSM values and account facts from AWS")
     check.add_argument("--no-color", action="store_true")
     check.add_argument("--ignore-non-templates", action="store_true", help="skip named files that are not templates")
+    check.add_argument("--jobs", "-j", type=int, metavar="N",
+                       help="check files in N processes (default: the machine's cores; 1: in this process)")
+    check.add_argument("--no-cache", action="store_true",
+                       help="do not read or write the result cache ($XDG_CACHE_HOME/govhook, else ~/.cache/govhook)")
     check.add_argument("--today", help=argparse.SUPPRESS)
     check.set_defaults(func=cmd_check)
 
