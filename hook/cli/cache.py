@@ -8,8 +8,8 @@ Each file's ``Verdict`` is stored under a key that covers everything its verdict
   reads SSM values and account facts, never uses the cache);
 - govhook itself: its version and a digest of every source and data file of the ``hook`` package,
   so an edited checkout is a new govhook;
-- the rules: each registered rule's id, version and the digest of its module's source (rule packs
-  installed through the ``govhook.rules`` entry point included);
+- the rules: the built-in ones are part of the ``hook`` package; each rule pack installed through
+  the ``govhook.rules`` entry point adds its name, target and the digest of its package's sources;
 - the libraries that shape the result: aws-sam-translator, PyYAML, and the Python version;
 - the options that change results: ``--stack-name``, ``--param``, ``--stage``, ``--region``, and the
   date (exemptions expire and runtimes are deprecated by date).
@@ -61,29 +61,48 @@ def code_fingerprint() -> bytes:
                 path = os.path.join(dirpath, name)
                 h.update(os.path.relpath(path, root).encode() + b"\0" + _file_digest(path))
     h.update(sys.version.encode())
-    for dist in ("aws-sam-translator", "PyYAML"):
-        h.update(dist.encode() + b"=" + _version(dist).encode())
+    for name in ("samtranslator", "yaml"):  # their __init__ holds __version__; found, not imported
+        h.update(name.encode() + b"=" + _module_digest(name, whole_package=False))
     return h.digest()
 
 
-def _version(dist: str) -> str:
-    from importlib.metadata import PackageNotFoundError, version
+def _module_digest(name: str, *, whole_package: bool) -> bytes:
+    """The digest of a top-level module's source (or every file of its package), found without
+    importing it."""
+    import importlib.util
 
     try:
-        return version(dist)
-    except PackageNotFoundError:
-        return "-"
-
-
-def rules_fingerprint(registry: Any) -> bytes:
-    """Each registered rule: id, version, and the digest of its module's source."""
+        spec = importlib.util.find_spec(name)
+    except (ImportError, ValueError):
+        spec = None
+    if spec is None or not spec.origin:
+        return b"absent"
+    locations = list(spec.submodule_search_locations or ()) if whole_package else []
+    if not locations:
+        return _file_digest(spec.origin)
     h = hashlib.sha256()
-    for rule_id in sorted(registry.all_names()):
-        rule = registry.get(rule_id)
-        module = sys.modules.get(getattr(rule, "__module__", ""))
-        source = getattr(module, "__file__", None)
-        h.update(f"{rule_id}\0{getattr(rule, 'version', '')}\0".encode())
-        h.update(_file_digest(source) if source else b"no source")
+    for root in locations:
+        for dirpath, dirs, files in os.walk(root):
+            dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+            for file in sorted(files):
+                if file.endswith(".py"):
+                    path = os.path.join(dirpath, file)
+                    h.update(os.path.relpath(path, root).encode() + b"\0" + _file_digest(path))
+    return h.digest()
+
+
+def rules_fingerprint() -> bytes:
+    """Every rule pack registered through the ``govhook.rules`` entry point: its name, its target,
+    and the sources of its package (the built-in rules are part of :func:`code_fingerprint`). Read
+    from the installed metadata and files, without importing the packs."""
+    from hook.core.registry import ENTRY_POINT_GROUP, _scan_entry_points
+
+    h = hashlib.sha256()
+    for ep in sorted(_scan_entry_points(ENTRY_POINT_GROUP), key=lambda e: (e.name, e.value)):
+        h.update(f"{ep.name}={ep.value}\0".encode())
+        top = ep.value.split(":", 1)[0].split(".", 1)[0].strip()
+        if top != "hook":
+            h.update(_module_digest(top, whole_package=True))
     return h.digest()
 
 
@@ -97,10 +116,10 @@ class ResultCache:
         self.hits = 0
 
     @classmethod
-    def for_run(cls, *, registry: Any, policy_path: str, options: Mapping[str, Any],
+    def for_run(cls, *, policy_path: str, options: Mapping[str, Any],
                 directory: str | None = None) -> ResultCache:
         h = hashlib.sha256(code_fingerprint())
-        h.update(rules_fingerprint(registry))
+        h.update(rules_fingerprint())
         h.update(b"policy\0" + os.path.abspath(policy_path).encode() + b"\0" + policy_path.encode())
         h.update(_file_digest(policy_path))
         for key in sorted(options):

@@ -45,7 +45,7 @@ def run_check(files: Sequence[str], *, policy_path: str, args: argparse.Namespac
     if _cache_enabled(args):
         from hook.cli.cache import ResultCache
 
-        cache = ResultCache.for_run(registry=registry(), policy_path=policy_path,
+        cache = ResultCache.for_run(policy_path=policy_path,
                                     options=_options(args, params, today))
         keys = cache.keys(files)
         for i, key in enumerate(keys):
