@@ -4,8 +4,9 @@ A pre-commit hook or a watch loop checks the same files again and again; most ha
 Each file's ``Verdict`` is stored under a key that covers everything its verdict depends on:
 
 - the file: its path as given (findings name it) and its bytes;
-- the policy: its path and its bytes (the offline run reads nothing else of it; ``--aws``, which
-  reads SSM values and account facts, never uses the cache);
+- the policy: where it was found (``--policy``, discovered, inline in a project file) and its
+  content (the offline run reads nothing else of it; ``--aws``, which reads SSM values, account
+  facts or a policy from SSM/S3, never uses the cache);
 - govhook itself: its version and a digest of every source and data file of the ``hook`` package,
   so an edited checkout is a new govhook;
 - the rules: the built-in ones are part of the ``hook`` package; each rule pack installed through
@@ -29,7 +30,7 @@ import sys
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-__all__ = ["ResultCache", "cache_dir", "code_fingerprint", "rules_fingerprint"]
+__all__ = ["ResultCache", "cache_dir", "code_fingerprint", "policy_identity", "rules_fingerprint"]
 
 _FORMAT = b"govhook-result-cache 1"
 
@@ -45,6 +46,13 @@ def _file_digest(path: str) -> bytes:
             return hashlib.sha256(fh.read()).digest()
     except OSError:
         return b"missing"
+
+
+def policy_identity(location: str, origin: str, text: str | None) -> bytes:
+    """The policy as the run resolved it: where it was found, and its content (inline text, or the
+    file's bytes)."""
+    content = text.encode() if text is not None else _file_digest(location)
+    return f"{origin}\0{location}\0{os.path.abspath(location)}\0".encode() + hashlib.sha256(content).digest()
 
 
 def code_fingerprint() -> bytes:
@@ -95,10 +103,11 @@ def rules_fingerprint() -> bytes:
     """Every rule pack registered through the ``govhook.rules`` entry point: its name, its target,
     and the sources of its package (the built-in rules are part of :func:`code_fingerprint`). Read
     from the installed metadata and files, without importing the packs."""
-    from hook.core.registry import ENTRY_POINT_GROUP, _scan_entry_points
+    from hook.core.entry_points import scan_entry_points
+    from hook.core.registry import ENTRY_POINT_GROUP
 
     h = hashlib.sha256()
-    for ep in sorted(_scan_entry_points(ENTRY_POINT_GROUP), key=lambda e: (e.name, e.value)):
+    for ep in sorted(scan_entry_points(ENTRY_POINT_GROUP), key=lambda e: (e.name, e.value)):
         h.update(f"{ep.name}={ep.value}\0".encode())
         top = ep.value.split(":", 1)[0].split(".", 1)[0].strip()
         if top != "hook":
@@ -116,12 +125,12 @@ class ResultCache:
         self.hits = 0
 
     @classmethod
-    def for_run(cls, *, policy_path: str, options: Mapping[str, Any],
+    def for_run(cls, *, policy: bytes, options: Mapping[str, Any],
                 directory: str | None = None) -> ResultCache:
+        """``policy``: where the policy was found and its content (``policy_identity``)."""
         h = hashlib.sha256(code_fingerprint())
         h.update(rules_fingerprint())
-        h.update(b"policy\0" + os.path.abspath(policy_path).encode() + b"\0" + policy_path.encode())
-        h.update(_file_digest(policy_path))
+        h.update(b"policy\0" + policy)
         for key in sorted(options):
             h.update(f"\0{key}={options[key]!r}".encode())
         return cls(h.digest(), directory)

@@ -2,8 +2,8 @@
 
 Each file is parsed and evaluated on its own (``pipeline.evaluate`` with that file's targets and
 adapter notes) and the verdicts are combined in file order (``hook.core.pipeline.combine``): the
-same report from one job or many, from the cache or not. A file that cannot be read stops the run
-with its error, the first in file order, as a serial run would.
+same report from one job or many, from the cache or not. A file that cannot be read is that file's
+input error, in its place; the others are still checked.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
+from hook.core.errors import InputError
 from hook.core.model import Verdict
 
 __all__ = ["run_check"]
@@ -34,46 +35,42 @@ def _cache_enabled(args: argparse.Namespace) -> bool:
     return os.environ.get("GOVHOOK_NO_CACHE", "") in ("", "0")
 
 
-def run_check(files: Sequence[str], *, policy_path: str, args: argparse.Namespace, params: dict[str, str],
-              today: date | None, registry: Callable[[], Any],
-              load: Callable[[str, argparse.Namespace, dict[str, str], Any], Any]) -> Verdict:
-    from hook.core.pipeline import combine
-
+def run_check(files: Sequence[str], *, policy_identity: bytes, pipeline: Any, args: argparse.Namespace,
+              params: dict[str, str], today: date | None,
+              load: Callable[[str, argparse.Namespace, dict[str, str], Any], Any]) -> list[Verdict | InputError]:
+    """Each file's verdict, or the input error that stopped it, in file order."""
     cache = None
     keys: list[str | None] = [None] * len(files)
-    verdicts: list[Verdict | None] = [None] * len(files)
+    results: list[Verdict | InputError | None] = [None] * len(files)
     if _cache_enabled(args):
         from hook.cli.cache import ResultCache
 
-        cache = ResultCache.for_run(policy_path=policy_path,
-                                    options=_options(args, params, today))
+        cache = ResultCache.for_run(policy=policy_identity, options=_options(args, params, today))
         keys = cache.keys(files)
         for i, key in enumerate(keys):
             hit = cache.get(key)
             if isinstance(hit, Verdict):
-                verdicts[i] = hit
-    todo = [i for i, v in enumerate(verdicts) if v is None]
+                results[i] = hit
+    todo = [i for i, v in enumerate(results) if v is None]
     if todo:
         paths = [files[i] for i in todo]
-        for i, result in zip(todo, _evaluate(paths, policy_path, args, params, today, registry, load), strict=True):
-            if isinstance(result, BaseException):
+        for i, result in zip(todo, _evaluate(paths, pipeline, args, params, load), strict=True):
+            if isinstance(result, OSError):
+                result = InputError(result.strerror or str(result), files[i])
+            if isinstance(result, BaseException) and not isinstance(result, InputError):
                 raise result
-            verdicts[i] = result
-            if cache is not None:
+            results[i] = result
+            if cache is not None and isinstance(result, Verdict):
                 cache.put(keys[i], result)
-    return combine([v for v in verdicts if v is not None])
+    return [r for r in results if r is not None]
 
 
-def _evaluate(paths: list[str], policy_path: str, args: argparse.Namespace, params: dict[str, str],
-              today: date | None, registry: Callable[[], Any],
+def _evaluate(paths: list[str], pipeline: Any, args: argparse.Namespace, params: dict[str, str],
               load: Callable[[str, argparse.Namespace, dict[str, str], Any], Any]) -> list[Any]:
     from hook.cli.parallel import default_jobs, map_files, should_fork
-    from hook.core.pipeline import Invocation, local_pipeline
-    from hook.inputs.yamlcfn import Locator
+    from hook.core.pipeline import Invocation
 
-    locator = Locator()
-    pipeline = local_pipeline(policy_path, registry=registry(), today=today, locator=locator, aws=args.aws,
-                              require_defaults=True)
+    locator = pipeline.options.locator
 
     def one(path: str) -> Verdict:
         result = load(path, args, params, locator)
@@ -81,6 +78,8 @@ def _evaluate(paths: list[str], policy_path: str, args: argparse.Namespace, para
         return verdict
 
     jobs = args.jobs if getattr(args, "jobs", None) else default_jobs()
+    if args.aws:
+        jobs = 1  # one set of live SSM and account lookups, as before
     sam = _sam_files(paths) if jobs > 1 else 0
     if not should_fork(jobs, len(paths), sam):
         jobs = 1

@@ -197,13 +197,14 @@ def local_pipeline(policy_path: str, *, registry: Registry | None = None, today:
     return Pipeline(registry, policy, values, account, Options(today=today, locator=locator))
 
 
-def combine(verdicts: Sequence[Verdict]) -> Verdict:
+def combine(verdicts: Sequence[Verdict], notes: Sequence[str] = ()) -> Verdict:
     """The verdicts of the parts of one input, evaluated apart (files checked in parallel or read
-    from the result cache), as the one verdict of the whole: findings in the parts' order, each note
-    once where it first appears, targets summed, rules in the order they first ran."""
-    if len(verdicts) == 1:
+    from the result cache), as the one verdict of the whole: ``notes`` (what reading the whole input
+    noticed) first, findings in the parts' order, each note once where it first appears, targets
+    summed, rules in the order they first ran."""
+    if len(verdicts) == 1 and not notes:
         return verdicts[0]
     findings = tuple(f for v in verdicts for f in v.findings)
-    notes = _unique(tuple(n for v in verdicts for n in v.notes))
+    all_notes = _unique(tuple(notes) + tuple(n for v in verdicts for n in v.notes))
     rules = _unique(tuple(r for v in verdicts for r in v.rules_run))
-    return Verdict(findings, notes, sum(v.targets for v in verdicts), rules)
+    return Verdict(findings, all_notes, sum(v.targets for v in verdicts), rules)

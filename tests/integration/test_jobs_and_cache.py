@@ -65,7 +65,7 @@ def test_jobs_report_is_identical_to_a_serial_run(tree: Path, fmt: str) -> None:
     assert three == serial
 
 
-def test_jobs_report_the_first_bad_file_in_order(tree: Path) -> None:
+def test_jobs_report_bad_files_as_a_serial_run_does(tree: Path) -> None:
     # GIVEN two broken templates among good ones
     (tree / "team1" / "a-broken.yaml").write_text("AWSTemplateFormatVersion: 2010-09-09\nResources:\n  Fn: [\n")
     (tree / "team2" / "a-broken.yaml").write_text("AWSTemplateFormatVersion: 2010-09-09\nResources:\n  Fn: {Type: 3\n")
@@ -75,7 +75,7 @@ def test_jobs_report_the_first_bad_file_in_order(tree: Path) -> None:
         code_serial = _check("--jobs", "1", str(tree))[0]
     with contextlib.redirect_stderr(err_two):
         code_two = _check("--jobs", "2", str(tree))[0]
-    # THEN both stop with exit 2 naming the same (first) file and line
+    # THEN both exit 2 with the same errors, in the same order, and the same report of the others
     assert code_serial == code_two == 2
     assert err_two.getvalue() == err_serial.getvalue()
     assert "team1/a-broken.yaml:" in err_serial.getvalue()
@@ -123,7 +123,7 @@ def test_cache_is_invalidated_by_each_part_of_its_key(tree: Path, cache_on: Path
     # WHEN one file changes THEN only that file is evaluated again, and its new verdict is reported
     target.write_text(target.read_text().replace("Runtime: nodejs22.x", "Runtime: nodejs18.x"))
     misses(files=1)
-    assert _check(str(target))[1].startswith(f"{target}  BLOCKED")
+    assert f"{target}  BLOCKED" in _check(str(target))[1]
     # WHEN an option that changes results differs THEN every file is evaluated again
     misses("--stack-name", "other")
     misses("--param", "Stage=prod")
