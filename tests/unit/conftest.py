@@ -1,0 +1,12 @@
+"""tests/unit: no network, no subprocess (enforced)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.tier_guard import forbid_network_and_subprocesses
+
+
+@pytest.fixture(autouse=True)
+def _unit_tier_guard(monkeypatch: pytest.MonkeyPatch) -> None:
+    forbid_network_and_subprocesses(monkeypatch, "unit")
