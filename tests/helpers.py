@@ -84,3 +84,13 @@ def aws(env: Mapping[str, str], *args: str) -> Any:
     """``aws ARGS --output json``, parsed (None when the command prints nothing)."""
     text = aws_text(env, *args, "--output", "json")
     return json.loads(text) if text.strip() else None
+
+
+class Clock:
+    """A clock for TTL caches that moves only when a test says so (``clock.now += 412``)."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
