@@ -94,3 +94,53 @@ class Clock:
 
     def __call__(self) -> float:
         return self.now
+
+
+# --- hook events and responses --------------------------------------------------------------
+
+SCHEMA = json.loads((ROOT / "tests" / "contract" / "hook-response.schema.json").read_text())
+TOKEN = "f8da6d11-b23f-48f4-814c-0fb6a667f50e"
+STACK_ID = "arn:aws:cloudformation:us-east-1:123456789012:stack/app/1a2b3c"
+
+
+def valid(response: dict[str, Any]) -> dict[str, Any]:
+    """``response``, after checking it against the hook response contract (tests/contract)."""
+    import jsonschema
+
+    jsonschema.validate(response, SCHEMA)
+    assert "FAILURE" not in json.dumps(response)
+    return response
+
+
+def resource_event(props: dict[str, Any], *, point: str = "CREATE_PRE_PROVISION", previous: dict[str, Any] | None = None,
+                   target: str = "AWS::Lambda::Function", stack_id: str | None = STACK_ID) -> dict[str, Any]:
+    model: dict[str, Any] = {"resourceProperties": props}
+    if previous is not None:
+        model["previousResourceProperties"] = previous
+    return {
+        "clientRequestToken": TOKEN, "awsAccountId": "123456789012", "stackId": stack_id, "changeSetId": None,
+        "hookTypeName": "Private::Lambda::Governance", "hookTypeVersion": "00000001",
+        "hookModel": {"LambdaFunction": "arn:aws:lambda:us-east-1:123456789012:function:govhook"},
+        "actionInvocationPoint": point,
+        "requestData": {"targetName": target, "targetType": target, "targetLogicalId": "MyFunction", "targetModel": model},
+        "requestContext": {"invocation": 1, "callbackContext": None},
+    }
+
+
+COMPLIANT = {"Runtime": "nodejs22.x", "Handler": "index.handler", "MemorySize": "128", "Timeout": "30",
+             "Tags": [{"Key": "team", "Value": "platform"}], "LoggingConfig": {"LogFormat": "JSON"},
+             "TracingConfig": {"Mode": "Active"}, "Architectures": ["arm64"]}
+
+
+class Ctx:
+    def __init__(self, ms: int = 30000) -> None:
+        self.ms = ms
+
+    def get_remaining_time_in_millis(self) -> int:
+        return self.ms
+
+
+def stack_event(url: str, kind: str = "STACK") -> dict[str, Any]:
+    return {"clientRequestToken": TOKEN, "awsAccountId": "123456789012", "stackId": STACK_ID,
+            "actionInvocationPoint": "CREATE_PRE_PROVISION",
+            "requestData": {"targetName": kind, "targetType": kind, "targetLogicalId": "app", "payload": url}}

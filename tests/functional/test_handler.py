@@ -1,13 +1,12 @@
-"""The Lambda handler: every invocation kind, answered per the contract, never raising."""
+"""The Lambda handler with offline values and account facts: every invocation kind, answered per the
+contract, never raising (SSM and S3 payloads from moto's server: tests/integration/test_handler_moto.py)."""
 
 from __future__ import annotations
 
 import copy
-import json
 from pathlib import Path
 from typing import Any
 
-import jsonschema
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -16,37 +15,7 @@ from hook.core.values import OfflineValues
 from hook.handler import handle, lambda_handler
 from hook.sdk import OfflineAccount
 from hook.sources import clear_caches
-
-ROOT = Path(__file__).resolve().parents[2]
-SCHEMA = json.loads((ROOT / "tests" / "contract" / "hook-response.schema.json").read_text())
-TOKEN = "f8da6d11-b23f-48f4-814c-0fb6a667f50e"
-STACK_ID = "arn:aws:cloudformation:us-east-1:123456789012:stack/app/1a2b3c"
-
-
-def valid(response: dict[str, Any]) -> dict[str, Any]:
-    jsonschema.validate(response, SCHEMA)
-    assert "FAILURE" not in json.dumps(response)
-    return response
-
-
-def resource_event(props: dict[str, Any], *, point: str = "CREATE_PRE_PROVISION", previous: dict[str, Any] | None = None,
-                   target: str = "AWS::Lambda::Function", stack_id: str | None = STACK_ID) -> dict[str, Any]:
-    model: dict[str, Any] = {"resourceProperties": props}
-    if previous is not None:
-        model["previousResourceProperties"] = previous
-    return {
-        "clientRequestToken": TOKEN, "awsAccountId": "123456789012", "stackId": stack_id, "changeSetId": None,
-        "hookTypeName": "Private::Lambda::Governance", "hookTypeVersion": "00000001",
-        "hookModel": {"LambdaFunction": "arn:aws:lambda:us-east-1:123456789012:function:govhook"},
-        "actionInvocationPoint": point,
-        "requestData": {"targetName": target, "targetType": target, "targetLogicalId": "MyFunction", "targetModel": model},
-        "requestContext": {"invocation": 1, "callbackContext": None},
-    }
-
-
-COMPLIANT = {"Runtime": "nodejs22.x", "Handler": "index.handler", "MemorySize": "128", "Timeout": "30",
-             "Tags": [{"Key": "team", "Value": "platform"}], "LoggingConfig": {"LogFormat": "JSON"},
-             "TracingConfig": {"Mode": "Active"}, "Architectures": ["arm64"]}
+from tests.helpers import COMPLIANT, ROOT, TOKEN, Ctx, resource_event, stack_event, valid
 
 
 def offline(event: Any, **kw: Any) -> dict[str, Any]:
@@ -57,14 +26,6 @@ def offline(event: Any, **kw: Any) -> dict[str, Any]:
 def _fresh(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("GOVHOOK_POLICY", str(ROOT / "policies" / "default.policy.yaml"))
     clear_caches()
-
-
-class Ctx:
-    def __init__(self, ms: int = 30000) -> None:
-        self.ms = ms
-
-    def get_remaining_time_in_millis(self) -> int:
-        return self.ms
 
 
 def test_compliant_function_succeeds_without_error_code() -> None:
@@ -158,74 +119,6 @@ def test_ssm_reference_without_default_offline_is_an_internal_failure(tmp_path: 
     clear_caches()
     r = offline(resource_event(COMPLIANT))
     assert r["hookStatus"] == "SUCCESS" and "could not run" in r["message"]
-
-
-def test_lambda_handler_reads_ssm_from_moto(aws_client: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    # GIVEN the allow-list in SSM (moto's server over HTTP) and a policy with no default
-    aws_client("ssm").put_parameter(Name="/govhook/allowed-runtimes", Type="StringList", Value="python3.13, nodejs18.x")
-    pol = tmp_path / "p.yaml"
-    pol.write_text("version: 1\nrules:\n  lambda.runtime-allowed:\n    params: {allowed: {ssm: /govhook/allowed-runtimes}}\n")
-    monkeypatch.setenv("GOVHOOK_POLICY", str(pol))
-    # WHEN the real entry point runs
-    r = valid(lambda_handler(resource_event({"Runtime": "nodejs18.x"}), Ctx()))
-    # THEN the SSM list decides: nodejs18.x is allowed there
-    assert r["hookStatus"] == "SUCCESS", r
-
-
-def test_warm_invocations_fetch_ssm_once_per_cache_age(aws_client: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    import hook.sources as sources
-
-    aws_client("ssm").put_parameter(Name="/govhook/rt", Type="StringList", Value="nodejs22.x")
-    pol = tmp_path / "p.yaml"
-    pol.write_text("version: 1\nrules:\n  lambda.runtime-allowed:\n    params: {allowed: {ssm: /govhook/rt}}\n")
-    monkeypatch.setenv("GOVHOOK_POLICY", str(pol))
-    calls = []
-    client = sources.client("ssm")
-    client.meta.events.register("before-call.ssm.GetParameter", lambda **kw: calls.append(1))
-    for _ in range(1000):
-        assert lambda_handler(resource_event(COMPLIANT), Ctx())["hookStatus"] == "SUCCESS"
-    assert len(calls) == 1
-
-
-def _presigned(aws_client: Any, body: dict[str, Any]) -> str:
-    s3 = aws_client("s3")
-    s3.create_bucket(Bucket="hook-payloads")
-    s3.put_object(Bucket="hook-payloads", Key="p.json", Body=json.dumps(body).encode())
-    return str(s3.generate_presigned_url("get_object", Params={"Bucket": "hook-payloads", "Key": "p.json"}, ExpiresIn=60))
-
-
-def stack_event(url: str, kind: str = "STACK") -> dict[str, Any]:
-    return {"clientRequestToken": TOKEN, "awsAccountId": "123456789012", "stackId": STACK_ID,
-            "actionInvocationPoint": "CREATE_PRE_PROVISION",
-            "requestData": {"targetName": kind, "targetType": kind, "targetLogicalId": "app", "payload": url}}
-
-
-def test_stack_payload_fetched_over_http_from_moto(aws_client: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("GOVHOOK_ALLOW_LOOPBACK_PAYLOAD", "1")
-    template = (ROOT / "sample" / "templates" / "hello-noncompliant.yaml").read_text()
-    shared = template.replace("  HelloLogs:", "  Other:\n    Type: AWS::Lambda::Function\n    Properties:\n"
-                              "      Role: !GetAtt HelloRole.Arn\n      Runtime: nodejs22.x\n  HelloLogs:")
-    url = _presigned(aws_client, {"template": shared, "previousTemplate": ""})
-    r = valid(lambda_handler(stack_event(url), Ctx()))
-    # stack rules only: the shared role blocks, the runtime (a resource rule) is not judged twice
-    assert r["hookStatus"] == "FAILED"
-    assert "lambda.role-least-privilege" in r["message"] and "lambda.runtime-allowed" not in r["message"]
-    assert "X-Amz" not in json.dumps(r)
-
-
-def test_change_set_runs_resource_rules_on_stringified_after_context(aws_client: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("GOVHOOK_ALLOW_LOOPBACK_PAYLOAD", "1")
-    after = json.dumps({"Properties": {"Runtime": "nodejs18.x", "MemorySize": "256", "Tags": [{"Key": "team", "Value": "a"}]}})
-    body = {"template": (ROOT / "sample" / "templates" / "hello-compliant.yaml").read_text(),
-            "changedResources": [{"action": "CREATE", "logicalResourceId": "HelloFunction",
-                                  "resourceType": "AWS::Lambda::Function", "lineNumber": 14,
-                                  "beforeContext": None, "afterContext": after}]}
-    url = _presigned(aws_client, body)
-    r = valid(lambda_handler(stack_event(url, "CHANGE_SET"), Ctx()))
-    assert r["hookStatus"] == "FAILED"
-    assert r["message"].startswith("2 violations")
-    assert r["message"].split(": ", 1)[1].startswith("[lambda.runtime-allowed] HelloFunction: runtime 'nodejs18.x'")
-    assert "ssm:/govhook/allowed-runtimes does not exist; the policy's default was used" in r["message"]
 
 
 def test_payload_from_a_non_s3_host_is_refused() -> None:
