@@ -74,25 +74,22 @@ def handle(
 
 
 def _reason(exc: BaseException) -> str:
+    """What the response says: a govhook error's own message; anything else is a bug, named."""
     from hook.core.engine import DeadlineExceeded
+    from hook.core.errors import GovhookError
 
     if isinstance(exc, DeadlineExceeded):
         return "the evaluation ran out of time before CloudFormation's deadline"
     text = str(exc) or type(exc).__name__
-    name = type(exc).__name__
-    known = ("EventError", "PayloadError", "PolicyError", "TemplateError", "SourceError", "ValueSourceError", "RegistryError")
-    return text if name in known else f"{name}: {text}"
+    return text if isinstance(exc, GovhookError) else f"{type(exc).__name__}: {text}"
 
 
 def _evaluate(event: Any, context: Any, fetch: Callable[[str], bytes] | None, token: str | None,
               token_key: str, values: Any, account: Any) -> tuple[dict[str, Any], dict[str, Any], bool]:
-    from hook.core.engine import Engine
-    from hook.core.model import ResourceTarget, StackTarget, Verdict
-    from hook.core.registry import default_registry
+    """Parse the event, call the pipeline, render the response (and the decision record)."""
+    from hook.core.pipeline import Invocation, Level, hook_pipeline
     from hook.handler.response import response
     from hook.inputs.event import parse_event
-    from hook.sdk import Action
-    from hook.sources import AwsAccount, SSMValues, get_policy
 
     deadline = _deadline(context)
     if fetch is None:
@@ -107,29 +104,12 @@ def _evaluate(event: Any, context: Any, fetch: Callable[[str], bytes] | None, to
     cloud_control = parsed.kind == "CLOUD_CONTROL"
     record: dict[str, Any] = {"target": parsed.target_name, "logical_id": parsed.logical_id, "kind": parsed.kind,
                               "action": parsed.action.value, "stack": parsed.stack_name}
-    registry = default_registry()
-    policy, notes = get_policy(os.environ.get("GOVHOOK_POLICY", "policies/default.policy.yaml"), registry)
-    engine = Engine(registry, policy, account=account or AwsAccount(), values=values or SSMValues(), deadline=deadline)
-    targets = parsed.targets
-    if parsed.kind == "STACK":
-        targets = [t for t in targets if isinstance(t, StackTarget)]  # resource rules ran per resource
-    if parsed.kind in ("RESOURCE", "CLOUD_CONTROL"):
-        target = targets[0]
-        assert isinstance(target, ResourceTarget)
-        if not engine.governs(target.resource_type):
-            verdict = Verdict((), (f"{target.resource_type} is not governed by this policy",))
-            return response(verdict, token, token_key, cloud_control=cloud_control) | {
-                "message": f"{target.resource_type} {target.logical_id}: not governed by any enabled rule"
-            }, record | {"outcome": "not-governed"}, cloud_control
-        if target.action is Action.DELETE and not any(
-            target.action in r.actions for _, r in engine.enabled_rules() if target.resource_type in r.resource_types
-        ):
-            return {"hookStatus": "SUCCESS", "message": f"{target.logical_id}: DELETE is not governed", token_key: token}, \
-                record | {"outcome": "delete"}, cloud_control
-    verdict = engine.evaluate(targets)
-    if notes:
-        verdict = Verdict(verdict.findings, tuple(notes) + verdict.notes, verdict.targets, verdict.rules_run)
+    pipeline = hook_pipeline(os.environ.get("GOVHOOK_POLICY", "policies/default.policy.yaml"),
+                             values=values, account=account, deadline=deadline)
+    verdict = pipeline.evaluate(parsed.targets, Invocation(Level(parsed.kind)))
     out = response(verdict, token, token_key, cloud_control=cloud_control)
+    if verdict.not_evaluated is not None:
+        return out, record | {"outcome": verdict.not_evaluated.kind}, cloud_control
     counts = verdict.counts()
     record |= {"outcome": "blocked" if verdict.is_blocking else "allowed", "rules_run": list(verdict.rules_run),
                "counts": counts, "violations": sorted({f.rule_id for f in verdict.blocking})}
