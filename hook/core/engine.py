@@ -30,8 +30,10 @@ from hook.core.policy_model import Exemption, Mode, Policy, ValueRef
 from hook.core.registry import Registry, RuleClass
 from hook.core.values import OfflineValues, ValueSource, ValueSourceError
 from hook.sdk import (
+    SERVERLESS_SERVICE_TYPE,
     AccountFacts,
     Action,
+    FactUnavailable,
     InvalidValue,
     NotApplicable,
     OfflineAccount,
@@ -39,11 +41,13 @@ from hook.sdk import (
     Rule,
     StackContext,
     StackRule,
+    ValueUnknown,
     Violation,
-    template_types,
+    json_pointer,
+    pointer_tokens,
 )
 
-__all__ = ["DeadlineExceeded", "Engine", "Locator", "ParamError"]
+__all__ = ["DeadlineExceeded", "Engine", "Locator", "ParamError", "stack_types"]
 
 
 #: Parameter sets already validated against their rule's schema (warm invocations skip the work).
@@ -67,7 +71,7 @@ class Locator(Protocol):
 class _Raw:
     """One raw rule outcome on one target, before policy."""
 
-    __slots__ = ("advisory", "logical_id", "message", "outcome", "path", "remediation")
+    __slots__ = ("advisory", "gap", "logical_id", "message", "outcome", "path", "remediation")
 
     def __init__(
         self,
@@ -77,7 +81,9 @@ class _Raw:
         remediation: str = "",
         logical_id: str | None = None,
         advisory: bool = False,
+        gap: bool = False,
     ) -> None:
+        self.gap = gap
         self.outcome = outcome
         self.message = message
         self.path = path
@@ -101,6 +107,18 @@ class _RuleStatic:
         #: The Finding fields that depend only on the rule and its policy entry.
         self.fields = fields
         self.pass_message = pass_message
+
+
+def stack_types(target: StackTarget) -> set[str]:
+    """The resource types present in a stack target's template, plus
+    :data:`~hook.sdk.SERVERLESS_SERVICE_TYPE` when it was built from ``serverless.yml``: what
+    decides whether a stack rule is relevant."""
+    resources = target.template.get("Resources")
+    types = {r["Type"] for r in resources.values() if isinstance(r, Mapping) and isinstance(r.get("Type"), str)} \
+        if isinstance(resources, Mapping) else set()
+    if target.framework is not None:
+        types.add(SERVERLESS_SERVICE_TYPE)
+    return types
 
 
 def _coerce_param(value: Any, schema: Mapping[str, Any]) -> Any:
@@ -201,7 +219,7 @@ class Engine(Frozen):
                         ctx = self._resource_context(target, target.properties, today)
                     findings.extend(self._run_resource(cfg_id, rule, target, ctx, today, rules_run))
             else:
-                types = template_types(target.template)
+                types = stack_types(target)
                 for cfg_id, srule in stack_rules:
                     if not types.intersection(srule.resource_types):
                         continue
@@ -272,11 +290,26 @@ class Engine(Frozen):
             return cached
         try:
             params = self._resolve_params(cfg_id, rule)
+            self._borrow(cfg_id, rule, params)
         except ParamError as exc:
             self._params[cfg_id] = exc
             raise
         self._params[cfg_id] = params
         return params
+
+    def _borrow(self, cfg_id: str, rule: RuleClass, params: dict[str, Any]) -> None:
+        """Fill ``rule.borrows`` from the other rules' policy entries (their own params, never theirs
+        borrowed), when this rule's entry does not set them and the other rule is enabled."""
+        for name, other_id in rule.borrows.items():
+            other = self.registry.get(other_id)
+            if name in self.policy.rules[cfg_id].params or other is None or other.id not in self.policy.rules:
+                continue
+            try:
+                theirs = self._resolve_params(other.id, other)
+            except ParamError:
+                continue  # that rule reports its own parameter error
+            if name in theirs:
+                params[name] = theirs[name]
 
     def _resolve_params(self, cfg_id: str, rule: RuleClass) -> dict[str, Any]:
         from hook.core.schema import validate
@@ -318,7 +351,7 @@ class Engine(Frozen):
         try:
             raw = list(inst.evaluate(ctx, params))  # type: ignore[arg-type]
         except NotApplicable as exc:
-            return [_Raw(Outcome.SKIP, exc.reason)]
+            return [_Raw(Outcome.SKIP, exc.reason, gap=_is_gap(exc))]
         except InvalidValue as exc:
             # A stack rule's path is a template pointer (/Resources/<id>/Properties/...): the value
             # belongs to that resource, so resource-scoped exemptions and scopes cover it.
@@ -396,6 +429,7 @@ class Engine(Frozen):
                 region=target.region,
                 account=self.account,
                 today=today,
+                framework=target.framework,
             )
 
         raws: Sequence[_Raw]
@@ -459,6 +493,7 @@ class Engine(Frozen):
             "exemption": None,
             "preexisting": False,
             "downgraded_by": None,
+            "gap": False,
         })
 
     def _finding(
@@ -533,6 +568,7 @@ class Engine(Frozen):
             "exemption": exemption,
             "preexisting": preexisting,
             "downgraded_by": downgraded,
+            "gap": raw.gap,
         })
 
     def _locate(self, target: Target, raw: _Raw, logical_id: str | None) -> Location | None:
@@ -544,7 +580,7 @@ class Engine(Frozen):
         elif raw.path.startswith("/"):
             pointer = raw.path
         elif logical_id:
-            pointer = "/Resources/" + logical_id.replace("~", "~0").replace("/", "~1")
+            pointer = json_pointer("Resources", logical_id)
         else:
             pointer = None
         if self.locator is not None and pointer is not None:
@@ -554,11 +590,17 @@ class Engine(Frozen):
         return Location(target.file)
 
 
+def _is_gap(exc: NotApplicable) -> bool:
+    """A SKIP that leaves something unchecked (an account fact that could not be read, a value not
+    known before deployment), as opposed to a rule that does not apply (no environment, not Java)."""
+    return isinstance(exc, FactUnavailable | ValueUnknown) or "not known before deployment" in exc.reason
+
+
 def _logical_id_of(pointer: str) -> str | None:
     """``Fn`` from ``/Resources/Fn/...``; None for a pointer outside a resource."""
-    parts = pointer.split("/", 3)
-    if len(parts) >= 3 and parts[0] == "" and parts[1] == "Resources" and parts[2]:
-        return parts[2].replace("~1", "/").replace("~0", "~")
+    tokens = pointer_tokens(pointer) if pointer.startswith("/") else ()
+    if len(tokens) >= 2 and tokens[0] == "Resources" and tokens[1]:
+        return tokens[1]
     return None
 
 

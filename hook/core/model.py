@@ -8,7 +8,7 @@ from enum import StrEnum
 from typing import Any
 
 from hook.core._record import Frozen
-from hook.sdk import Action, Severity
+from hook.sdk import Action, ServerlessService, Severity
 
 __all__ = [
     "Disposition",
@@ -87,15 +87,20 @@ class ResourceTarget(Frozen):
 
 
 class StackTarget(Frozen):
-    """One whole raw template (plus the previous one on UPDATE), as the STACK hook carries it."""
+    """One whole raw template (plus the previous one on UPDATE), as the STACK hook carries it.
 
-    _fields = ("template", "previous_template", "stack_name", "account_id", "region", "file")
+    ``framework`` is the Serverless Framework's view when the template was built from
+    ``serverless.yml`` (the CLI's serverless adapter); rules read it as ``ctx.framework``.
+    """
+
+    _fields = ("template", "previous_template", "stack_name", "account_id", "region", "file", "framework")
     template: Mapping[str, Any]
     previous_template: Mapping[str, Any] | None
     stack_name: str | None
     account_id: str | None
     region: str | None
     file: str | None
+    framework: ServerlessService | None
 
     level = "stack"
 
@@ -107,10 +112,11 @@ class StackTarget(Frozen):
         account_id: str | None = None,
         region: str | None = None,
         file: str | None = None,
+        framework: ServerlessService | None = None,
     ) -> None:
         self.__dict__.update(
             template=template, previous_template=previous_template, stack_name=stack_name,
-            account_id=account_id, region=region, file=file,
+            account_id=account_id, region=region, file=file, framework=framework,
         )
 
 
@@ -153,7 +159,7 @@ class Finding(Frozen):
 
     _fields = ("rule_id", "title", "outcome", "disposition", "severity", "level", "message", "logical_id",
                "resource_type", "path", "remediation", "remediation_url", "stack_name", "location", "exemption",
-               "preexisting", "downgraded_by")
+               "preexisting", "downgraded_by", "gap")
     rule_id: str
     title: str
     outcome: Outcome
@@ -172,6 +178,10 @@ class Finding(Frozen):
     preexisting: bool
     #: Why a FAIL became a warning rather than blocking ("mode: warn", "pre-existing", "on_error: warn").
     downgraded_by: str | None
+    #: A SKIP that leaves a gap in what was checked (a value not known before deployment, an account
+    #: fact that could not be read), rather than a rule that does not apply. (Class default: a
+    #: Finding built by ``from_fields`` without it has none.)
+    gap: bool = False
 
     def __init__(
         self,
@@ -192,7 +202,9 @@ class Finding(Frozen):
         exemption: Exempted | None = None,
         preexisting: bool = False,
         downgraded_by: str | None = None,
+        gap: bool = False,
     ) -> None:
+        self.__dict__.update(gap=gap)
         self.__dict__.update(
             rule_id=rule_id, title=title, outcome=outcome, disposition=disposition, severity=severity,
             level=level, message=message, logical_id=logical_id, resource_type=resource_type, path=path,
@@ -239,6 +251,7 @@ class Finding(Frozen):
             "column": self.location.column if self.location else None,
             "preexisting": self.preexisting,
             "downgraded_by": self.downgraded_by,
+            "gap": self.gap,
             "exemption": None,
         }
         if self.exemption:

@@ -15,7 +15,7 @@ from hook.core.errors import PolicyError
 from hook.core.policy_model import Defaults, Exemption, Mode, Policy, RuleConfig, Scope, ValueRef
 from hook.core.registry import Registry, RuleClass
 from hook.core.schema import keys_at, validate
-from hook.sdk import Severity
+from hook.sdk import Severity, pointer_tokens
 
 __all__ = [
     "PolicyIssue",
@@ -80,7 +80,7 @@ def policy_schema() -> dict[str, Any]:
 def _yaml_loaders() -> tuple[Any, Any]:
     """``(plain loader, fast loader)``: plain YAML where dates stay strings (``expires:
     2027-03-31`` is checked as text). Built on first use: a policy published as JSON (what
-    deploy.sh publishes) never imports PyYAML, a 20 ms import on the hook's cold start."""
+    deploy.sh publishes) never imports PyYAML on the hook's cold start."""
     import yaml
 
     class _Loader(yaml.SafeLoader):
@@ -96,17 +96,17 @@ def _yaml_loaders() -> tuple[Any, Any]:
 
 
 class _Doc:
-    """Data built from YAML nodes, with the mark of every path."""
+    """Data built from YAML nodes; the lines of its paths come from the one location layer
+    (:class:`hook.inputs.locations.SourceMap` over the same nodes)."""
 
     def __init__(self, source: str) -> None:
         self.source = source
-        self.marks: dict[tuple[str | int, ...], tuple[int, int]] = {}
+        self.where: Any = None  # the SourceMap of a YAML policy; None for JSON (no lines)
         self.duplicates: list[PolicyIssue] = []
 
     def build(self, node: Any, path: tuple[str | int, ...] = ()) -> Any:
         import yaml
 
-        self.marks.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1))
         if isinstance(node, yaml.MappingNode):
             out: dict[Any, Any] = {}
             merged: dict[Any, Any] = {}
@@ -134,7 +134,6 @@ class _Doc:
                         PolicyIssue(self.source, key_node.start_mark.line + 1, key_node.start_mark.column + 1,
                                     _yaml_path((*path, key)), f"duplicate key '{key}'")
                     )
-                self.marks[(*path, key)] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
                 out[key] = self.build(value_node, (*path, key))
             return {**{k: v for k, v in merged.items() if k not in out}, **out}
         if isinstance(node, yaml.SequenceNode):
@@ -144,9 +143,9 @@ class _Doc:
     _loader: Any = None
 
     def mark(self, path: tuple[str | int, ...]) -> tuple[int | None, int | None]:
-        while path and path not in self.marks:
-            path = path[:-1]
-        line, col = self.marks.get(path, (None, None))
+        if self.where is None:
+            return None, None
+        line, col = self.where.mark(path)
         return line, col
 
     def issue(self, path: tuple[str | int, ...], message: str, severity: str = "error") -> PolicyIssue:
@@ -166,8 +165,7 @@ def _yaml_path(path: tuple[str | int, ...]) -> str:
 
 def _pointer_to_path(pointer: str) -> tuple[str | int, ...]:
     parts: list[str | int] = []
-    for raw in pointer.split("/")[1:] if pointer else []:
-        token = raw.replace("~1", "/").replace("~0", "~")
+    for token in pointer_tokens(pointer):
         parts.append(int(token) if token.isdigit() else token)
     return tuple(parts)
 
@@ -213,6 +211,9 @@ def _parse_yaml(text: str, source: str) -> tuple[Any, _Doc] | PolicyIssue:
         return PolicyIssue(source, None, None, "", f"not valid YAML: {exc}")
     if node is None:
         return PolicyIssue(source, 1, 1, "", "the policy is empty: it needs 'version: 1' and 'rules:'")
+    from hook.inputs.locations import SourceMap
+
+    doc.where = SourceMap(node)
     try:
         data = doc.build(node)
     except yaml.YAMLError as exc:
@@ -247,6 +248,7 @@ def check_policy_text(text: str, source: str, registry: Registry, *, today: date
         return report
     data, doc = parsed
     check = _Checks(doc, registry, report)
+    check.today = today or date.today()
     _schema_pass(check, data)
     rules = _rule_ids_pass(check, data.get("rules"))
     configs = {canonical: _rule_config(canonical, cfg, _params_pass(check, path, rule, cfg.get("params")))
@@ -270,6 +272,8 @@ class _Checks:
         self.registry = registry
         self.report = report
         self.names = registry.all_names()
+        #: The date rule warnings are judged on (``Rule.policy_warnings``).
+        self.today = date.today()
 
     def error(self, path: Path_, message: str) -> None:
         self.report.errors.append(self.doc.issue(path, message))
@@ -337,7 +341,11 @@ def _params_pass(check: _Checks, path: Path_, rule: RuleClass, raw: Any) -> dict
     for bpath, message in _crossed_bounds(literal):
         check.error((*path, "params", *bpath), f"{message} (rule {rule.id})")
     unresolved = any(isinstance(v, ValueRef) and not v.has_default for v in params.values())
-    for err in validate(literal, rule.params_schema):
+    errors = validate(literal, rule.params_schema)
+    if not errors:  # a valid setting that contradicts another rule (an allowed runtime it blocks)
+        for name, message in rule.policy_warnings(literal, check.today):
+            check.warn((*path, "params", name) if name in (raw or {}) else path, f"{message} (rule {rule.id})")
+    for err in errors:
         if err.keyword == "required" and unresolved:
             continue  # resolved at run time from SSM
         epath = _pointer_to_path(err.path)

@@ -137,16 +137,9 @@ def lambda_handler(event: Any, context: Any) -> dict[str, Any]:
     if not _cold:
         return handle(event, context)
     _cold = False
-    # The first invocation imports boto3, the rules and the policy, and every object it makes
-    # stays alive: the garbage collector, run every 2,000 allocations, walks them again and again
-    # (~5% of the cold start) to free a few hundred objects. It waits until this invocation has
-    # answered; warm invocations run with the collector as configured.
-    import gc
+    # Every object the first invocation makes (boto3, the rules, the policy) stays alive, so the
+    # collector waits until it has answered; warm invocations run with the collector as configured.
+    from hook.core.gc_tuning import collector_paused
 
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with collector_paused():
         return handle(event, context)
-    finally:
-        if enabled:
-            gc.enable()

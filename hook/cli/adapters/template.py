@@ -17,8 +17,9 @@ from typing import Any
 from hook.core._record import Record
 from hook.core.errors import TemplateError
 from hook.core.model import ResourceTarget, StackTarget, Target
-from hook.inputs.yamlcfn import Locator, load_template_nodes, read_source
-from hook.sdk import Action, Unresolved
+from hook.inputs.locations import Locator
+from hook.inputs.yamlcfn import load_template_nodes, read_source
+from hook.sdk import Action, Unresolved, json_pointer
 
 __all__ = ["TemplateResult", "load_targets", "targets_from_template", "Resolver"]
 
@@ -288,10 +289,14 @@ def targets_from_template(
     expanded: Mapping[str, Any] = template
     origin: dict[str, str] = {}
     looped: dict[str, str] = {}  # a resource unrolled from Fn::ForEach -> JSON pointer of its loop body
+    from hook.cli.adapters.guards import check_conditions, check_resource_count
     from hook.cli.adapters.language_extensions import expand_foreach, uses_foreach
 
+    check_resource_count(template.get("Resources"), file)
     if uses_foreach(template):  # AWS::LanguageExtensions runs first, as in CloudFormation
         expanded, looped = expand_foreach(template, parameters or {}, file=file)
+        check_resource_count(expanded.get("Resources"), file, "Fn::ForEach expands the template to")
+    check_conditions(expanded, file)
     if _is_sam(expanded):
         from hook.cli.adapters.sam import expand
 
@@ -310,7 +315,7 @@ def targets_from_template(
             continue
         if not isinstance(resource, Mapping) or not isinstance(resource.get("Type"), str):
             raise TemplateError(f"resource {logical_id} has no Type", file,
-                                pointer="/Resources/" + str(logical_id).replace("~", "~0").replace("/", "~1"))
+                                pointer=json_pointer("Resources", str(logical_id)))
         cond = resource.get("Condition")
         if isinstance(cond, str) and resolver.condition(cond) is False:
             continue
@@ -321,7 +326,7 @@ def targets_from_template(
         if not isinstance(resolved, dict):
             resolved = {}
         source = str(origin.get(logical_id, logical_id))
-        pointer = (looped.get(source) or "/Resources/" + source.replace("~", "~0").replace("/", "~1")) + "/Properties"
+        pointer = (looped.get(source) or json_pointer("Resources", source)) + "/Properties"
         targets.append(
             ResourceTarget(
                 resource_type=resource["Type"],
