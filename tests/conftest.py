@@ -55,16 +55,31 @@ def aws_client(moto_endpoint: str) -> Any:
     return make
 
 
-_TIERS = ("unit", "functional", "integration")
+@pytest.fixture(autouse=True)
+def _every_hook_answer_meets_the_contract(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every response ``lambda_handler`` gives in any test is checked by the one contract validator
+    (tests/hookcontract.py); tests that call ``handle`` directly check it themselves."""
+    import hook.handler as handler
+    from tests.hookcontract import assert_contract
+
+    original = handler.handle
+
+    def checked(event: Any, context: Any = None, **kwargs: Any) -> dict[str, Any]:
+        return assert_contract(event, original(event, context, **kwargs))
+
+    monkeypatch.setattr(handler, "handle", checked)
+
+
+_TIERS = ("unit", "functional", "integration", "property")
 # Fixtures that make a test integration-grade wherever it lives: moto's server on loopback.
 _SERVER_FIXTURES = frozenset({"moto_server", "moto_endpoint", "aws_client"})
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Every test is marked with its tier, from the folder it lives in (tests/unit, tests/functional,
-    tests/integration), so `pytest -m unit` is the fast loop; a test using moto's server fixtures is
-    also marked `moto` and `integration` (tests/unit and tests/functional refuse network connections
-    and subprocesses: tests/tier_guard.py)."""
+    tests/integration, tests/property), so `pytest -m unit` is the fast loop; a test using moto's
+    server fixtures is also marked `moto` and `integration` (tests/unit and tests/functional refuse
+    network connections and subprocesses: tests/tier_guard.py)."""
     for item in items:
         parts = item.path.parts
         tiers = {tier for tier in _TIERS if tier in parts}

@@ -43,14 +43,37 @@ class CfnLoader(_Base):  # type: ignore[misc]
             tag = _RESOLVED.get(key)
             if tag is None:
                 tag = super().resolve(kind, value, implicit)
-                if len(_RESOLVED) < 65536:
-                    _RESOLVED[key] = tag
+                _remember(key, tag)
             return tag
         return super().resolve(kind, value, implicit)
 
 
 #: ``(scalar value, implicit flags) -> tag`` for CfnLoader (its resolvers never change after import).
+#: Bounded by bytes as well as entries: only short scalars (the keys, types and runtimes templates
+#: repeat) are kept, and the oldest half goes when either bound is reached. A STACK payload full of
+#: long distinct strings would otherwise pin megabytes in a warm Lambda.
 _RESOLVED: dict[tuple[str, Any], str] = {}
+_RESOLVED_BYTES = [0]
+MAX_SCALAR = 256
+MAX_RESOLVED_ENTRIES = 16384
+MAX_RESOLVED_BYTES = 2 * 1024 * 1024
+
+
+def _remember(key: tuple[str, Any], tag: str) -> None:
+    size = len(key[0])
+    if size > MAX_SCALAR:
+        return
+    if len(_RESOLVED) >= MAX_RESOLVED_ENTRIES or _RESOLVED_BYTES[0] + size > MAX_RESOLVED_BYTES:
+        for old in list(_RESOLVED)[: len(_RESOLVED) // 2 + 1]:
+            del _RESOLVED[old]
+            _RESOLVED_BYTES[0] -= len(old[0])
+    _RESOLVED[key] = tag
+    _RESOLVED_BYTES[0] += size
+
+
+def scalar_cache_size() -> tuple[int, int]:
+    """(entries, characters of scalar text) held by the tag cache."""
+    return len(_RESOLVED), _RESOLVED_BYTES[0]
 
 
 def _construct(loader: Any, node: Any) -> Any:

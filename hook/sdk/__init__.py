@@ -62,11 +62,13 @@ from hook.sdk.rule import (
     StackRule,
     Violation,
 )
-from hook.sdk.runtimes import SUPPORTED as SUPPORTED_RUNTIMES
-from hook.sdk.runtimes import blocked_on as runtime_blocked_on
-from hook.sdk.runtimes import expand_allowed as expand_allowed_runtimes
-from hook.sdk.runtimes import newest_successor as newest_runtime_successor
-from hook.sdk.runtimes import offered as offered_runtimes
+from hook.sdk.runtimes import (
+    SUPPORTED_RUNTIMES,
+    expand_allowed_runtimes,
+    newest_runtime_successor,
+    offered_runtimes,
+    runtime_blocked_on,
+)
 from hook.sdk.values import (
     FactUnavailable,
     InvalidValue,

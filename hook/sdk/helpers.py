@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from functools import cache
 from typing import Any
 
 from hook.sdk.context import ResourceContext, StackContext
@@ -159,6 +158,6 @@ def event_source_kind(ctx: ResourceContext) -> str | None:
 def runtime_lifecycle() -> Mapping[str, Mapping[str, Any]]:
     """Runtime -> ``{deprecated, create_blocked, update_blocked, successor}``: ``hook/data/runtimes.json``,
     or the validated ``GOVHOOK_RUNTIMES`` override when one is set (read through a TTL cache)."""
-    from hook.sdk.runtimes import lifecycle
+    from hook.sdk.runtimes import _lifecycle
 
-    return lifecycle()
+    return _lifecycle()

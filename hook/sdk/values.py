@@ -109,14 +109,68 @@ class Unresolved:
 
 
 def _short_expr(expr: Any) -> str:
+    """An unresolved value described by its shape, never its contents: ``!If on condition IsProd``,
+    ``!Ref DbPassword``, ``!GetAtt Role.Arn``, ``!Sub (refers to Env)``. What an intrinsic holds
+    (a literal under ``!If``, the text of a ``!Sub``) can be a secret, and these descriptions reach
+    the hook's annotations, the decision log and every CLI report."""
     if isinstance(expr, Mapping) and len(expr) == 1:
         key, value = next(iter(expr.items()))
         if key == "Ref":
-            return f"!Ref {value}"
+            return f"!Ref {_name(value)}"
+        if key == "Condition":
+            return f"!Condition {_name(value)}"
         if isinstance(key, str) and key.startswith("Fn::"):
-            short = str(value) if not isinstance(value, list | dict) else _compact(value)
-            return f"!{key[4:]} {short}"
-    return _compact(expr)
+            return _shape_of(key[4:], value)
+    return _shape(expr)
+
+
+def _name(value: Any) -> str:
+    """A logical name (parameter, resource, condition, mapping) as written, or its shape."""
+    if isinstance(value, str) and _NAME.fullmatch(value):
+        return value
+    return f"({_shape(value)})"
+
+
+_NAME = re.compile(r"[A-Za-z0-9:._\-]{1,128}")
+
+
+def _shape_of(fn: str, value: Any) -> str:
+    head = f"!{fn}"
+    if fn == "If" and isinstance(value, list) and value:
+        return f"{head} on condition {_name(value[0])}"
+    if fn == "GetAtt":
+        parts = value.split(".", 1) if isinstance(value, str) else value
+        if isinstance(parts, list) and all(isinstance(p, str) for p in parts) and parts:
+            return f"{head} " + ".".join(_name(p) for p in parts)
+        return head
+    if fn == "FindInMap" and isinstance(value, list) and value:
+        return f"{head} in mapping {_name(value[0])}"
+    if fn == "Sub":
+        text = value[0] if isinstance(value, list) and value else value
+        names = list(dict.fromkeys(re.findall(r"\$\{([^}!][^}]*)\}", text)))[:5] if isinstance(text, str) else []
+        shown = [n for n in names if _NAME.fullmatch(n)]
+        return f"{head} (refers to {', '.join(shown)})" if shown else head
+    if fn == "ImportValue" and isinstance(value, str) and _NAME.fullmatch(value):
+        return f"{head} {value}"
+    return head
+
+
+def _shape(value: Any) -> str:
+    """What kind of value this is, without its contents."""
+    if isinstance(value, Mapping):
+        if len(value) == 1 and isinstance(next(iter(value)), str) and (
+                next(iter(value)) == "Ref" or str(next(iter(value))).startswith("Fn::")):
+            return _short_expr(value)
+        return f"a map of {len(value)} key" + ("" if len(value) == 1 else "s")
+    if isinstance(value, list):
+        return f"a list of {len(value)} item" + ("" if len(value) == 1 else "s")
+    if isinstance(value, str):
+        # A variable reference as written (serverless ``${ssm:/path}``, ``${self:custom.x}``) names
+        # where the value comes from, not the value.
+        if value.startswith("${") and value.endswith("}") and len(value) <= 200 and "\n" not in value:
+            return repr(value)
+        return f"a string of {len(value)} characters"
+    return type(value).__name__
 
 
 def _compact(value: Any) -> str:
@@ -260,7 +314,7 @@ def _tokens(pointer: str) -> tuple[str, ...]:
     tokens = _TOKENS.get(pointer)
     if tokens is None:
         tokens = tuple(_unescape(raw) for raw in pointer.lstrip("/").split("/"))
-        if len(_TOKENS) < 4096:
+        if len(_TOKENS) < 4096 and len(pointer) <= 256:
             _TOKENS[pointer] = tokens
     return tokens
 

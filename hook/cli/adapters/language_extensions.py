@@ -85,7 +85,7 @@ class _Expander:
                     if len(out) >= RESOURCE_LIMIT or self.made > _FRAGMENT_BUDGET:
                         raise TemplateError(
                             f"{key} expands to more than {RESOURCE_LIMIT} entries; CloudFormation accepts at "
-                            f"most {RESOURCE_LIMIT} resources in one template", self.file, pointer=f"{pointer}/{_escape(key)}")
+                            f"most {RESOURCE_LIMIT} resources in one template", self.file, pointer=pointer + json_pointer(key))
                     out[out_key] = fragment
                     origin[out_key] = inner.get(out_key, body_pointer + json_pointer(_template_key(body, ident, item, out_key)))
         return out
