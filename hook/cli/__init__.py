@@ -373,7 +373,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--no-color", action="store_true", help="no ANSI colours (also when NO_COLOR is set or not a terminal)")
     check.add_argument("--ignore-non-templates", action="store_true", help="skip named files that are not templates")
     check.add_argument("--jobs", "-j", type=int, metavar="N",
-                       help="check files in N processes (default: the machine's cores; 1: in this process)")
+                       help="check files in N processes (default: GOVHOOK_JOBS, else the machine's cores; 1: in this process)")
     check.add_argument("--no-cache", action="store_true",
                        help="do not read or write the result cache ($XDG_CACHE_HOME/govhook, else ~/.cache/govhook)")
     check.add_argument("--today", help=argparse.SUPPRESS)

@@ -28,7 +28,15 @@ _WORK: Callable[[str], Any] | None = None
 
 
 def default_jobs() -> int:
-    """The cores this process may run on."""
+    """``GOVHOOK_JOBS`` when set (a CI job that shares its cores, or ``1`` for one process), else
+    the cores this process may run on."""
+    setting = os.environ.get("GOVHOOK_JOBS", "").strip()
+    if setting:
+        from hook.core.errors import InputError
+
+        if not setting.isdigit() or int(setting) < 1:
+            raise InputError(f"GOVHOOK_JOBS={setting!r}: must be a whole number of at least 1")
+        return int(setting)
     try:
         return len(os.sched_getaffinity(0))
     except (AttributeError, OSError):  # not Linux
