@@ -17,6 +17,10 @@ os.environ.setdefault("AWS_REGION", "us-east-1")
 os.environ.pop("AWS_PROFILE", None)
 os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "govhook-tests")
 os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "govhook")
+# The CLI's result cache (hook/cli/cache.py) stays off in tests unless a test turns it on, and never
+# touches the user's cache directory.
+os.environ["GOVHOOK_NO_CACHE"] = "1"
+os.environ["XDG_CACHE_HOME"] = os.path.join(__import__("tempfile").mkdtemp(prefix="govhook-test-cache-"))
 
 
 @pytest.fixture(scope="session")
@@ -71,15 +75,20 @@ def _every_hook_answer_meets_the_contract(monkeypatch: pytest.MonkeyPatch) -> No
 
 
 _TIERS = ("unit", "functional", "integration", "property")
+# Fixtures that make a test integration-grade wherever it lives: moto's server on loopback.
+_SERVER_FIXTURES = frozenset({"moto_server", "moto_endpoint", "aws_client"})
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Every test is marked with its tier, from the folder it lives in (tests/unit, tests/functional,
-    tests/integration, tests/property), so `pytest -m unit` is the fast loop; moto's server fixtures also mark `moto`."""
+    tests/integration, tests/property), so `pytest -m unit` is the fast loop; a test using moto's
+    server fixtures is also marked `moto` and `integration` (tests/unit and tests/functional refuse
+    network connections and subprocesses: tests/tier_guard.py)."""
     for item in items:
         parts = item.path.parts
-        for tier in _TIERS:
-            if tier in parts:
-                item.add_marker(getattr(pytest.mark, tier))
-        if {"moto_server", "moto_endpoint", "aws_client"} & set(getattr(item, "fixturenames", ())):
+        tiers = {tier for tier in _TIERS if tier in parts}
+        if _SERVER_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.moto)
+            tiers.add("integration")
+        for tier in sorted(tiers):
+            item.add_marker(getattr(pytest.mark, tier))

@@ -53,7 +53,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     from hook.cli.discovery import choose_policy
     from hook.cli.files import find_templates as find
     from hook.core.errors import InputError
-    from hook.core.pipeline import Invocation, Options, Pipeline
+    from hook.core.pipeline import Options, Pipeline, combine
     from hook.core.policy import load_policy, parse_policy
     from hook.inputs.locations import Locator
 
@@ -100,24 +100,20 @@ def cmd_check(args: argparse.Namespace) -> int:
     errors: list[InputError] = list(found.errors)
     if not found.files and not errors and not args.ignore_non_templates:
         raise UsageError(f"no CloudFormation templates found in {' '.join(args.paths)}")
+    if args.jobs is not None and args.jobs < 1:
+        raise UsageError(f"--jobs {args.jobs}: must be at least 1")
     locator = Locator()
     pipeline = Pipeline(registry, policy, values, account, Options(today=today, locator=locator))
-    targets: list[Any] = []
-    notes: list[str] = list(found.notes)
-    checked: list[str] = []
-    for path in found.files:
-        try:
-            result = _load(path, args, params, locator)
-        except InputError as exc:
-            errors.append(exc)
-            continue
-        except OSError as exc:
-            errors.append(InputError(exc.strerror or str(exc), path))
-            continue
-        checked.append(path)
-        notes.extend(f"{path}: {n}" for n in result.notes)
-        targets.extend(result.targets)
-    verdict = pipeline.evaluate(targets, Invocation(notes=notes))
+    # Each file on its own (on all cores, or from the result cache: hook/cli/check_run.py), the
+    # verdicts combined in file order; the discovery notes first.
+    from hook.cli.cache import policy_identity
+    from hook.cli.check_run import run_check
+
+    results = run_check(found.files, policy_identity=policy_identity(choice.location, choice.origin, choice.text),
+                        pipeline=pipeline, args=args, params=params, today=today, load=_load)
+    checked = [path for path, r in zip(found.files, results, strict=True) if not isinstance(r, InputError)]
+    errors.extend(r for r in results if isinstance(r, InputError))
+    verdict = combine([r for r in results if not isinstance(r, InputError)], notes=found.notes)
     errors = found.in_order(errors)
     for err in errors:
         print(f"govhook: error: {err}", file=sys.stderr)
@@ -378,6 +374,10 @@ def build_parser() -> argparse.ArgumentParser:
                        help="write today's failing findings to FILE, as the baseline of later runs")
     check.add_argument("--no-color", action="store_true", help="no ANSI colours (also when NO_COLOR is set or not a terminal)")
     check.add_argument("--ignore-non-templates", action="store_true", help="skip named files that are not templates")
+    check.add_argument("--jobs", "-j", type=int, metavar="N",
+                       help="check files in N processes (default: GOVHOOK_JOBS, else the machine's cores; 1: in this process)")
+    check.add_argument("--no-cache", action="store_true",
+                       help="do not read or write the result cache ($XDG_CACHE_HOME/govhook, else ~/.cache/govhook)")
     check.add_argument("--today", help=argparse.SUPPRESS)
     check.set_defaults(func=cmd_check)
 

@@ -166,20 +166,6 @@ def test_replay_runs_the_real_handler(capsys: pytest.CaptureFixture[str]) -> Non
     assert json.loads(out)["hookStatus"] == "SUCCESS", out
 
 
-def test_a_sam_check_prints_nothing_on_stderr() -> None:
-    # GIVEN a SAM template (expanded with samtranslator, which keeps metrics of its own)
-    import subprocess
-    import sys
-
-    # WHEN the CLI checks it in a process of its own, as a developer runs it
-    proc = subprocess.run([sys.executable, "-m", "hook.cli", "check", "--no-color", "sample/templates/sam-globals.yaml"],
-                          cwd=ROOT, capture_output=True, text=True, timeout=120, check=False)
-    # THEN the verdict is on stdout and stderr stays empty (no "unpublished metrics" warning at exit)
-    assert proc.returncode == 0, proc.stderr
-    assert "sam-globals.yaml  passed" in proc.stdout
-    assert proc.stderr == ""
-
-
 def test_readme_real_run_is_what_the_cli_prints(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
     # GIVEN the run pasted in README.md
     readme = (ROOT / "README.md").read_text()

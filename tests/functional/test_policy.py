@@ -238,29 +238,6 @@ def test_a_json_policy_reports_duplicate_keys_and_a_yaml_flow_mapping_is_still_y
                for e in errors('{"version": 1, "rules": {"lambda.runtime-alowed": {}}}'))
 
 
-def test_the_hook_reads_a_json_policy_without_importing_pyyaml(tmp_path: Path) -> None:
-    # GIVEN the default policy as JSON, as deploy.sh publishes it
-    import subprocess
-    import sys
-
-    from hook.core.policy import policy_json
-
-    policy = tmp_path / "policy.json"
-    policy.write_text(policy_json(str(ROOT / "policies" / "default.policy.yaml")))
-    code = (
-        "import json, sys; from hook.handler import handle; from hook.sdk import OfflineAccount; "
-        "from hook.core.values import OfflineValues; "
-        f"r = handle(json.load(open({str(ROOT / 'sample' / 'events' / 'resource-create-noncompliant.json')!r})), None, "
-        "values=OfflineValues(), account=OfflineAccount(), observe=False); "
-        "print(r['hookStatus'], 'yaml' in sys.modules)"
-    )
-    # WHEN a fresh interpreter answers a RESOURCE event with it
-    out = subprocess.run([sys.executable, "-c", code], env={**__import__("os").environ, "GOVHOOK_POLICY": str(policy)},
-                         capture_output=True, text=True, timeout=60, check=True).stdout.split()
-    # THEN it decides, and PyYAML (a 20 ms import on a cold start) was never loaded
-    assert out == ["FAILED", "False"]
-
-
 def test_an_unknown_nested_param_key_suggests_from_its_own_level() -> None:
     # GIVEN a misspelled key inside a nested parameter (by_source.sqs takes min and max)
     text = "version: 1\nrules:\n  lambda.esm-batch-size-within-bounds:\n    params:\n      by_source:\n        sqs: {maxx: 10}\n"

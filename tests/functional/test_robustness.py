@@ -57,36 +57,6 @@ def test_a_sam_image_function_before_sam_build_is_checked(tmp_path: Path, capsys
     assert any('"logical_id": "ImgFn"' in line for line in out.splitlines())
 
 
-def test_a_sam_deployment_preference_prints_nothing_on_stderr() -> None:
-    # GIVEN a SAM function with AutoPublishAlias and a DeploymentPreference (samtranslator logs a
-    # feature-toggle warning while expanding it)
-    import subprocess
-    import sys
-
-    # WHEN the CLI checks it in a process of its own
-    code = (
-        "import sys, pathlib, tempfile\n"
-        "from hook.cli import main\n"
-        "d = pathlib.Path(tempfile.mkdtemp())\n"
-        "p = d / 't.yaml'\n"
-        "p.write_text(sys.argv[1])\n"
-        "sys.exit(main(['check', '--no-color', '--policy', sys.argv[2], str(p)]))\n"
-    )
-    sam = (
-        "Transform: AWS::Serverless-2016-10-31\n"
-        "Resources:\n"
-        "  Fn:\n"
-        "    Type: AWS::Serverless::Function\n"
-        "    Properties: {Runtime: python3.13, Handler: a.b, CodeUri: src/, AutoPublishAlias: live,\n"
-        "                 DeploymentPreference: {Type: AllAtOnce}}\n"
-    )
-    proc = subprocess.run([sys.executable, "-c", code, sam, str(ROOT / "policies" / "default.policy.yaml")],
-                          cwd=ROOT, capture_output=True, text=True, timeout=120, check=False)
-    # THEN stderr stays empty: samtranslator's log lines are not govhook's output
-    assert proc.returncode in (0, 1), proc.stderr
-    assert proc.stderr == ""
-
-
 FN = (
     "  Fn:\n    Type: AWS::Lambda::Function\n    Condition: IsProd\n"
     "    Properties: {Runtime: python3.13, Handler: a.b, Role: arn:aws:iam::123456789012:role/r, Code: {ZipFile: x}}\n"

@@ -13,27 +13,13 @@ from typing import Any
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-BIN = Path(sys.executable).parent
-
-
-def run(script: str, *args: str, env: dict[str, str], timeout: int = 600) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["bash", str(ROOT / script), *args], cwd=ROOT, env=env, capture_output=True, text=True,
-                          timeout=timeout, check=False)
+from tests.helpers import BIN, ROOT, aws, aws_text, script_env
+from tests.helpers import run_script as run
 
 
 @pytest.fixture()
 def env(moto_endpoint: str) -> dict[str, str]:
-    e = dict(os.environ)
-    e.update(PATH=f"{BIN}:{e['PATH']}", PYTHON=sys.executable, AWS_ENDPOINT_URL=moto_endpoint,
-             AWS_DEFAULT_REGION="us-east-1", AWS_REGION="us-east-1")
-    e.pop("AWS_PROFILE", None)
-    return e
-
-
-def aws(env: dict[str, str], *args: str) -> Any:
-    out = subprocess.run([str(BIN / "aws"), *args, "--output", "json"], env=env, capture_output=True, text=True, check=True)
-    return json.loads(out.stdout) if out.stdout.strip() else None
+    return script_env(moto_endpoint)
 
 
 def as_json(policy: Path) -> str:
@@ -174,8 +160,7 @@ def test_a_central_policy_object_in_s3(env: dict[str, str]) -> None:
     proc = run("deploy.sh", "--stack-name", "govhook-s3", "--policy-s3", "s3://org-policies/govhook/policy.yaml", env=env)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     # THEN the object is the policy, no SSM policy is published, and the function reads that object only
-    body = subprocess.run([str(BIN / "aws"), "s3", "cp", "s3://org-policies/govhook/policy.yaml", "-"], env=env,
-                          capture_output=True, text=True, check=True).stdout
+    body = aws_text(env, "s3", "cp", "s3://org-policies/govhook/policy.yaml", "-")
     assert body == as_json(ROOT / "policies" / "default.policy.yaml")
     assert parameter_names(env) == {"/govhook/allowed-runtimes"}
     fn = aws(env, "lambda", "get-function-configuration", "--function-name", "govhook-s3-hook")
@@ -503,8 +488,7 @@ def run_uploaded_package(env: dict[str, str], bucket: str, key: str, fn_env: dic
     for name in ("stack", "change-set"):
         aws(env, "s3api", "put-object", "--bucket", bucket, "--key", f"payloads/{name}.json",
             "--body", str(ROOT / "sample" / "events" / f"{name}.payload.json"))
-        url = subprocess.run([str(BIN / "aws"), "s3", "presign", f"s3://{bucket}/payloads/{name}.json"], env=env,
-                             capture_output=True, text=True, check=True).stdout.strip()
+        url = aws_text(env, "s3", "presign", f"s3://{bucket}/payloads/{name}.json").strip()
         event = json.loads((ROOT / "sample" / "events" / f"{name}.json").read_text())
         event["requestData"]["payload"] = url
         (tmp_path / f"{name}.json").write_text(json.dumps(event))

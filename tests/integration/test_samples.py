@@ -5,33 +5,22 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-BIN = Path(sys.executable).parent
+from tests.helpers import BIN, ROOT, aws, run_script, script_env
+
 SAMPLES = sorted((ROOT / "sample").glob("lambda_template*.yml"))
 
 
 def run(script: str, *args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["bash", str(ROOT / script), *args], cwd=ROOT, env=env, capture_output=True, text=True,
-                          timeout=300, check=False)
+    return run_script(script, *args, env=env, timeout=300)
 
 
 @pytest.fixture()
 def env(moto_endpoint: str) -> dict[str, str]:
-    e = dict(os.environ)
-    e.update(PATH=f"{BIN}:{e['PATH']}", AWS_ENDPOINT_URL=moto_endpoint, AWS_DEFAULT_REGION="us-east-1", AWS_REGION="us-east-1")
-    e.pop("AWS_PROFILE", None)
-    return e
-
-
-def aws(env: dict[str, str], *args: str) -> Any:
-    out = subprocess.run([str(BIN / "aws"), *args, "--output", "json"], env=env, capture_output=True, text=True, check=True)
-    return json.loads(out.stdout) if out.stdout.strip() else None
+    return script_env(moto_endpoint)
 
 
 def live_stacks(env: dict[str, str]) -> set[str]:

@@ -46,3 +46,24 @@ def test_every_builtin_rule_has_pass_fail_and_skip_cases() -> None:
         missing = {"PASS", "FAIL", "SKIP"} - expects
         assert not missing, f"{rule.id} has no {sorted(missing)} case"
         assert os.path.exists(CASES_DIR / f"{rule.id}.yaml")
+
+
+def test_every_fail_case_states_its_violations_and_every_skip_case_its_reason() -> None:
+    # A case that asserts only the outcome passes for the wrong reason too: every FAIL case lists
+    # each violation with where it is (path) and what it says (message or message_contains), and
+    # every SKIP case says why (skip_reason_contains). New case files are held to it as well.
+    vague: list[str] = []
+    for path in FILES:
+        for case in load_cases(str(path))["cases"]:
+            where = f"{path.name}: {case['name']!r}"
+            expect = str(case["expect"]).upper()
+            if expect == "FAIL":
+                wanted = case.get("violations")
+                if not wanted:
+                    vague.append(f"{where}: FAIL without violations")
+                for want in wanted or []:
+                    if "path" not in want or not {"message", "message_contains"} & set(want):
+                        vague.append(f"{where}: violation {dict(want)} needs path and message or message_contains")
+            if expect == "SKIP" and not str(case.get("skip_reason_contains") or "").strip():
+                vague.append(f"{where}: SKIP without skip_reason_contains")
+    assert not vague, "\n".join(vague)

@@ -1,0 +1,96 @@
+"""Helpers shared by the test tiers: the repository root, the venv's tools, the CLI in-process,
+the shell scripts and the AWS CLI (for the integration tier's checks of what the scripts made)."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+DEFAULT_POLICY = ROOT / "policies" / "default.policy.yaml"
+
+
+def run_cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    """``govhook ARGS`` in-process: (exit code, stdout, stderr)."""
+    from hook.cli import main
+
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def run_script(script: str, *args: str, env: Mapping[str, str], timeout: int = 600) -> subprocess.CompletedProcess[str]:
+    """``bash ROOT/SCRIPT ARGS`` from the repository root, as a user runs deploy.sh and the samples."""
+    return subprocess.run(["bash", str(ROOT / script), *args], cwd=ROOT, env=dict(env), capture_output=True, text=True,
+                          timeout=timeout, check=False)
+
+
+def script_env(endpoint: str | None = None, **extra: str) -> dict[str, str]:
+    """The environment the scripts run in: this venv's tools first on PATH, fake credentials, one region,
+    and moto's endpoint when given."""
+    env = dict(os.environ)
+    env.update(PATH=f"{BIN}:{env['PATH']}", PYTHON=sys.executable, AWS_DEFAULT_REGION="us-east-1", AWS_REGION="us-east-1")
+    if endpoint:
+        env["AWS_ENDPOINT_URL"] = endpoint
+    env.pop("AWS_PROFILE", None)
+    env.pop("AWS_DATA_PATH", None)  # set in this process by importing awscli (aws_text); a user's shell has none
+    env.update(extra)
+    return env
+
+
+@contextlib.contextmanager
+def _environ(env: Mapping[str, str]) -> Iterator[None]:
+    saved = dict(os.environ)
+    os.environ.clear()
+    os.environ.update(env)
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def aws_text(env: Mapping[str, str], *args: str) -> str:
+    """``aws ARGS`` with the environment ``env``: the real AWS CLI (awscli's driver) run in this process,
+    which spares the one to three seconds each ``aws`` process spends starting on this machine. Raises
+    CalledProcessError on a non-zero exit, like ``subprocess.run(..., check=True)``."""
+    from awscli.clidriver import create_clidriver
+
+    # importing awscli sets AWS_DATA_PATH (where its command data is) in this process's environment
+    env = {**env, "AWS_DATA_PATH": os.environ["AWS_DATA_PATH"]}
+    raw = io.BytesIO()
+    out = io.TextIOWrapper(raw, encoding="utf-8", write_through=True)
+    err = io.StringIO()
+    with _environ(env), contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        rc = create_clidriver().main(list(args))
+    out.flush()
+    text = raw.getvalue().decode("utf-8")
+    if rc != 0:
+        raise subprocess.CalledProcessError(rc, ["aws", *args], text, err.getvalue())
+    return text
+
+
+def aws(env: Mapping[str, str], *args: str) -> Any:
+    """``aws ARGS --output json``, parsed (None when the command prints nothing)."""
+    text = aws_text(env, *args, "--output", "json")
+    return json.loads(text) if text.strip() else None
+
+
+class Clock:
+    """A clock for TTL caches that moves only when a test says so (``clock.now += 412``)."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now

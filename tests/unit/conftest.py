@@ -1,0 +1,14 @@
+"""tests/unit: no network, no subprocess (enforced)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.tier_guard import forbid_network_and_subprocesses
+
+
+@pytest.fixture(autouse=True)
+def _unit_tier_guard(monkeypatch: pytest.MonkeyPatch) -> None:
+    forbid_network_and_subprocesses(monkeypatch, "unit")
+    # In-process checks stay in this process (``--jobs`` forks workers; tests/integration runs them).
+    monkeypatch.setenv("GOVHOOK_JOBS", "1")
