@@ -137,8 +137,12 @@ def cmd_check(args: argparse.Namespace) -> int:
                     f"{policy.source}: rule {rule_id} parameter '{name}' comes from ssm:{ref.ssm} with no default; "
                     "add a default or run with --aws"
                 )
-    files = find_templates(args.paths, ignore_non_templates=args.ignore_non_templates)
-    if not files and not args.ignore_non_templates:
+    from hook.cli.adapters.cdk import split_assemblies
+    from hook.core.requests import apply_requests, requests_from_targets
+
+    assemblies, plain = split_assemblies(args.paths)
+    files = find_templates(plain, ignore_non_templates=args.ignore_non_templates) if plain else []
+    if not files and not assemblies and not args.ignore_non_templates:
         raise UsageError(f"no CloudFormation templates found in {' '.join(args.paths)}")
     locator = Locator()
     engine = Engine(registry, policy, locator=locator, today=today)
@@ -147,10 +151,25 @@ def cmd_check(args: argparse.Namespace) -> int:
         engine.account = account
     verdict = Verdict(())
     notes: list[str] = []
+    aliases = {rid: tuple(getattr(registry.get(rid), "aliases", ())) for rid in policy.rules}
+    loads: list[Any] = []
     for path in files:
-        result = _load(path, args, params, locator)
-        notes.extend(f"{path}: {n}" for n in result.notes)
-        verdict = verdict.merge(engine.evaluate(result.targets))
+        from hook.cli.adapters.cdk import load_assembly_template
+
+        stacks = load_assembly_template(path, locator=locator, region=args.region)
+        loads.extend(stacks or [_load(path, args, params, locator)])
+    from hook.cli.adapters.cdk import load_assembly
+
+    for directory in assemblies:
+        stacks = load_assembly(directory, locator=locator, region=args.region)
+        if not stacks:
+            notes.append(f"{directory}: the cloud assembly has no stacks")
+        loads.extend(stacks)
+    files = list(dict.fromkeys([*files, *(str(x.file) for x in loads if getattr(x, "file", None))]))
+    for result in loads:
+        notes.extend(f"{result.file}: {n}" for n in result.notes)
+        requests = requests_from_targets(result.targets) + list(getattr(result, "requests", []))
+        verdict = verdict.merge(apply_requests(engine.evaluate(result.targets), requests, policy, today, aliases))
     if notes:
         verdict = Verdict(verdict.findings, tuple(notes) + verdict.notes, verdict.targets, verdict.rules_run)
     out = _render(verdict, args.format, registry, files, args)

@@ -51,7 +51,7 @@ class ResourceTarget(Frozen):
     """
 
     _fields = ("resource_type", "logical_id", "action", "properties", "previous_properties", "stack_name",
-               "account_id", "region", "file", "source_pointer")
+               "account_id", "region", "file", "source_pointer", "construct_path")
     resource_type: str
     logical_id: str
     action: Action
@@ -62,6 +62,9 @@ class ResourceTarget(Frozen):
     region: str | None
     file: str | None
     source_pointer: str | None
+    #: The CDK construct path (``Metadata["aws:cdk:path"]``, e.g. ``Orders/Api/Handler/Resource``),
+    #: when the resource came from a CDK app; policy scopes and overrides match it by glob.
+    construct_path: str | None
 
     level = "resource"
 
@@ -77,11 +80,12 @@ class ResourceTarget(Frozen):
         region: str | None = None,
         file: str | None = None,
         source_pointer: str | None = None,
+        construct_path: str | None = None,
     ) -> None:
         self.__dict__.update(
             resource_type=resource_type, logical_id=logical_id, action=action, properties=properties,
             previous_properties=previous_properties, stack_name=stack_name, account_id=account_id,
-            region=region, file=file, source_pointer=source_pointer,
+            region=region, file=file, source_pointer=source_pointer, construct_path=construct_path,
         )
 
 
@@ -152,7 +156,7 @@ class Finding(Frozen):
 
     _fields = ("rule_id", "title", "outcome", "disposition", "severity", "level", "message", "logical_id",
                "resource_type", "path", "remediation", "remediation_url", "stack_name", "location", "exemption",
-               "preexisting", "downgraded_by")
+               "preexisting", "downgraded_by", "construct_path")
     rule_id: str
     title: str
     outcome: Outcome
@@ -171,6 +175,8 @@ class Finding(Frozen):
     preexisting: bool
     #: Why a FAIL became a warning rather than blocking ("mode: warn", "pre-existing", "on_error: warn").
     downgraded_by: str | None
+    #: The CDK construct path of the resource (``Metadata["aws:cdk:path"]``), when known.
+    construct_path: str | None = None
 
     def __init__(
         self,
@@ -191,12 +197,14 @@ class Finding(Frozen):
         exemption: Exempted | None = None,
         preexisting: bool = False,
         downgraded_by: str | None = None,
+        construct_path: str | None = None,
     ) -> None:
         self.__dict__.update(
             rule_id=rule_id, title=title, outcome=outcome, disposition=disposition, severity=severity,
             level=level, message=message, logical_id=logical_id, resource_type=resource_type, path=path,
             remediation=remediation, remediation_url=remediation_url, stack_name=stack_name,
             location=location, exemption=exemption, preexisting=preexisting, downgraded_by=downgraded_by,
+            construct_path=construct_path,
         )
 
     @classmethod
@@ -209,6 +217,10 @@ class Finding(Frozen):
         finding: Finding = object.__new__(cls)
         finding.__dict__.update(fields)
         return finding
+
+    def replace(self, **changes: Any) -> Finding:
+        """A copy with some fields changed (exemption requests, construct paths added after the engine)."""
+        return Finding.from_fields({**self.__dict__, **changes})
 
     @property
     def is_violation(self) -> bool:
@@ -238,6 +250,7 @@ class Finding(Frozen):
             "column": self.location.column if self.location else None,
             "preexisting": self.preexisting,
             "downgraded_by": self.downgraded_by,
+            "construct_path": self.construct_path,
             "exemption": None,
         }
         if self.exemption:

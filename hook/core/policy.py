@@ -11,7 +11,17 @@ from typing import Any
 
 from hook.core._record import Frozen, Record
 from hook.core.errors import PolicyError
-from hook.core.policy_model import Defaults, Exemption, Mode, Policy, RuleConfig, Scope, ValueRef
+from hook.core.policy_model import (
+    ConstructOverride,
+    Defaults,
+    Exemption,
+    Mode,
+    Policy,
+    RequestSettings,
+    RuleConfig,
+    Scope,
+    ValueRef,
+)
 from hook.core.registry import Registry
 from hook.core.schema import validate
 from hook.sdk import Severity
@@ -317,6 +327,17 @@ def check_policy_text(text: str, source: str, registry: Registry, *, today: date
                     msg += _nearest(str(epath[-1]), list(props))
                 report.errors.append(doc.issue(target, f"{msg} (rule {canonical})"))
         scope = _scope(cfg.get("scope"))
+        raw_overrides = cfg.get("overrides")
+        overrides = tuple(
+            ConstructOverride(
+                tuple(str(g) for g in o["constructs"]),
+                mode=Mode(o["mode"]) if o.get("mode") in ("fail", "warn") else None,
+                severity=Severity(o["severity"]) if o.get("severity") in {s.value for s in Severity} else None,
+                reason=str(o.get("reason", "")),
+            )
+            for o in (raw_overrides if isinstance(raw_overrides, list) else [])
+            if isinstance(o, dict) and isinstance(o.get("constructs"), list)
+        )
         configs[canonical] = RuleConfig(
             canonical,
             mode=Mode(cfg["mode"]) if cfg.get("mode") in ("fail", "warn") else None,
@@ -325,6 +346,8 @@ def check_policy_text(text: str, source: str, registry: Registry, *, today: date
             scope=scope,
             existing=Mode(cfg["existing"]) if cfg.get("existing") in ("fail", "warn") else None,
             on_error=Mode(cfg["on_error"]) if cfg.get("on_error") in ("fail", "warn") else None,
+            overrides=overrides,
+            requests=cfg["requests"] if cfg.get("requests") in ("allow", "deny") else None,
         )
 
     exemptions: list[Exemption] = []
@@ -370,13 +393,26 @@ def check_policy_text(text: str, source: str, registry: Registry, *, today: date
             mode=Mode(defaults.get("mode", "fail")),
             on_error=Mode(defaults.get("on_error", "fail")),
             existing=Mode(defaults.get("existing", "fail")),
+            requests=defaults.get("requests") if defaults.get("requests") in ("allow", "deny") else None,
         ),
         scope=_scope(data.get("scope")),
         rules=configs,
         exemptions=tuple(exemptions),
         source=source,
+        requests=_request_settings(data.get("requests")),
     )
     return report
+
+
+def _request_settings(raw: Any) -> RequestSettings:
+    if not isinstance(raw, dict):
+        return RequestSettings()
+    max_days = raw.get("max_days")
+    return RequestSettings(
+        require_reason=raw.get("require_reason") is not False,
+        require_expiry=raw.get("require_expiry") is True,
+        max_days=max_days if isinstance(max_days, int) and not isinstance(max_days, bool) else None,
+    )
 
 
 def _crossed_bounds(params: Any, path: tuple[str | int, ...] = ()) -> list[tuple[tuple[str | int, ...], str]]:
@@ -440,11 +476,14 @@ def _scope(raw: Any) -> Scope:
         value = section.get(key)
         return tuple(str(v) for v in value) if isinstance(value, list) else ()
 
+    constructs: dict[str, Any] = raw["constructs"] if isinstance(raw.get("constructs"), dict) else {}
     return Scope(
         stacks_include=globs(stacks, "include"),
         stacks_exclude=globs(stacks, "exclude"),
         resources_include=globs(resources, "include"),
         resources_exclude=globs(resources, "exclude"),
+        constructs_include=globs(constructs, "include"),
+        constructs_exclude=globs(constructs, "exclude"),
     )
 
 

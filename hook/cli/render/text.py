@@ -43,7 +43,8 @@ def render(verdict: Verdict, *, color: bool = False, files: list[str] | None = N
         for res in sorted(by_res):
             items = sorted(by_res[res], key=lambda f: (order[f.disposition], f.rule_id, f.path))
             rtype = next((f.resource_type for f in items if f.resource_type), "")
-            lines.append(f"  {res}" + (f" ({rtype})" if rtype else ""))
+            cpath = next((f.construct_path for f in items if f.construct_path), "")
+            lines.append(f"  {res}" + (f" ({rtype})" if rtype else "") + (f"  construct {cpath}" if cpath else ""))
             for f in items:
                 kind = f.disposition.value
                 where = ""
@@ -53,7 +54,8 @@ def render(verdict: Verdict, *, color: bool = False, files: list[str] | None = N
                 lines.append(f"    {c(kind, label)} {f.severity.value:<8} {f.rule_id}{where}{' ' + f.path if f.path else ''}")
                 lines.append(f"           {f.message}")
                 if f.disposition is Disposition.EXEMPTED and f.exemption:
-                    lines.append(f"           exempted by {f.exemption.id} until {f.exemption.expires}: {f.exemption.reason}")
+                    until = f" until {f.exemption.expires}" if f.exemption.expires else ""
+                    lines.append(f"           exempted by {f.exemption.id}{until}: {f.exemption.reason}")
                 elif f.downgraded_by:
                     lines.append(f"           not blocking: {f.downgraded_by}")
                 if f.remediation and f.disposition is not Disposition.EXEMPTED:
