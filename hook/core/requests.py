@@ -84,7 +84,9 @@ class ExemptionRequest(Frozen):
             return None
         if self.logical_id is not None:
             return 10_000 if finding.logical_id == self.logical_id else None
-        if self.construct_path is None or not finding.construct_path:
+        if self.construct_path is None:
+            return 0  # the template's own Metadata: the whole stack
+        if not finding.construct_path:
             return None
         prefix = self.construct_path.strip("/")
         path = finding.construct_path.strip("/")
@@ -108,7 +110,10 @@ def requests_from_template(template: Mapping[str, Any], stack_name: str | None) 
     resources = template.get("Resources")
     if not isinstance(resources, Mapping):
         return out
-    for logical_id, resource in resources.items():
+    top = template.get("Metadata")
+    items: list[tuple[str | None, Any]] = [(None, {"Metadata": top})] if isinstance(top, Mapping) else []
+    items.extend((str(k), v) for k, v in resources.items())
+    for logical_id, resource in items:
         meta = resource.get("Metadata") if isinstance(resource, Mapping) else None
         block = meta.get(METADATA_KEY) if isinstance(meta, Mapping) else None
         if not isinstance(block, Mapping):
@@ -126,8 +131,8 @@ def requests_from_template(template: Mapping[str, Any], stack_name: str | None) 
                 out.append(ExemptionRequest(
                     rule, reason if isinstance(reason, str) else "",
                     expires.isoformat() if isinstance(expires, date) else (str(expires) if expires is not None else None),
-                    f"Metadata {METADATA_KEY}.exempt of {logical_id}", stack_name, str(logical_id),
-                    _cdk_path(resource),
+                    f"Metadata {METADATA_KEY}.exempt of {logical_id or 'the template'}", stack_name, logical_id,
+                    _cdk_path(resource) if logical_id else None,
                 ))
     return out
 

@@ -127,6 +127,12 @@ def _evaluate(event: Any, context: Any, fetch: Callable[[str], bytes] | None, to
             return {"hookStatus": "SUCCESS", "message": f"{target.logical_id}: DELETE is not governed", token_key: token}, \
                 record | {"outcome": "delete"}, cloud_control
     verdict = engine.evaluate(targets)
+    # Exemption requests in the template's resource Metadata (STACK and CHANGE_SET payloads carry
+    # the template; a RESOURCE event carries the properties only): the policy accepts or refuses them.
+    from hook.core.requests import apply_requests, requests_from_targets
+
+    verdict = apply_requests(verdict, requests_from_targets(parsed.targets), policy, None,
+                             {rid: tuple(getattr(registry.get(rid), "aliases", ())) for rid in policy.rules})
     if notes:
         verdict = Verdict(verdict.findings, tuple(notes) + verdict.notes, verdict.targets, verdict.rules_run)
     out = response(verdict, token, token_key, cloud_control=cloud_control)
