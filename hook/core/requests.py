@@ -232,3 +232,30 @@ def apply_requests(
             if note not in notes:
                 notes.append(note)
     return Verdict(tuple(findings), tuple(notes), verdict.targets, verdict.rules_run)
+
+
+def needs_stack_template(policy: Policy, verdict: Verdict) -> bool:
+    """Whether a RESOURCE invocation's decision could change with the resource's Metadata (which
+    CloudFormation does not send): a rule that runs only on some construct paths, or a failed rule
+    that a construct-path override or exclusion, or an exemption request, could change."""
+    if any(cfg.scope.constructs_include for cfg in policy.rules.values()):
+        return True
+    for f in verdict.findings:
+        if f.outcome is not Outcome.FAIL or f.disposition not in (Disposition.BLOCKING, Disposition.WARNING):
+            continue
+        cfg = policy.rules.get(f.rule_id)
+        if cfg is not None and (cfg.overrides or cfg.scope.constructs_exclude):
+            return True
+        if policy.accepts_requests(f.rule_id):
+            return True
+    return False
+
+
+def resource_metadata(template: Mapping[str, Any], logical_id: str,
+                      stack_name: str | None) -> tuple[str | None, list[ExemptionRequest]]:
+    """``(construct path, requests)`` of one resource, from its stack's template."""
+    resources = template.get("Resources")
+    res = resources.get(logical_id) if isinstance(resources, Mapping) else None
+    path = _cdk_path(res) if isinstance(res, Mapping) else None
+    requests = [r for r in requests_from_template(template, stack_name) if r.logical_id in (None, logical_id)]
+    return (path or None), requests

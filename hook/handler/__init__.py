@@ -6,7 +6,9 @@ deadline taken from the Lambda context, well inside CloudFormation's 30 s.
 
 Environment: ``GOVHOOK_POLICY`` (bundled path, ``ssm:/name`` or ``s3://bucket/key``; default the
 bundled ``policies/default.policy.yaml``), ``GOVHOOK_CACHE_SECONDS``, ``GOVHOOK_STALE_SECONDS``,
-``GOVHOOK_DEADLINE_MARGIN_MS`` (default 2000), ``GOVHOOK_ALLOW_LOOPBACK_PAYLOAD`` (tests only).
+``GOVHOOK_DEADLINE_MARGIN_MS`` (default 2000), ``GOVHOOK_ALLOW_LOOPBACK_PAYLOAD`` (tests only),
+``GOVHOOK_STACK_METADATA`` (``1``: a RESOURCE invocation whose decision depends on the resource's
+Metadata reads it from the stack's template, ``cloudformation:GetTemplate``).
 """
 
 from __future__ import annotations
@@ -52,8 +54,12 @@ def handle(
     values: Any = None,
     account: Any = None,
     observe: bool = True,
+    stack_template: Callable[[str], dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    """Evaluate one invocation; returns the response and never raises."""
+    """Evaluate one invocation; returns the response and never raises.
+
+    ``stack_template``: reads a stack's template by stack id (default ``cloudformation:GetTemplate``),
+    for a RESOURCE invocation whose decision depends on the resource's Metadata."""
     from hook.handler.response import failure
 
     started = time.monotonic()
@@ -61,7 +67,8 @@ def handle(
     cloud_control = False
     record: dict[str, Any] = {"outcome": "error"}
     try:
-        response, record, cloud_control = _evaluate(event, context, fetch, token, token_key, values, account)
+        response, record, cloud_control = _evaluate(event, context, fetch, token, token_key, values, account,
+                                                    stack_template)
     except Exception as exc:  # the hook never raises: CloudFormation's reaction is undocumented
         reason = _reason(exc)
         response = failure(reason, token, token_key, cloud_control=cloud_control)
@@ -85,7 +92,9 @@ def _reason(exc: BaseException) -> str:
 
 
 def _evaluate(event: Any, context: Any, fetch: Callable[[str], bytes] | None, token: str | None,
-              token_key: str, values: Any, account: Any) -> tuple[dict[str, Any], dict[str, Any], bool]:
+              token_key: str, values: Any, account: Any,
+              stack_template: Callable[[str], dict[str, Any]] | None = None,
+              ) -> tuple[dict[str, Any], dict[str, Any], bool]:
     from hook.core.engine import Engine
     from hook.core.model import ResourceTarget, StackTarget, Verdict
     from hook.core.registry import default_registry
@@ -129,9 +138,16 @@ def _evaluate(event: Any, context: Any, fetch: Callable[[str], bytes] | None, to
     verdict = engine.evaluate(targets)
     # Exemption requests in the template's resource Metadata (STACK and CHANGE_SET payloads carry
     # the template; a RESOURCE event carries the properties only): the policy accepts or refuses them.
-    from hook.core.requests import apply_requests, requests_from_targets
+    from hook.core.requests import apply_requests, needs_stack_template, requests_from_targets
 
-    verdict = apply_requests(verdict, requests_from_targets(parsed.targets), policy, None,
+    requests = requests_from_targets(parsed.targets)
+    stack_id = event.get("stackId") if isinstance(event, dict) else None
+    metadata_lookup = stack_template is not None or os.environ.get("GOVHOOK_STACK_METADATA") == "1"
+    if (parsed.kind == "RESOURCE" and metadata_lookup and isinstance(stack_id, str) and stack_id
+            and needs_stack_template(policy, verdict)):
+        verdict, requests = _with_template_metadata(engine, targets, verdict, stack_id, parsed.stack_name,
+                                                    stack_template)
+    verdict = apply_requests(verdict, requests, policy, None,
                              {rid: tuple(getattr(registry.get(rid), "aliases", ())) for rid in policy.rules})
     if notes:
         verdict = Verdict(verdict.findings, tuple(notes) + verdict.notes, verdict.targets, verdict.rules_run)
@@ -140,6 +156,31 @@ def _evaluate(event: Any, context: Any, fetch: Callable[[str], bytes] | None, to
     record |= {"outcome": "blocked" if verdict.is_blocking else "allowed", "rules_run": list(verdict.rules_run),
                "counts": counts, "violations": sorted({f.rule_id for f in verdict.blocking})}
     return out, record, cloud_control
+
+
+def _with_template_metadata(engine: Any, targets: list[Any], verdict: Any, stack_id: str, stack_name: str | None,
+                            stack_template: Callable[[str], dict[str, Any]] | None) -> tuple[Any, list[Any]]:
+    """A RESOURCE invocation re-decided with what its stack's template says of the resource: the
+    construct path (``aws:cdk:path``) and ``govhook.exempt`` requests. CloudFormation does not send
+    Metadata with a resource; a template that cannot be read leaves the decision as it was, noted."""
+    from hook.core.model import ResourceTarget, Verdict
+    from hook.core.requests import resource_metadata
+    from hook.sources.stack_template import StackTemplateError, get_stack_template
+
+    target = targets[0]
+    try:
+        template = (stack_template or get_stack_template)(stack_id)
+    except (StackTemplateError, OSError, ValueError) as exc:
+        note = (f"{exc}: the resource's Metadata (construct path, exemption requests) could not be read; "
+                "decided without it")
+        return Verdict(verdict.findings, (*verdict.notes, note), verdict.targets, verdict.rules_run), []
+    path, requests = resource_metadata(template, target.logical_id, stack_name)
+    if path and path != target.construct_path:
+        target = ResourceTarget(target.resource_type, target.logical_id, target.action, target.properties,
+                                target.previous_properties, target.stack_name, target.account_id, target.region,
+                                construct_path=path)
+        verdict = engine.evaluate([target])
+    return verdict, requests
 
 
 def _observe(token: str | None, record: dict[str, Any]) -> None:

@@ -15,6 +15,8 @@ import pytest
 from hook.cli import main
 from hook.cli.adapters.cdk import load_assembly
 from hook.core.model import ResourceTarget
+from hook.core.values import OfflineValues
+from hook.sdk import OfflineAccount
 from tests.functional import cdk_assembly
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -215,3 +217,65 @@ def test_policy_validate_reports_bad_overrides_and_request_settings(tmp_path: Pa
     err = capsys.readouterr().err
     assert "requests.max_days" in err and "rules.lambda.runtime-allowed.requests" in err
     assert "overrides[0]" in err and "reason" in err
+
+
+def test_a_resource_hook_reads_the_construct_path_and_requests_from_the_stack_template(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from hook.handler import handle
+    from hook.sources import clear_caches
+
+    # GIVEN the deployed hook's RESOURCE invocations for CDK's LogRetention function and the user's
+    # function (CloudFormation sends the properties only, never the Metadata)
+    out = cdk_assembly.write(tmp_path, handler_metadata={"govhook": {"exempt": [
+        {"rule": "lambda.memory-within-bounds", "reason": "PDF rendering peaks at 3.5 GB, PLAT-12",
+         "expires": "2026-12-31"}]}})
+    template = json.loads((out / "Orders.template.json").read_text())
+    monkeypatch.setenv("GOVHOOK_POLICY", POLICY)
+    clear_caches()
+    stack_id = "arn:aws:cloudformation:eu-west-1:111111111111:stack/orders-prod/1"
+    read: list[str] = []
+
+    def stack_template(sid: str) -> dict[str, Any]:
+        read.append(sid)
+        return template
+
+    def event(logical_id: str) -> dict[str, Any]:
+        props = dict(template["Resources"][logical_id]["Properties"])
+        props["Role"] = "arn:aws:iam::111111111111:role/orders-" + logical_id
+        return {"clientRequestToken": "t", "awsAccountId": "111111111111", "stackId": stack_id,
+                "actionInvocationPoint": "CREATE_PRE_PROVISION",
+                "requestData": {"targetName": "AWS::Lambda::Function", "targetType": "AWS::Lambda::Function",
+                                "targetLogicalId": logical_id, "targetModel": {"resourceProperties": props}}}
+
+    lr = f"{cdk_assembly.LOG_RETENTION}FD4BFC8A"
+    offline: dict[str, Any] = {"observe": False, "values": OfflineValues(), "account": OfflineAccount()}
+    # WHEN it is invoked without reading the template, LogRetention's runtime blocks
+    assert handle(event(lr), None, **offline)["hookStatus"] == "FAILED"
+    # THEN with the template, the construct path makes it a warning, as in govhook check
+    response = handle(event(lr), None, **offline, stack_template=stack_template)
+    assert response["hookStatus"] == "SUCCESS", response["message"]
+    assert read == [stack_id]
+    # AND the user's function: the memory request is accepted, the runtime still blocks
+    response = handle(event("Handler886CB40B"), None, **offline, stack_template=stack_template)
+    failed = {a["annotationName"] for a in response["annotations"] if a["status"] == "FAILED"}
+    assert response["hookStatus"] == "FAILED" and "lambda.runtime-allowed" in failed
+    assert "exempted (request (Metadata govhook.exempt of Handler886CB40B)) [lambda.memory-within-bounds]" \
+        in response["message"]
+
+
+def test_a_template_that_cannot_be_read_leaves_the_decision_as_it_was(monkeypatch: pytest.MonkeyPatch) -> None:
+    import boto3
+    from botocore.stub import Stubber
+
+    from hook.sources.stack_template import StackTemplateError, get_stack_template
+
+    cfn = boto3.client("cloudformation", region_name="eu-west-1", aws_access_key_id="x", aws_secret_access_key="y")
+    with Stubber(cfn) as stub:
+        stub.add_response("get_template", {"TemplateBody": '{"Resources": {"A": {"Type": "AWS::SQS::Queue"}}}',
+                                           "StagesAvailable": ["Original", "Processed"]},
+                          {"StackName": "arn:s", "TemplateStage": "Original"})
+        stub.add_client_error("get_template", "AccessDenied", "User is not authorized to perform: "
+                              "cloudformation:GetTemplate", 403)
+        assert get_stack_template("arn:s", cfn)["Resources"]["A"]["Type"] == "AWS::SQS::Queue"
+        with pytest.raises(StackTemplateError, match="GetTemplate failed: AccessDenied"):
+            get_stack_template("arn:s", cfn)
