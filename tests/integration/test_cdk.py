@@ -109,10 +109,10 @@ def _blocking(response: dict[str, Any], ids: set[str]) -> set[str]:
 
 def test_the_handler_agrees_on_the_same_stacks(
         synthesized: tuple[Any, Path], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
-    from hook.handler import handle
-    from hook.sources import clear_caches
     from hook.core.values import OfflineValues
+    from hook.handler import handle
     from hook.sdk import OfflineAccount
+    from hook.sources import clear_caches
 
     _, out = synthesized
     main(["check", "--policy", POLICY, "--format", "json", str(out)])
@@ -136,7 +136,7 @@ def test_the_handler_agrees_on_the_same_stacks(
         payload = json.dumps({"template": json.dumps(template), "previousTemplate": ""}).encode()
         stack_event = {**base, "requestData": {"targetName": "STACK", "targetType": "STACK", "targetLogicalId": name,
                                                "payload": "https://b.s3.amazonaws.com/p"}}
-        hook_blocking |= _blocking(handle(stack_event, None, fetch=lambda _u: payload, **kw),
+        hook_blocking |= _blocking(handle(stack_event, None, fetch=lambda _u, p=payload: p, **kw),
                                    set(template["Resources"]) | {"stack"})
         cli_blocking = {f["rule_id"] for f in doc["findings"] if f["disposition"] == "blocking" and f["stack_name"] == name}
         assert hook_blocking == cli_blocking, name
