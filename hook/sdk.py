@@ -33,6 +33,7 @@ from functools import cached_property
 from typing import Any, ClassVar, Protocol
 
 from hook.core._record import Frozen
+from hook.core.errors import GovhookError
 
 __all__ = [
     "Action",
@@ -130,7 +131,7 @@ class Action(StrEnum):
     DELETE = "DELETE"
 
 
-class RuleDefinitionError(TypeError):
+class RuleDefinitionError(GovhookError, TypeError):
     """A rule class is malformed (bad id, no resource types, invalid params_schema...)."""
 
 
@@ -646,29 +647,12 @@ class StackContext(Frozen):
 
 
 _ID_PATTERN = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*\.[a-z0-9]+(?:-[a-z0-9]+)*$")
-_SCHEMA_TYPES = {"object", "array", "string", "integer", "number", "boolean", "null"}
-
-
 def _check_schema(schema: Any, where: str) -> None:
-    if not isinstance(schema, Mapping):
-        raise RuleDefinitionError(f"{where}: params_schema must be a JSON Schema object")
-    kind = schema.get("type")
-    kinds = kind if isinstance(kind, list) else [kind] if kind is not None else []
-    for k in kinds:
-        if k not in _SCHEMA_TYPES:
-            raise RuleDefinitionError(f"{where}: unknown JSON Schema type {k!r}")
-    props = schema.get("properties", {})
-    if not isinstance(props, Mapping):
-        raise RuleDefinitionError(f"{where}: 'properties' must be an object")
-    for name, sub in props.items():
-        _check_schema(sub, f"{where}.{name}")
-    for key in ("items", "additionalProperties"):
-        sub = schema.get(key)
-        if isinstance(sub, Mapping):
-            _check_schema(sub, f"{where}.{key}")
-    for key in ("anyOf", "oneOf", "allOf"):
-        for i, sub in enumerate(schema.get(key, []) or []):
-            _check_schema(sub, f"{where}.{key}[{i}]")
+    from hook.core.schema import definition_problems  # the one schema module
+
+    problems = definition_problems(schema, where)
+    if problems:
+        raise RuleDefinitionError(problems[0])
 
 
 class _RuleBase:

@@ -45,8 +45,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from hook.core.engine import Engine
+from hook.core.errors import InputError
 from hook.core.model import Finding, Outcome, ResourceTarget, StackTarget
+from hook.core.pipeline import Options, Pipeline
 from hook.core.policy_model import Defaults, Mode, Policy, RuleConfig, Scope, ValueRef
 from hook.core.registry import Registry, default_registry
 from hook.sdk import AccountSettings, Action, FactUnavailable, StackRule
@@ -54,7 +55,7 @@ from hook.sdk import AccountSettings, Action, FactUnavailable, StackRule
 __all__ = ["CaseError", "CaseResult", "FakeAccount", "load_cases", "run_case", "run_case_file", "run_paths"]
 
 
-class CaseError(Exception):
+class CaseError(InputError):
     """A case file is malformed."""
 
 
@@ -197,9 +198,7 @@ def run_case(
         if isinstance(account_spec, Mapping)
         else None
     )
-    engine = Engine(registry, policy, today=today or date.today())
-    if account is not None:
-        engine.account = account
+    pipeline = Pipeline(registry, policy, account=account, options=Options(today=today or date.today()))
     stack_name = case.get("stack_name", "test-stack")
     target: ResourceTarget | StackTarget
     if issubclass(rule, StackRule):
@@ -217,7 +216,7 @@ def run_case(
             previous_properties=case.get("previous"),
             stack_name=stack_name,
         )
-    verdict = engine.evaluate([target])
+    verdict = pipeline.evaluate([target])
     findings = list(verdict.findings)
     actual = _outcome(findings)
     problems: list[str] = []

@@ -13,6 +13,8 @@ import re
 import sys
 from typing import Any
 
+from hook.core.errors import GovhookError
+
 _TEMPLATE_SUFFIXES = (".yaml", ".yml", ".json", ".template")
 # Tool output and dependencies. Not "events" or "plugin": a service of that name is a service,
 # and hook events or rule case files are told apart by their content (_looks_like_template).
@@ -20,7 +22,7 @@ _SKIP_DIRS = {".git", ".venv", "node_modules", "__pycache__", ".aws-sam", "build
 _TOP_LEVEL_KEY = re.compile(r"(?m)^\ufeff?[\"']?(?:Resources|AWSTemplateFormatVersion)[\"']?[ \t]*:")
 
 
-class UsageError(Exception):
+class UsageError(GovhookError):
     """Bad arguments or input: exit 2 with one line."""
 
 
@@ -110,69 +112,41 @@ def _today(value: str | None) -> Any:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from hook.core.engine import Engine
-    from hook.core.model import Verdict
-    from hook.core.policy import load_policy
+    """Parse the files into targets, call the pipeline once, render the verdict."""
+    from hook.core.pipeline import Invocation, local_pipeline
     from hook.inputs.yamlcfn import Locator
 
-    registry = _registry()
-    today = _today(args.today)
-    policy = load_policy(args.policy or _default_policy(), registry, today=today)
+    locator = Locator()
+    pipeline = local_pipeline(args.policy or _default_policy(), registry=_registry(), today=_today(args.today),
+                              locator=locator, aws=args.aws, require_defaults=True)
     params: dict[str, str] = {}
     for item in args.param or []:
         key, sep, value = item.partition("=")
         if not sep or not key:
             raise UsageError(f"--param {item!r} must be Key=Value")
         params[key] = value
-    values: Any = None
-    account: Any = None
-    if args.aws:
-        from hook.sources import AwsAccount, SSMValues
+    from hook.cli.adapters import cdk
 
-        values, account = SSMValues(), AwsAccount()
-    else:
-        for rule_id, name, ref in policy.value_refs():
-            if not ref.has_default:
-                raise UsageError(
-                    f"{policy.source}: rule {rule_id} parameter '{name}' comes from ssm:{ref.ssm} with no default; "
-                    "add a default or run with --aws"
-                )
-    from hook.cli.adapters.cdk import split_assemblies
-    from hook.core.requests import apply_requests, requests_from_targets
-
-    assemblies, plain = split_assemblies(args.paths)
+    assemblies, plain = cdk.split_assemblies(args.paths)  # cdk.out/ directories: read by their manifest
     files = find_templates(plain, ignore_non_templates=args.ignore_non_templates) if plain else []
     if not files and not assemblies and not args.ignore_non_templates:
         raise UsageError(f"no CloudFormation templates found in {' '.join(args.paths)}")
-    locator = Locator()
-    engine = Engine(registry, policy, locator=locator, today=today)
-    if values is not None:
-        engine.values = values
-        engine.account = account
-    verdict = Verdict(())
-    notes: list[str] = []
-    aliases = {rid: tuple(getattr(registry.get(rid), "aliases", ())) for rid in policy.rules}
     loads: list[Any] = []
-    for path in files:
-        from hook.cli.adapters.cdk import load_assembly_template
-
-        stacks = load_assembly_template(path, locator=locator, region=args.region)
-        loads.extend(stacks or [_load(path, args, params, locator)])
-    from hook.cli.adapters.cdk import load_assembly
-
+    for path in files:  # a template of a cloud assembly is read with what the manifest says of its stack
+        loads.extend(cdk.load_assembly_template(path, locator=locator, region=args.region)
+                     or [_load(path, args, params, locator)])
     for directory in assemblies:
-        stacks = load_assembly(directory, locator=locator, region=args.region)
-        if not stacks:
-            notes.append(f"{directory}: the cloud assembly has no stacks")
-        loads.extend(stacks)
+        loads.extend(cdk.load_assembly(directory, locator=locator, region=args.region))
     files = list(dict.fromkeys([*files, *(str(x.file) for x in loads if getattr(x, "file", None))]))
+    targets: list[Any] = []
+    notes: list[str] = []
+    requests: list[Any] = []
     for result in loads:
         notes.extend(f"{result.file}: {n}" for n in result.notes)
-        requests = requests_from_targets(result.targets) + list(getattr(result, "requests", []))
-        verdict = verdict.merge(apply_requests(engine.evaluate(result.targets), requests, policy, today, aliases))
-    if notes:
-        verdict = Verdict(verdict.findings, tuple(notes) + verdict.notes, verdict.targets, verdict.rules_run)
-    out = _render(verdict, args.format, registry, files, args)
+        targets.extend(result.targets)
+        requests.extend(getattr(result, "requests", ()))
+    verdict = pipeline.evaluate(targets, Invocation(notes=notes, requests=requests))
+    out = _render(verdict, args.format, pipeline.registry, files, args)
     if args.output:
         with open(args.output, "w", encoding="utf-8") as fh:
             fh.write(out)
@@ -184,7 +158,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 def _load(path: str, args: argparse.Namespace, params: dict[str, str], locator: Any) -> Any:
     """One file's targets. A template the adapters trip over is that file's error (exit 2, one line
     naming it), not a traceback; GOVHOOK_DEBUG=1 shows the traceback for a bug report."""
-    from hook.core.errors import InputError, TemplateError
+    from hook.core.errors import TemplateError
 
     try:
         if os.path.basename(path) in ("serverless.yml", "serverless.yaml"):
@@ -200,7 +174,7 @@ def _load(path: str, args: argparse.Namespace, params: dict[str, str], locator: 
                                 **({"region": args.region} if args.region else {}))
         except TemplateError as exc:
             raise _with_line(exc, locator) from exc
-    except (InputError, OSError, MemoryError):
+    except (GovhookError, OSError, MemoryError):
         raise
     except Exception as exc:
         if os.environ.get("GOVHOOK_DEBUG"):
@@ -292,21 +266,18 @@ def cmd_policy(args: argparse.Namespace) -> int:
 
 
 def cmd_test(args: argparse.Namespace) -> int:
-    from hook.testing import CaseError, run_paths
+    from hook.testing import run_paths
 
     registry = _registry()
     passed = failed = 0
-    try:
-        for result in run_paths(args.paths or [os.path.join("tests", "cases")], registry):
-            if result.ok:
-                passed += 1
-            else:
-                failed += 1
-                print(f"FAIL {result.file}: {result.rule_id} :: {result.name}")
-                for problem in result.problems:
-                    print(f"     {problem}")
-    except CaseError as exc:
-        raise UsageError(str(exc)) from exc
+    for result in run_paths(args.paths or [os.path.join("tests", "cases")], registry):
+        if result.ok:
+            passed += 1
+        else:
+            failed += 1
+            print(f"FAIL {result.file}: {result.rule_id} :: {result.name}")
+            for problem in result.problems:
+                print(f"     {problem}")
     print(f"{passed} passed, {failed} failed")
     return 1 if failed else 0
 
@@ -324,13 +295,10 @@ def cmd_replay(args: argparse.Namespace) -> int:
 def cmd_results(args: argparse.Namespace) -> int:
     """Exit 1 when a hook failed the stack's latest operation (or the change set) with failure mode FAIL."""
     from hook.cli.render.results import render_json, render_text
-    from hook.cli.results import ResultsError, fetch, make_client
+    from hook.cli.results import fetch, make_client
 
-    try:
-        cfn = make_client(args.region, args.profile)
-        report = fetch(cfn, args.stack, change_set=args.change_set, everything=args.all)
-    except ResultsError as exc:
-        raise UsageError(str(exc)) from exc
+    cfn = make_client(args.region, args.profile)
+    report = fetch(cfn, args.stack, change_set=args.change_set, everything=args.all)
     if args.format == "json":
         sys.stdout.write(render_json(report))
     else:
@@ -425,11 +393,9 @@ def _run(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    from hook.core.errors import InputError
-
     try:
         return _run(args)
-    except (UsageError, InputError) as exc:
+    except GovhookError as exc:  # every user-facing error: one line, exit 2
         print(f"govhook: error: {exc}", file=sys.stderr)
         return 2
     except OSError as exc:

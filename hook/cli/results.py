@@ -31,6 +31,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from hook.core.errors import GovhookError
+
 __all__ = [
     "Annotation",
     "Invocation",
@@ -48,7 +50,7 @@ _CHANGE_SET_ARN = re.compile(r"^arn:aws[a-z-]*:cloudformation:[^:]+:\d{12}:chang
 _NEEDED = ("DescribeStackEvents", "GetHookResult", "ListHookResults", "DescribeChangeSet")
 
 
-class ResultsError(Exception):
+class ResultsError(GovhookError):
     """The results could not be read: one line, exit 2."""
 
 

@@ -13,7 +13,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any, Protocol
 
-from hook.core._record import Record
+from hook.core._record import Frozen
+from hook.core.errors import GovhookError
 from hook.core.model import (
     Disposition,
     Exempted,
@@ -49,11 +50,11 @@ __all__ = ["DeadlineExceeded", "Engine", "Locator", "ParamError"]
 _VALIDATED: dict[tuple[str, str], dict[str, Any]] = {}
 
 
-class DeadlineExceeded(Exception):
+class DeadlineExceeded(GovhookError):
     """The caller's deadline passed before every rule ran."""
 
 
-class ParamError(Exception):
+class ParamError(GovhookError):
     """A rule's parameters could not be resolved or are invalid."""
 
 
@@ -120,10 +121,27 @@ def _coerce_param(value: Any, schema: Mapping[str, Any]) -> Any:
     return value
 
 
-class Engine(Record):
-    """Runs the policy's enabled rules on targets: ``Engine(registry, policy).evaluate(targets)``."""
+class Engine(Frozen):
+    """Runs the policy's enabled rules on targets and applies the policy: ``evaluate(targets) -> Verdict``.
+
+    Built once per run by :class:`hook.core.pipeline.Pipeline` (which owns the policy's scope,
+    "not governed" and DELETE); nothing is assigned after construction.
+    """
 
     _fields = ("registry", "policy", "account", "values", "today", "locator", "deadline")
+    registry: Registry
+    policy: Policy
+    account: AccountFacts
+    values: ValueSource
+    today: date | None
+    locator: Locator | None
+    #: ``time.monotonic()`` value after which evaluation stops with DeadlineExceeded.
+    deadline: float | None
+    _params: dict[str, dict[str, Any] | ParamError]
+    _instances: dict[str, Rule | StackRule]
+    _notes: list[str]
+    _statics: dict[str, _RuleStatic]
+    _file_locations: dict[str, Location]
 
     def __init__(
         self,
@@ -135,19 +153,21 @@ class Engine(Record):
         locator: Locator | None = None,
         deadline: float | None = None,
     ) -> None:
-        self.registry = registry
-        self.policy = policy
-        self.account: AccountFacts = OfflineAccount() if account is None else account
-        self.values: ValueSource = OfflineValues() if values is None else values
-        self.today = today
-        self.locator = locator
-        #: ``time.monotonic()`` value after which evaluation stops with DeadlineExceeded.
-        self.deadline = deadline
-        self._params: dict[str, dict[str, Any] | ParamError] = {}
-        self._instances: dict[str, Rule | StackRule] = {}
-        self._notes: list[str] = []
-        self._statics: dict[str, _RuleStatic] = {}
-        self._file_locations: dict[str, Location] = {}
+        # Immutable for a run: everything comes in here (the caches below fill as rules run).
+        self.__dict__.update(
+            registry=registry,
+            policy=policy,
+            account=OfflineAccount() if account is None else account,
+            values=OfflineValues() if values is None else values,
+            today=today,
+            locator=locator,
+            deadline=deadline,
+            _params={},
+            _instances={},
+            _notes=[],
+            _statics={},
+            _file_locations={},
+        )
 
     # -- public -------------------------------------------------------------------------------
 
@@ -159,11 +179,6 @@ class Engine(Record):
                 out.append((rule_id, rule))
         return out
 
-    def governs(self, resource_type: str) -> bool:
-        return any(
-            issubclass(r, Rule) and resource_type in r.resource_types for _, r in self.enabled_rules()
-        )
-
     def evaluate(self, targets: Iterable[Target]) -> Verdict:
         today = self.today or date.today()
         findings: list[Finding] = []
@@ -172,15 +187,8 @@ class Engine(Record):
         enabled = self.enabled_rules()
         resource_rules = [(cid, r) for cid, r in enabled if issubclass(r, Rule)]
         stack_rules = [(cid, r) for cid, r in enabled if issubclass(r, StackRule)]
-        in_scope: dict[str | None, bool] = {}
         for target in targets:
             count += 1
-            covered = in_scope.get(target.stack_name)
-            if covered is None:
-                covered = in_scope[target.stack_name] = self.policy.scope.covers_stack(target.stack_name)
-            if not covered:
-                self._note(f"stack {target.stack_name} is outside the policy's scope: not evaluated")
-                continue
             if isinstance(target, ResourceTarget):
                 ctx: ResourceContext | None = None
                 for cfg_id, rule in resource_rules:

@@ -15,6 +15,7 @@ __all__ = [
     "Exempted",
     "Finding",
     "Location",
+    "NotEvaluated",
     "Outcome",
     "ResourceTarget",
     "StackTarget",
@@ -262,16 +263,33 @@ class Finding(Frozen):
         return out
 
 
+class NotEvaluated(Frozen):
+    """Why the pipeline evaluated nothing: a resource invocation no enabled rule looks at."""
+
+    _fields = ("kind", "message", "note")
+    #: ``not-governed`` (no enabled rule has the resource type) or ``delete`` (none checks DELETE).
+    kind: str
+    #: The whole answer a person reads (the hook response's message).
+    message: str
+    #: The same as a note of the verdict.
+    note: str
+
+    def __init__(self, kind: str, message: str, note: str) -> None:
+        self.__dict__.update(kind=kind, message=message, note=note)
+
+
 class Verdict(Frozen):
     """The aggregate decision. The hook response and every CLI report render this."""
 
-    _fields = ("findings", "notes", "targets", "rules_run")
+    _fields = ("findings", "notes", "targets", "rules_run", "not_evaluated")
     findings: tuple[Finding, ...]
     #: Things a person should know that are not findings: expired exemptions ignored,
     #: stale cached values used, targets not governed...
     notes: tuple[str, ...]
     targets: int
     rules_run: tuple[str, ...]
+    #: Set when the pipeline decided there was nothing to evaluate (the input passes).
+    not_evaluated: NotEvaluated | None
 
     def __init__(
         self,
@@ -279,8 +297,10 @@ class Verdict(Frozen):
         notes: tuple[str, ...] = (),
         targets: int = 0,
         rules_run: tuple[str, ...] = (),
+        not_evaluated: NotEvaluated | None = None,
     ) -> None:
-        self.__dict__.update(findings=findings, notes=notes, targets=targets, rules_run=rules_run)
+        self.__dict__.update(findings=findings, notes=notes, targets=targets, rules_run=rules_run,
+                             not_evaluated=not_evaluated)
 
     @property
     def blocking(self) -> tuple[Finding, ...]:
@@ -337,12 +357,14 @@ class Verdict(Frozen):
             notes=self.notes,
             targets=self.targets,
             rules_run=self.rules_run,
+            not_evaluated=self.not_evaluated,
         )
 
     def merge(self, other: Verdict) -> Verdict:
         notes = self.notes + tuple(n for n in other.notes if n not in self.notes)
         rules = self.rules_run + tuple(r for r in other.rules_run if r not in self.rules_run)
-        return Verdict(self.findings + other.findings, notes, self.targets + other.targets, rules)
+        skipped = self.not_evaluated if self.not_evaluated == other.not_evaluated else None
+        return Verdict(self.findings + other.findings, notes, self.targets + other.targets, rules, skipped)
 
 
 def _plural(n: int, word: str) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from datetime import date
 from functools import cache
 from pathlib import Path
@@ -22,8 +23,8 @@ from hook.core.policy_model import (
     Scope,
     ValueRef,
 )
-from hook.core.registry import Registry
-from hook.core.schema import validate
+from hook.core.registry import Registry, RuleClass
+from hook.core.schema import keys_at, validate
 from hook.sdk import Severity
 
 __all__ = [
@@ -246,148 +247,243 @@ def _nearest(word: str, choices: list[str]) -> str:
 
 
 def check_policy_text(text: str, source: str, registry: Registry, *, today: date | None = None) -> PolicyReport:
-    """Validate a policy; every error is reported at once, each with its YAML path and line."""
-    today = today or date.today()
+    """Validate a policy; every error is reported at once, each with its YAML path and line.
+
+    In passes, each adding to the same report: parse, schema, rule ids, params, exemptions, build
+    (a Policy only when no pass found an error)."""
     report = PolicyReport(source)
+    parsed = _parse_pass(text, source, report)
+    if parsed is None:
+        return report
+    data, doc = parsed
+    check = _Checks(doc, registry, report)
+    _schema_pass(check, data)
+    rules = _rule_ids_pass(check, data.get("rules"))
+    configs = {canonical: _rule_config(canonical, cfg, _params_pass(check, path, rule, cfg.get("params")))
+               for canonical, (path, rule, cfg) in rules.items()}
+    exemptions = _exemptions_pass(check, data.get("exemptions"), today or date.today())
+    report.errors.sort(key=lambda i: (i.line or 0, i.column or 0))
+    report.warnings.sort(key=lambda i: (i.line or 0, i.column or 0))
+    if not report.errors:
+        report.policy = _build(data, configs, exemptions, source)
+    return report
+
+
+Path_ = tuple[str | int, ...]
+
+
+class _Checks:
+    """What every pass reports through: the document's marks, the registry, the report."""
+
+    def __init__(self, doc: _Doc, registry: Registry, report: PolicyReport) -> None:
+        self.doc = doc
+        self.registry = registry
+        self.report = report
+        self.names = registry.all_names()
+
+    def error(self, path: Path_, message: str) -> None:
+        self.report.errors.append(self.doc.issue(path, message))
+
+    def warn(self, path: Path_, message: str) -> None:
+        self.report.warnings.append(self.doc.issue(path, message, "warning"))
+
+    def rule_id(self, path: Path_, rule_id: Any) -> str | None:
+        """The canonical id of a rule id the policy names, or None after reporting it unknown."""
+        canonical = self.registry.canonical(str(rule_id))
+        if canonical is None:
+            self.error(path, f"unknown rule '{rule_id}'{_nearest(str(rule_id), self.names)}")
+        return canonical
+
+
+def _parse_pass(text: str, source: str, report: PolicyReport) -> tuple[dict[str, Any], _Doc] | None:
+    """YAML (or JSON) with the line of every path; duplicate keys; the top level is a mapping."""
     parsed = _parse_yaml(text, source)
     if isinstance(parsed, PolicyIssue):
         report.errors.append(parsed)
-        return report
+        return None
     data, doc = parsed
     report.errors.extend(doc.duplicates)
     if not isinstance(data, dict):
         report.errors.append(doc.issue((), "a policy is a mapping with 'version: 1' and 'rules:'"))
-        return report
+        return None
+    return data, doc
+
+
+def _schema_pass(check: _Checks, data: dict[str, Any]) -> None:
+    """The policy schema; an unknown key suggests the nearest allowed one."""
     schema = policy_schema()
-    top_keys = list(schema["properties"])
-    path: tuple[str | int, ...]
     for err in validate(data, schema):
         path = _pointer_to_path(err.path)
         message = err.message
         if err.keyword == "additionalProperties" and path:
-            key = str(path[-1])
-            allowed = _allowed_keys(schema, path[:-1])
-            message += _nearest(key, allowed or top_keys)
-        report.errors.append(doc.issue(path, message))
+            message += _nearest(str(path[-1]), keys_at(schema, path[:-1]) or list(schema["properties"]))
+        check.error(path, message)
 
-    rules: dict[Any, Any] = data["rules"] if isinstance(data.get("rules"), dict) else {}
-    configs: dict[str, RuleConfig] = {}
-    names = registry.all_names()
-    for rule_id, cfg in rules.items():
-        path = ("rules", rule_id)
-        canonical = registry.canonical(str(rule_id))
+
+def _rule_ids_pass(check: _Checks, rules: Any) -> dict[str, tuple[Path_, RuleClass, dict[str, Any]]]:
+    """Each listed rule id is installed (else the nearest id), or was renamed (a warning).
+    Returns the known rules by canonical id: their path, class and configuration mapping."""
+    out: dict[str, tuple[Path_, RuleClass, dict[str, Any]]] = {}
+    for rule_id, cfg in (rules if isinstance(rules, dict) else {}).items():
+        path: Path_ = ("rules", rule_id)
+        canonical = check.rule_id(path, rule_id)
         if canonical is None:
-            report.errors.append(doc.issue(path, f"unknown rule '{rule_id}'{_nearest(str(rule_id), names)}"))
             continue
         if canonical != rule_id:
-            report.warnings.append(doc.issue(path, f"'{rule_id}' was renamed to '{canonical}'; use the new id", "warning"))
+            check.warn(path, f"'{rule_id}' was renamed to '{canonical}'; use the new id")
+        rule = check.registry.get(canonical)
         cfg = cfg or {}
-        if not isinstance(cfg, dict):
-            continue
-        rule = registry.get(canonical)
-        assert rule is not None
-        params: dict[str, Any] = {}
-        raw_params = cfg.get("params") or {}
-        props = rule.params_schema.get("properties", {})
-        if isinstance(raw_params, dict):
-            literal: dict[str, Any] = rule.param_defaults()
-            for name, value in raw_params.items():
-                ppath = (*path, "params", name)
-                if isinstance(value, dict) and "ssm" in value:
-                    extra = set(value) - {"ssm", "default"}
-                    if extra:
-                        report.errors.append(doc.issue(ppath, f"a reference takes 'ssm' and 'default' only, not {sorted(extra)}"))
-                    ssm_name = value.get("ssm")
-                    if not isinstance(ssm_name, str) or not _SSM_NAME.match(ssm_name):
-                        report.errors.append(doc.issue((*ppath, "ssm"), f"'{ssm_name}' is not an SSM parameter name"))
-                        continue
-                    ref = ValueRef(ssm_name, value.get("default"), "default" in value)
-                    params[name] = ref
-                    if ref.has_default:
-                        default = value["default"]
-                        if isinstance(default, str) and props.get(name, {}).get("type") == "array":
-                            default = [p.strip() for p in default.split(",") if p.strip()]
-                        literal[name] = default
-                    else:
-                        literal.pop(name, None)
-                else:
-                    params[name] = value
-                    literal[name] = value
-            for bpath, message in _crossed_bounds(literal):
-                report.errors.append(doc.issue((*path, "params", *bpath), f"{message} (rule {canonical})"))
-            for err in validate(literal, rule.params_schema):
-                epath = _pointer_to_path(err.path)
-                if err.keyword == "required" and any(
-                    isinstance(v, ValueRef) and not v.has_default for v in params.values()
-                ):
-                    continue  # resolved at run time from SSM
-                target = (*path, "params", *epath) if epath else (*path, "params")
-                msg = err.message
-                if err.keyword == "additionalProperties" and epath:
-                    msg += _nearest(str(epath[-1]), list(props))
-                report.errors.append(doc.issue(target, f"{msg} (rule {canonical})"))
-        scope = _scope(cfg.get("scope"))
-        raw_overrides = cfg.get("overrides")
-        overrides = tuple(
-            ConstructOverride(
-                tuple(str(g) for g in o["constructs"]),
-                mode=Mode(o["mode"]) if o.get("mode") in ("fail", "warn") else None,
-                severity=Severity(o["severity"]) if o.get("severity") in {s.value for s in Severity} else None,
-                reason=str(o.get("reason", "")),
-            )
-            for o in (raw_overrides if isinstance(raw_overrides, list) else [])
-            if isinstance(o, dict) and isinstance(o.get("constructs"), list)
-        )
-        configs[canonical] = RuleConfig(
-            canonical,
-            mode=Mode(cfg["mode"]) if cfg.get("mode") in ("fail", "warn") else None,
-            severity=Severity(cfg["severity"]) if cfg.get("severity") in {s.value for s in Severity} else None,
-            params=params,
-            scope=scope,
-            existing=Mode(cfg["existing"]) if cfg.get("existing") in ("fail", "warn") else None,
-            on_error=Mode(cfg["on_error"]) if cfg.get("on_error") in ("fail", "warn") else None,
-            overrides=overrides,
-            requests=cfg["requests"] if cfg.get("requests") in ("allow", "deny") else None,
-        )
+        if isinstance(cfg, dict) and rule is not None:  # another shape is the schema's error
+            out[canonical] = (path, rule, cfg)
+    return out
 
-    exemptions: list[Exemption] = []
-    seen_ids: set[str] = set()
-    for i, ex in enumerate(data.get("exemptions") or [] if isinstance(data.get("exemptions"), list) else []):
+
+def _params_pass(check: _Checks, path: Path_, rule: RuleClass, raw: Any) -> dict[str, Any]:
+    """A rule's params: references well formed, bounds not crossed, the rule's params schema (on
+    the literal values and the defaults of references). Returns the params the engine reads."""
+    if not isinstance(raw or {}, dict):
+        return {}
+    params, literal = _read_params(check, path, rule, raw or {})
+    for bpath, message in _crossed_bounds(literal):
+        check.error((*path, "params", *bpath), f"{message} (rule {rule.id})")
+    unresolved = any(isinstance(v, ValueRef) and not v.has_default for v in params.values())
+    for err in validate(literal, rule.params_schema):
+        if err.keyword == "required" and unresolved:
+            continue  # resolved at run time from SSM
+        epath = _pointer_to_path(err.path)
+        message = err.message
+        if err.keyword == "additionalProperties" and epath:
+            message += _nearest(str(epath[-1]), keys_at(rule.params_schema, epath[:-1]))
+        check.error((*path, "params", *epath), f"{message} (rule {rule.id})")
+    return params
+
+
+def _read_params(check: _Checks, path: Path_, rule: RuleClass,
+                 raw: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """``(params, literal)``: the params with references as ``ValueRef``; the values checked
+    against the schema (rule defaults, literals, and the defaults of references)."""
+    props = rule.params_schema.get("properties", {})
+    params: dict[str, Any] = {}
+    literal: dict[str, Any] = rule.param_defaults()
+    for name, value in raw.items():
+        if not (isinstance(value, dict) and "ssm" in value):
+            params[name] = literal[name] = value
+            continue
+        ref = _reference(check, (*path, "params", name), value)
+        if ref is None:
+            continue
+        params[name] = ref
+        if ref.has_default:
+            literal[name] = _default_as(ref.default, props.get(name, {}))
+        else:
+            literal.pop(name, None)
+    return params, literal
+
+
+def _reference(check: _Checks, path: Path_, value: dict[str, Any]) -> ValueRef | None:
+    """``{ssm: NAME, default: VALUE}``: None (reported) when the name is not an SSM name."""
+    extra = set(value) - {"ssm", "default"}
+    if extra:
+        check.error(path, f"a reference takes 'ssm' and 'default' only, not {sorted(extra)}")
+    name = value.get("ssm")
+    if not isinstance(name, str) or not _SSM_NAME.match(name):
+        check.error((*path, "ssm"), f"'{name}' is not an SSM parameter name")
+        return None
+    return ValueRef(name, value.get("default"), "default" in value)
+
+
+def _default_as(default: Any, schema: Mapping[str, Any]) -> Any:
+    """A reference's default as the value will arrive: a StringList default for a list parameter."""
+    if isinstance(default, str) and schema.get("type") == "array":
+        return [p.strip() for p in default.split(",") if p.strip()]
+    return default
+
+
+def _mode(value: Any) -> Mode | None:
+    return Mode(value) if value in ("fail", "warn") else None
+
+
+def _rule_config(canonical: str, cfg: dict[str, Any], params: dict[str, Any]) -> RuleConfig:
+    """A rule's entry as the engine reads it (values of a wrong shape are the schema's errors)."""
+    severity = cfg.get("severity")
+    return RuleConfig(
+        canonical,
+        mode=_mode(cfg.get("mode")),
+        severity=Severity(severity) if severity in {s.value for s in Severity} else None,
+        params=params,
+        scope=_scope(cfg.get("scope")),
+        existing=_mode(cfg.get("existing")),
+        on_error=_mode(cfg.get("on_error")),
+        overrides=_overrides(cfg.get("overrides")),
+        requests=cfg["requests"] if cfg.get("requests") in ("allow", "deny") else None,
+    )
+
+
+def _overrides(raw: Any) -> tuple[ConstructOverride, ...]:
+    """``overrides:``: a mode or severity for construct paths (wrong shapes are the schema's errors)."""
+    out = []
+    for o in raw if isinstance(raw, list) else []:
+        if not (isinstance(o, dict) and isinstance(o.get("constructs"), list)):
+            continue
+        severity = o.get("severity")
+        out.append(ConstructOverride(
+            tuple(str(g) for g in o["constructs"]), mode=_mode(o.get("mode")),
+            severity=Severity(severity) if severity in {s.value for s in Severity} else None,
+            reason=str(o.get("reason", ""))))
+    return tuple(out)
+
+
+def _request_settings(raw: Any) -> RequestSettings:
+    """``requests:``: what an accepted exemption request must carry."""
+    if not isinstance(raw, dict):
+        return RequestSettings()
+    max_days = raw.get("max_days")
+    return RequestSettings(
+        require_reason=raw.get("require_reason") is not False,
+        require_expiry=raw.get("require_expiry") is True,
+        max_days=max_days if isinstance(max_days, int) and not isinstance(max_days, bool) else None,
+    )
+
+
+def _exemptions_pass(check: _Checks, listed: Any, today: date) -> list[Exemption]:
+    """Each exemption: a unique id, installed rule ids, an expiry (a warning once past)."""
+    out: list[Exemption] = []
+    seen: set[str] = set()
+    for i, ex in enumerate(listed if isinstance(listed, list) else []):
         if not isinstance(ex, dict):
             continue
-        path = ("exemptions", i)
+        path: Path_ = ("exemptions", i)
         ex_id = str(ex.get("id", ""))
-        if ex_id in seen_ids:
-            report.errors.append(doc.issue((*path, "id"), f"exemption id '{ex_id}' is used twice"))
-        seen_ids.add(ex_id)
-        ids: list[str] = []
-        listed = ex.get("rules")
-        for j, rid in enumerate(listed if isinstance(listed, list) else []):  # a string is the schema's error
-            canonical = registry.canonical(str(rid))
-            if canonical is None:
-                report.errors.append(doc.issue((*path, "rules", j), f"unknown rule '{rid}'{_nearest(str(rid), names)}"))
-            else:
-                ids.append(str(rid))
-        try:
-            expires = date.fromisoformat(str(ex.get("expires")))
-        except ValueError:
-            continue  # reported by the schema
-        if expires < today:
-            report.warnings.append(
-                doc.issue((*path, "expires"), f"exemption {ex_id} expired on {expires.isoformat()} and is ignored", "warning")
-            )
-        reason = ex.get("reason")
-        if isinstance(reason, str) and ids:
-            exemptions.append(
-                Exemption(ex_id, tuple(ids), reason, expires, tuple(ex.get("stacks") or ["*"]), tuple(ex.get("resources") or []))
-            )
+        if ex_id in seen:
+            check.error((*path, "id"), f"exemption id '{ex_id}' is used twice")
+        seen.add(ex_id)
+        exemption = _exemption(check, path, ex_id, ex, today)
+        if exemption is not None:
+            out.append(exemption)
+    return out
 
-    report.errors.sort(key=lambda i: (i.line or 0, i.column or 0))
-    report.warnings.sort(key=lambda i: (i.line or 0, i.column or 0))
-    if report.errors:
-        return report
+
+def _exemption(check: _Checks, path: Path_, ex_id: str, ex: dict[str, Any], today: date) -> Exemption | None:
+    rules = ex.get("rules")
+    ids = [str(rid) for j, rid in enumerate(rules if isinstance(rules, list) else [])  # a string: the schema's
+           if check.rule_id((*path, "rules", j), rid) is not None]
+    try:
+        expires = date.fromisoformat(str(ex.get("expires")))
+    except ValueError:
+        return None  # reported by the schema
+    if expires < today:
+        check.warn((*path, "expires"), f"exemption {ex_id} expired on {expires.isoformat()} and is ignored")
+    reason = ex.get("reason")
+    if not (isinstance(reason, str) and ids):
+        return None
+    return Exemption(ex_id, tuple(ids), reason, expires, tuple(ex.get("stacks") or ["*"]),
+                     tuple(ex.get("resources") or []))
+
+
+def _build(data: dict[str, Any], configs: dict[str, RuleConfig], exemptions: list[Exemption],
+           source: str) -> Policy:
     defaults = data.get("defaults") or {}
-    report.policy = Policy(
+    return Policy(
         version=1,
         defaults=Defaults(
             mode=Mode(defaults.get("mode", "fail")),
@@ -400,18 +496,6 @@ def check_policy_text(text: str, source: str, registry: Registry, *, today: date
         exemptions=tuple(exemptions),
         source=source,
         requests=_request_settings(data.get("requests")),
-    )
-    return report
-
-
-def _request_settings(raw: Any) -> RequestSettings:
-    if not isinstance(raw, dict):
-        return RequestSettings()
-    max_days = raw.get("max_days")
-    return RequestSettings(
-        require_reason=raw.get("require_reason") is not False,
-        require_expiry=raw.get("require_expiry") is True,
-        max_days=max_days if isinstance(max_days, int) and not isinstance(max_days, bool) else None,
     )
 
 
@@ -433,36 +517,6 @@ def _crossed_bounds(params: Any, path: tuple[str | int, ...] = ()) -> list[tuple
         if isinstance(value, dict):
             out.extend(_crossed_bounds(value, (*path, key)))
     return out
-
-
-def _allowed_keys(schema: dict[str, Any], path: tuple[str | int, ...]) -> list[str]:
-    node: Any = schema
-    for part in path:
-        if not isinstance(node, dict):
-            return []
-        if "$ref" in node:
-            node = _ref(schema, node["$ref"])
-        props = node.get("properties", {})
-        if isinstance(part, str) and part in props:
-            node = props[part]
-        elif isinstance(node.get("additionalProperties"), dict):
-            node = node["additionalProperties"]
-            if "anyOf" in node:
-                node = next((b for b in node["anyOf"] if b.get("type") == "object"), node)
-        elif isinstance(node.get("items"), dict):
-            node = node["items"]
-        else:
-            return []
-    if isinstance(node, dict) and "$ref" in node:
-        node = _ref(schema, node["$ref"])
-    return list(node.get("properties", {})) if isinstance(node, dict) else []
-
-
-def _ref(schema: dict[str, Any], ref: str) -> Any:
-    node: Any = schema
-    for part in ref.lstrip("#/").split("/"):
-        node = node[part]
-    return node
 
 
 def _scope(raw: Any) -> Scope:
@@ -493,7 +547,7 @@ def parse_policy(text: str, source: str, registry: Registry, *, today: date | No
         first = report.errors[0]
         more = f" (and {len(report.errors) - 1} more error(s))" if len(report.errors) > 1 else ""
         raise PolicyError(f"{first.path + ': ' if first.path else ''}{first.message}{more}", source,
-                          first.line, first.column, issues=list(report.errors))
+                          first.line, first.column, issues=list(report.errors), path=first.path or None)
     return report.policy
 
 

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from hook.core._record import Frozen
+from hook.core.errors import GovhookError
 from hook.sdk import Rule, StackRule
 
 __all__ = ["ENTRY_POINT_GROUP", "Registry", "RegistryError", "RuleClass"]
@@ -22,7 +23,7 @@ ENTRY_POINT_GROUP = "govhook.rules"
 RuleClass = type[Rule] | type[StackRule]
 
 
-class RegistryError(Exception):
+class RegistryError(GovhookError):
     """A rule pack is broken: it cannot load, or its rules clash with others."""
 
 

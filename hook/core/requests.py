@@ -231,7 +231,7 @@ def apply_requests(
             note = f"exemption request for {finding.rule_id} on {where} ({best.source}) refused: {refusal}"
             if note not in notes:
                 notes.append(note)
-    return Verdict(tuple(findings), tuple(notes), verdict.targets, verdict.rules_run)
+    return Verdict(tuple(findings), tuple(notes), verdict.targets, verdict.rules_run, verdict.not_evaluated)
 
 
 def needs_stack_template(policy: Policy, verdict: Verdict) -> bool:

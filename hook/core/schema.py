@@ -9,19 +9,25 @@ if/then/else $ref(#/$defs/..., #/definitions/...)``. Annotation keywords (``titl
 ``description``, ``default``, ``examples``, ``$schema``, ``$id``, ``$comment``) are ignored. Any
 other keyword is refused by :func:`check_supported`, so a schema never silently means less
 than it says. The test suite checks agreement with ``jsonschema`` on generated instances.
+
+It is govhook's one schema module: :func:`walk` visits every nested schema, and the checks built on
+it are :func:`check_supported`, :func:`definition_problems` (a rule's ``params_schema``, checked
+when the rule class is defined) and :func:`keys_at` (the keys allowed at a path, for "did you
+mean" suggestions in policy errors).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from datetime import date
 from functools import lru_cache
 from typing import Any
 
 from hook.core._record import Frozen
 
-__all__ = ["SchemaError", "SUPPORTED_KEYWORDS", "check_supported", "validate"]
+__all__ = ["SUPPORTED_KEYWORDS", "SchemaError", "check_supported", "definition_problems", "keys_at", "resolve",
+           "validate", "walk"]
 
 ANNOTATIONS = frozenset(
     {"title", "description", "default", "examples", "$schema", "$id", "$comment", "deprecated",
@@ -117,12 +123,7 @@ class _Validator:
         self.root = root
 
     def resolve(self, ref: str) -> Mapping[str, Any]:
-        if not ref.startswith("#/"):
-            raise ValueError(f"only local $ref is supported, got {ref!r}")
-        node: Any = self.root
-        for part in ref[2:].split("/"):
-            node = node[part.replace("~1", "/").replace("~0", "~")]
-        return node  # type: ignore[no-any-return]
+        return resolve(self.root, ref)
 
     def errors(self, value: Any, schema: Any, path: str) -> list[SchemaError]:
         if schema is True or schema == {}:
@@ -286,24 +287,136 @@ def validate(instance: Any, schema: Mapping[str, Any]) -> list[SchemaError]:
     return _Validator(schema).errors(instance, schema, "")
 
 
+def resolve(root: Mapping[str, Any], ref: str) -> Mapping[str, Any]:
+    """The schema a local ``$ref`` (``#/$defs/name``) points at."""
+    if not ref.startswith("#/"):
+        raise ValueError(f"only local $ref is supported, got {ref!r}")
+    node: Any = root
+    for part in ref[2:].split("/"):
+        node = node[part.replace("~1", "/").replace("~0", "~")]
+    return node  # type: ignore[no-any-return]
+
+
+# -- walking schemas (one walker: the keyword checks, rule definitions, key suggestions) -----------
+
+#: Keywords whose value maps names to schemas, holds one schema, or lists schemas: walked in this order.
+_NAMED = ("properties", "patternProperties", "$defs", "definitions")
+_SINGLE = ("items", "additionalProperties", "propertyNames", "not", "if", "then", "else")
+_LISTED = ("prefixItems", "anyOf", "oneOf", "allOf")
+
+Location = tuple[str | int, ...]
+
+
+def walk(schema: Any, where: Location = ()) -> Iterator[tuple[Location, Any]]:
+    """Every schema inside ``schema``, itself first, each with its location: the keywords and
+    names that lead to it (``("properties", "max")``, ``("anyOf", 0)``)."""
+    yield where, schema
+    if not isinstance(schema, Mapping):
+        return
+    for key in _NAMED:
+        named = schema.get(key)
+        if isinstance(named, Mapping):
+            for name, sub in named.items():
+                yield from walk(sub, (*where, key, name))
+    for key in _SINGLE:
+        sub = schema.get(key)
+        if isinstance(sub, Mapping):
+            yield from walk(sub, (*where, key))
+    for key in _LISTED:
+        listed = schema.get(key)
+        if isinstance(listed, list):
+            for i, sub in enumerate(listed):
+                yield from walk(sub, (*where, key, i))
+
+
 def check_supported(schema: Any, where: str = "#") -> list[str]:
     """Keywords in ``schema`` this validator does not implement (empty when all are known)."""
     problems: list[str] = []
-    if isinstance(schema, bool):
-        return problems
-    if not isinstance(schema, Mapping):
-        return [f"{where}: a schema must be an object"]
-    for key, sub in schema.items():
-        if key not in SUPPORTED_KEYWORDS:
-            problems.append(f"{where}: unsupported keyword {key!r}")
+    for loc, sub in walk(schema):
+        at = "/".join([where, *(str(part) for part in loc)])
+        if isinstance(sub, bool):
             continue
-        if key in ("properties", "patternProperties", "$defs", "definitions"):
-            for name, s in sub.items():
-                problems.extend(check_supported(s, f"{where}/{key}/{name}"))
-        elif key in ("items", "additionalProperties", "not", "if", "then", "else", "propertyNames"):
-            if isinstance(sub, Mapping):
-                problems.extend(check_supported(sub, f"{where}/{key}"))
-        elif key in ("anyOf", "oneOf", "allOf", "prefixItems"):
-            for i, s in enumerate(sub):
-                problems.extend(check_supported(s, f"{where}/{key}/{i}"))
+        if not isinstance(sub, Mapping):
+            problems.append(f"{at}: a schema must be an object")
+            continue
+        problems.extend(f"{at}: unsupported keyword {key!r}" for key in sub if key not in SUPPORTED_KEYWORDS)
     return problems
+
+
+_TYPES = frozenset(_TYPE_NAMES)
+
+
+def definition_problems(schema: Any, where: str) -> list[str]:
+    """What is wrong with a rule's ``params_schema`` as a definition (checked when the rule class
+    is defined): not an object, an unknown ``type``, ``properties`` that is not an object, a
+    keyword this validator does not implement. Locations read ``where.max``, ``where.anyOf[0]``."""
+    if not isinstance(schema, Mapping):
+        return [f"{where}: params_schema must be a JSON Schema object"]
+    problems: list[str] = []
+    for loc, sub in walk(schema):
+        at = where + _dotted(loc)
+        if isinstance(sub, bool):
+            continue
+        if not isinstance(sub, Mapping):
+            problems.append(f"{at}: params_schema must be a JSON Schema object")
+            continue
+        kind = sub.get("type")
+        kinds = kind if isinstance(kind, list) else [kind] if kind is not None else []
+        problems.extend(f"{at}: unknown JSON Schema type {k!r}" for k in kinds if k not in _TYPES)
+        if "properties" in sub and not isinstance(sub["properties"], Mapping):
+            problems.append(f"{at}: 'properties' must be an object")
+        problems.extend(f"{at}: unsupported JSON Schema keyword {key!r} (govhook's validator does not implement it)"
+                        for key in sub if key not in SUPPORTED_KEYWORDS)
+    return problems
+
+
+def _dotted(loc: Location) -> str:
+    out = ""
+    i = 0
+    while i < len(loc):
+        key = loc[i]
+        if key == "properties" and i + 1 < len(loc):
+            out += f".{loc[i + 1]}"
+            i += 2
+        elif key in _NAMED and i + 1 < len(loc):
+            out += f".{key}.{loc[i + 1]}"
+            i += 2
+        elif key in _LISTED and i + 1 < len(loc):
+            out += f".{key}[{loc[i + 1]}]"
+            i += 2
+        else:
+            out += f".{key}"
+            i += 1
+    return out
+
+
+def keys_at(schema: Mapping[str, Any], path: Location) -> list[str]:
+    """The property names the schema allows at an instance path (``("rules", "lambda.x")``): what
+    an unknown key there is compared with to suggest the nearest one. Empty when unknown."""
+    node: Any = schema
+    for part in path:
+        if not isinstance(node, Mapping):
+            return []
+        if "$ref" in node:
+            node = resolve(schema, node["$ref"])
+        node = _child(node, part)
+        if node is None:
+            return []
+    if isinstance(node, Mapping) and "$ref" in node:
+        node = resolve(schema, node["$ref"])
+    return list(node.get("properties", {})) if isinstance(node, Mapping) else []
+
+
+def _child(node: Mapping[str, Any], part: str | int) -> Any:
+    """The schema of one key or index of an instance the schema ``node`` describes."""
+    props = node.get("properties", {})
+    if isinstance(part, str) and part in props:
+        return props[part]
+    additional = node.get("additionalProperties")
+    if isinstance(additional, Mapping):
+        branches = additional.get("anyOf")
+        if branches:
+            return next((b for b in branches if b.get("type") == "object"), additional)
+        return additional
+    items = node.get("items")
+    return items if isinstance(items, Mapping) else None

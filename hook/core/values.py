@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
+from hook.core.errors import GovhookError
 from hook.core.policy_model import ValueRef
 
 __all__ = ["OfflineValues", "ValueSource", "ValueSourceError"]
 
 
-class ValueSourceError(Exception):
+class ValueSourceError(GovhookError):
     """A referenced value could not be had (no default offline, SSM error, missing parameter)."""
 
 

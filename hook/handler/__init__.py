@@ -56,10 +56,7 @@ def handle(
     observe: bool = True,
     stack_template: Callable[[str], dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    """Evaluate one invocation; returns the response and never raises.
-
-    ``stack_template``: reads a stack's template by stack id (default ``cloudformation:GetTemplate``),
-    for a RESOURCE invocation whose decision depends on the resource's Metadata."""
+    """Evaluate one invocation; returns the response and never raises."""
     from hook.handler.response import failure
 
     started = time.monotonic()
@@ -81,27 +78,24 @@ def handle(
 
 
 def _reason(exc: BaseException) -> str:
+    """What the response says: a govhook error's own message; anything else is a bug, named."""
     from hook.core.engine import DeadlineExceeded
+    from hook.core.errors import GovhookError
 
     if isinstance(exc, DeadlineExceeded):
         return "the evaluation ran out of time before CloudFormation's deadline"
     text = str(exc) or type(exc).__name__
-    name = type(exc).__name__
-    known = ("EventError", "PayloadError", "PolicyError", "TemplateError", "SourceError", "ValueSourceError", "RegistryError")
-    return text if name in known else f"{name}: {text}"
+    return text if isinstance(exc, GovhookError) else f"{type(exc).__name__}: {text}"
 
 
 def _evaluate(event: Any, context: Any, fetch: Callable[[str], bytes] | None, token: str | None,
               token_key: str, values: Any, account: Any,
               stack_template: Callable[[str], dict[str, Any]] | None = None,
               ) -> tuple[dict[str, Any], dict[str, Any], bool]:
-    from hook.core.engine import Engine
-    from hook.core.model import ResourceTarget, StackTarget, Verdict
-    from hook.core.registry import default_registry
+    """Parse the event, call the pipeline, render the response (and the decision record)."""
+    from hook.core.pipeline import Invocation, Level, hook_pipeline
     from hook.handler.response import response
     from hook.inputs.event import parse_event
-    from hook.sdk import Action
-    from hook.sources import AwsAccount, SSMValues, get_policy
 
     deadline = _deadline(context)
     if fetch is None:
@@ -116,71 +110,33 @@ def _evaluate(event: Any, context: Any, fetch: Callable[[str], bytes] | None, to
     cloud_control = parsed.kind == "CLOUD_CONTROL"
     record: dict[str, Any] = {"target": parsed.target_name, "logical_id": parsed.logical_id, "kind": parsed.kind,
                               "action": parsed.action.value, "stack": parsed.stack_name}
-    registry = default_registry()
-    policy, notes = get_policy(os.environ.get("GOVHOOK_POLICY", "policies/default.policy.yaml"), registry)
-    engine = Engine(registry, policy, account=account or AwsAccount(), values=values or SSMValues(), deadline=deadline)
-    targets = parsed.targets
-    if parsed.kind == "STACK":
-        targets = [t for t in targets if isinstance(t, StackTarget)]  # resource rules ran per resource
-    if parsed.kind in ("RESOURCE", "CLOUD_CONTROL"):
-        target = targets[0]
-        assert isinstance(target, ResourceTarget)
-        if not engine.governs(target.resource_type):
-            verdict = Verdict((), (f"{target.resource_type} is not governed by this policy",))
-            return response(verdict, token, token_key, cloud_control=cloud_control) | {
-                "message": f"{target.resource_type} {target.logical_id}: not governed by any enabled rule"
-            }, record | {"outcome": "not-governed"}, cloud_control
-        if target.action is Action.DELETE and not any(
-            target.action in r.actions for _, r in engine.enabled_rules() if target.resource_type in r.resource_types
-        ):
-            return {"hookStatus": "SUCCESS", "message": f"{target.logical_id}: DELETE is not governed", token_key: token}, \
-                record | {"outcome": "delete"}, cloud_control
-    verdict = engine.evaluate(targets)
-    # Exemption requests in the template's resource Metadata (STACK and CHANGE_SET payloads carry
-    # the template; a RESOURCE event carries the properties only): the policy accepts or refuses them.
-    from hook.core.requests import apply_requests, needs_stack_template, requests_from_targets
-
-    requests = requests_from_targets(parsed.targets)
-    stack_id = event.get("stackId") if isinstance(event, dict) else None
-    metadata_lookup = stack_template is not None or os.environ.get("GOVHOOK_STACK_METADATA") == "1"
-    if (parsed.kind == "RESOURCE" and metadata_lookup and isinstance(stack_id, str) and stack_id
-            and needs_stack_template(policy, verdict)):
-        verdict, requests = _with_template_metadata(engine, targets, verdict, stack_id, parsed.stack_name,
-                                                    stack_template)
-    verdict = apply_requests(verdict, requests, policy, None,
-                             {rid: tuple(getattr(registry.get(rid), "aliases", ())) for rid in policy.rules})
-    if notes:
-        verdict = Verdict(verdict.findings, tuple(notes) + verdict.notes, verdict.targets, verdict.rules_run)
+    pipeline = hook_pipeline(os.environ.get("GOVHOOK_POLICY", "policies/default.policy.yaml"),
+                             values=values, account=account, deadline=deadline)
+    verdict = pipeline.evaluate(parsed.targets, Invocation(Level(parsed.kind),
+                                                           stack_template=_template_reader(event, stack_template)))
     out = response(verdict, token, token_key, cloud_control=cloud_control)
+    if verdict.not_evaluated is not None:
+        return out, record | {"outcome": verdict.not_evaluated.kind}, cloud_control
     counts = verdict.counts()
     record |= {"outcome": "blocked" if verdict.is_blocking else "allowed", "rules_run": list(verdict.rules_run),
                "counts": counts, "violations": sorted({f.rule_id for f in verdict.blocking})}
     return out, record, cloud_control
 
 
-def _with_template_metadata(engine: Any, targets: list[Any], verdict: Any, stack_id: str, stack_name: str | None,
-                            stack_template: Callable[[str], dict[str, Any]] | None) -> tuple[Any, list[Any]]:
-    """A RESOURCE invocation re-decided with what its stack's template says of the resource: the
-    construct path (``aws:cdk:path``) and ``govhook.exempt`` requests. CloudFormation does not send
-    Metadata with a resource; a template that cannot be read leaves the decision as it was, noted."""
-    from hook.core.model import ResourceTarget, Verdict
-    from hook.core.requests import resource_metadata
-    from hook.sources.stack_template import StackTemplateError, get_stack_template
+def _template_reader(event: Any, read: Callable[[str], dict[str, Any]] | None) -> Callable[[], dict[str, Any]] | None:
+    """How the pipeline reads the stack's template for a RESOURCE invocation (which carries no
+    Metadata): the given reader, else ``cloudformation:GetTemplate`` when GOVHOOK_STACK_METADATA=1."""
+    stack_id = event.get("stackId") if isinstance(event, dict) else None
+    if not (isinstance(stack_id, str) and stack_id):
+        return None
+    if read is None:
+        if os.environ.get("GOVHOOK_STACK_METADATA") != "1":
+            return None
+        from hook.sources.stack_template import get_stack_template
 
-    target = targets[0]
-    try:
-        template = (stack_template or get_stack_template)(stack_id)
-    except (StackTemplateError, OSError, ValueError) as exc:
-        note = (f"{exc}: the resource's Metadata (construct path, exemption requests) could not be read; "
-                "decided without it")
-        return Verdict(verdict.findings, (*verdict.notes, note), verdict.targets, verdict.rules_run), []
-    path, requests = resource_metadata(template, target.logical_id, stack_name)
-    if path and path != target.construct_path:
-        target = ResourceTarget(target.resource_type, target.logical_id, target.action, target.properties,
-                                target.previous_properties, target.stack_name, target.account_id, target.region,
-                                construct_path=path)
-        verdict = engine.evaluate([target])
-    return verdict, requests
+        read = get_stack_template
+    reader = read
+    return lambda: reader(stack_id)
 
 
 def _observe(token: str | None, record: dict[str, Any]) -> None:

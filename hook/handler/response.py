@@ -26,7 +26,9 @@ def _line(f: Finding) -> str:
 
 
 def message(verdict: Verdict) -> str:
-    """What blocked first, then warnings, exemptions, notes."""
+    """What blocked first, then warnings, exemptions, notes; or why nothing was evaluated."""
+    if verdict.not_evaluated is not None:
+        return verdict.not_evaluated.message
     counts = verdict.counts()
     blocking = sorted(verdict.blocking, key=Finding.sort_key)
     warnings = sorted(verdict.warnings, key=Finding.sort_key)

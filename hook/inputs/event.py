@@ -7,13 +7,14 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from hook.core._record import Record
+from hook.core.errors import InputError
 from hook.core.model import ResourceTarget, StackTarget, Target
 from hook.sdk import Action
 
 __all__ = ["EventError", "ParsedEvent", "parse_event"]
 
 
-class EventError(Exception):
+class EventError(InputError):
     """The event is not a hook invocation we can read."""
 
 

@@ -66,25 +66,24 @@ def evaluate_templates(template_paths: list[str], policy_path: str) -> tuple[Ver
     """The verdict on CDK's templates, as ``govhook check`` reaches it: ``(verdict, policy, files)``."""
     from hook.cli.adapters.cdk import load_assembly_template
     from hook.cli.adapters.template import load_targets
-    from hook.core.engine import Engine
-    from hook.core.policy import load_policy
-    from hook.core.registry import default_registry
-    from hook.core.requests import apply_requests, requests_from_targets
+    from hook.core.pipeline import Invocation, local_pipeline
     from hook.inputs.yamlcfn import Locator
 
-    registry = default_registry()
-    policy = load_policy(policy_path, registry)
     locator = Locator()
-    engine = Engine(registry, policy, locator=locator)
-    aliases = {rid: tuple(getattr(registry.get(rid), "aliases", ())) for rid in policy.rules}
-    verdict = Verdict(())
+    pipeline = local_pipeline(policy_path, locator=locator)
+    targets: list[Any] = []
+    requests: list[Any] = []
+    notes: list[str] = []
     files: list[str] = []
     for path in template_paths:
         loads: list[Any] = list(load_assembly_template(path, locator=locator)) or [load_targets(path, locator=locator)]
         for load in loads:
             files.append(load.file)
-            requests = requests_from_targets(load.targets) + list(getattr(load, "requests", []))
-            verdict = verdict.merge(apply_requests(engine.evaluate(load.targets), requests, policy, None, aliases))
+            targets.extend(load.targets)
+            requests.extend(getattr(load, "requests", ()))
+            notes.extend(f"{load.file}: {n}" for n in load.notes)
+    verdict = pipeline.evaluate(targets, Invocation(notes=notes, requests=requests))
+    policy = pipeline.policy
     return verdict, policy, files
 
 

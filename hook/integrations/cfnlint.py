@@ -31,16 +31,13 @@ def findings_for(filename: str) -> list[Finding]:
     if cached is not None:
         return cached
     from hook.cli.adapters.template import load_targets
-    from hook.core.engine import Engine
-    from hook.core.policy import load_policy
-    from hook.core.registry import default_registry
+    from hook.core.pipeline import Invocation, local_pipeline
     from hook.inputs.yamlcfn import Locator
 
-    registry = default_registry()
-    policy = load_policy(policy_path, registry)
     locator = Locator()
+    pipeline = local_pipeline(policy_path, locator=locator)
     result = load_targets(filename, locator=locator)
-    verdict = Engine(registry, policy, locator=locator).evaluate(result.targets)
+    verdict = pipeline.evaluate(result.targets, Invocation(notes=result.notes))
     found = [f for f in verdict.findings if f.disposition in (Disposition.BLOCKING, Disposition.WARNING)]
     _CACHE[key] = found
     return found

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from hook.core._record import Record
+from hook.core.errors import GovhookError
 from hook.core.policy_model import Policy, ValueRef
 from hook.core.values import ValueSourceError
 from hook.sdk import AccountSettings, FactUnavailable
@@ -22,7 +23,7 @@ from hook.sdk import AccountSettings, FactUnavailable
 __all__ = ["AwsAccount", "SSMValues", "SourceError", "TTLCache", "clear_caches", "get_policy"]
 
 
-class SourceError(Exception):
+class SourceError(GovhookError):
     """A value source (SSM, S3, a file) could not be read."""
 
 

@@ -16,6 +16,8 @@ import urllib.request
 from typing import Any
 from urllib.parse import urlsplit
 
+from hook.core.errors import GovhookError
+
 __all__ = ["PayloadError", "fetch_payload", "is_s3_host", "safe_url"]
 
 _S3_HOST = re.compile(
@@ -26,7 +28,7 @@ _S3_HOST = re.compile(
 )
 
 
-class PayloadError(Exception):
+class PayloadError(GovhookError):
     """The payload could not be fetched; the message never contains the signature."""
 
 

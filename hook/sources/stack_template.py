@@ -15,10 +15,12 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from hook.core.errors import GovhookError
+
 __all__ = ["StackTemplateError", "get_stack_template"]
 
 
-class StackTemplateError(Exception):
+class StackTemplateError(GovhookError):
     """The stack's template could not be read (denied, throttled, not found)."""
 
 

@@ -259,3 +259,33 @@ def test_the_hook_reads_a_json_policy_without_importing_pyyaml(tmp_path: Path) -
                          capture_output=True, text=True, timeout=60, check=True).stdout.split()
     # THEN it decides, and PyYAML (a 20 ms import on a cold start) was never loaded
     assert out == ["FAILED", "False"]
+
+
+def test_an_unknown_nested_param_key_suggests_from_its_own_level() -> None:
+    # GIVEN a misspelled key inside a nested parameter (by_source.sqs takes min and max)
+    text = "version: 1\nrules:\n  lambda.esm-batch-size-within-bounds:\n    params:\n      by_source:\n        sqs: {maxx: 10}\n"
+    # WHEN checked, THEN the error is at that key's line and suggests the key of that level
+    assert errors(text) == [
+        "p.yaml:6:15: rules.lambda.esm-batch-size-within-bounds.params.by_source.sqs.maxx: unknown key 'maxx'; "
+        "did you mean 'max'? (rule lambda.esm-batch-size-within-bounds)"
+    ]
+
+
+def test_every_pass_reports_at_once() -> None:
+    # GIVEN one mistake for each pass: schema, rule id, params (reference, bounds), exemptions
+    text = (
+        "version: 1\nrulez: {}\nrules:\n  lambda.tag-required: {}\n"
+        "  lambda.runtime-allowed: {params: {allowed: {ssm: 'not a name'}}}\n"
+        "  lambda.memory-within-bounds: {params: {min: 2048, max: 1024}}\n"
+        "exemptions:\n  - {id: EX-1, rules: [lambda.nope], reason: vendor code until Q3, expires: 2027-01-01}\n"
+        "  - {id: EX-1, rules: [lambda.tags-required], reason: vendor code until Q3, expires: 2027-01-01}\n"
+    )
+    # WHEN checked, THEN each is reported, in line order, with its line and path
+    assert [e.split(": ", 2)[:2] for e in errors(text)] == [
+        ["p.yaml:2:1", "rulez"],
+        ["p.yaml:4:3", "rules.lambda.tag-required"],
+        ["p.yaml:5:47", "rules.lambda.runtime-allowed.params.allowed.ssm"],
+        ["p.yaml:6:42", "rules.lambda.memory-within-bounds.params.min"],
+        ["p.yaml:8:24", "exemptions[0].rules[0]"],
+        ["p.yaml:9:6", "exemptions[1].id"],
+    ]

@@ -1,4 +1,6 @@
-"""The engine applies the policy to rule outcomes: modes, severity, scope, exemptions, debt, errors."""
+"""The engine applies the policy to rule outcomes: modes, severity, rule scope, exemptions, debt, errors.
+
+The policy's own scope, "not governed" and DELETE belong to the pipeline (test_pipeline.py)."""
 
 from __future__ import annotations
 
@@ -262,13 +264,6 @@ def test_reference_without_default_offline_is_an_error_naming_it() -> None:
     f = run(pol, fn({"Runtime": "python3.13"})).findings[0]
     assert f.outcome is Outcome.ERROR
     assert "ssm:/govhook/allowed has no default" in f.message
-
-
-def test_policy_scope_excludes_stacks_with_a_note() -> None:
-    pol = policy({"test.memory-max": RuleConfig("test.memory-max")}, scope=Scope(stacks_exclude=("govhook*",)))
-    verdict = run(pol, fn({"MemorySize": 9999}, stack="govhook"))
-    assert verdict.findings == ()
-    assert verdict.notes == ("stack govhook is outside the policy's scope: not evaluated",)
 
 
 def test_rule_scope_excludes_resources() -> None:
