@@ -157,7 +157,7 @@ class Finding(Frozen):
 
     _fields = ("rule_id", "title", "outcome", "disposition", "severity", "level", "message", "logical_id",
                "resource_type", "path", "remediation", "remediation_url", "stack_name", "location", "exemption",
-               "preexisting", "downgraded_by", "construct_path")
+               "preexisting", "downgraded_by", "construct_path", "suppressible")
     rule_id: str
     title: str
     outcome: Outcome
@@ -178,6 +178,9 @@ class Finding(Frozen):
     downgraded_by: str | None
     #: The CDK construct path of the resource (``Metadata["aws:cdk:path"]``), when known.
     construct_path: str | None = None
+    #: A FAIL the policy would exempt on a developer's request (the rule has ``requests: allow``
+    #: and no request for it was refused). CDK gets the others as ``fatal``: acknowledge cannot hide them.
+    suppressible: bool = False
 
     def __init__(
         self,
@@ -252,6 +255,7 @@ class Finding(Frozen):
             "preexisting": self.preexisting,
             "downgraded_by": self.downgraded_by,
             "construct_path": self.construct_path,
+            "suppressible": self.suppressible,
             "exemption": None,
         }
         if self.exemption:

@@ -197,13 +197,18 @@ def apply_requests(
 
     ``aliases``: rule id -> its old names, so a request naming a renamed rule still counts.
     """
-    if not requests:
+    if not any(f.outcome is Outcome.FAIL for f in verdict.findings):
         return verdict
     today = today or date.today()
     findings: list[Finding] = []
     notes: list[str] = list(verdict.notes)
     for finding in verdict.findings:
-        if finding.outcome is not Outcome.FAIL or finding.disposition not in (Disposition.BLOCKING, Disposition.WARNING):
+        if finding.outcome is not Outcome.FAIL:
+            findings.append(finding)
+            continue
+        if policy.accepts_requests(finding.rule_id):
+            finding = finding.replace(suppressible=True)
+        if finding.disposition not in (Disposition.BLOCKING, Disposition.WARNING):
             findings.append(finding)
             continue
         names = {finding.rule_id, *(aliases or {}).get(finding.rule_id, ())}
@@ -227,7 +232,7 @@ def apply_requests(
             ))
         else:
             findings.append(finding.replace(
-                message=f"{finding.message} (exemption request refused: {refusal})"))
+                message=f"{finding.message} (exemption request refused: {refusal})", suppressible=False))
             note = f"exemption request for {finding.rule_id} on {where} ({best.source}) refused: {refusal}"
             if note not in notes:
                 notes.append(note)

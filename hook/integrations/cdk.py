@@ -39,16 +39,13 @@ __all__ = ["PLUGIN_NAME", "GovhookPlugin", "cdk_severity", "evaluate_templates",
 PLUGIN_NAME = "govhook"
 
 
-def cdk_severity(finding: Finding, policy: Any) -> str:
+def cdk_severity(finding: Finding) -> str:
     """The severity CDK gets for a finding (see the module docstring)."""
     if finding.disposition is Disposition.EXEMPTED:
         return "info"
     if finding.disposition is Disposition.WARNING:
         return "warning"
-    refused = "(exemption request refused:" in finding.message
-    if finding.outcome is Outcome.ERROR or refused or not policy.accepts_requests(finding.rule_id):
-        return "fatal"
-    return "error"
+    return "error" if finding.outcome is Outcome.FAIL and finding.suppressible else "fatal"
 
 
 def location_of(finding: Finding) -> str:
@@ -114,7 +111,7 @@ def _report(verdict: Verdict, policy: Any, stable: bool, cdk: Any) -> Any:
             meta["see"] = f.remediation_url
         violations.append(violation_cls(
             rule_name=f.rule_id, description=description, fix=f.remediation or f.remediation_url or "",
-            severity=cdk_severity(f, policy), rule_metadata=meta,
+            severity=cdk_severity(f), rule_metadata=meta,
             violating_resources=[resource_cls(**resource_args)],
         ))
     counts = verdict.counts()
