@@ -13,7 +13,7 @@ the policy only warns about (a construct-path override in the default policy).
 
 Context: ``govhook:policy`` (default ../../policies/default.policy.yaml), ``govhook:expires``
 (the memory request's expiry, default 90 days from today), ``only`` (``compliant`` synthesizes the
-compliant stack only).
+compliant stack only), ``govhook:plugin`` (``off``: synthesize without the plugin, for the benchmark).
 """
 
 from __future__ import annotations
@@ -70,7 +70,8 @@ class OrdersLegacy(cdk.Stack):
 app = cdk.App()
 policy = app.node.try_get_context("govhook:policy") or os.path.join(HERE, "..", "..", "policies",
                                                                      "default.policy.yaml")
-cdk.Validations.of(app).add_plugins(GovhookPlugin(policy=policy))
+if app.node.try_get_context("govhook:plugin") != "off":  # bench/bench_cdk.py measures synth without it
+    cdk.Validations.of(app).add_plugins(GovhookPlugin(policy=policy))
 env = cdk.Environment(account="111111111111", region="eu-west-1")
 OrdersApi(app, "OrdersApi", stack_name="orders-api", env=env)
 if app.node.try_get_context("only") != "compliant":
