@@ -16,7 +16,12 @@ tag (a bucket you brought is left alone), and removes build/.
 
 With --org-units and/or --regions: deletes the StackSet's stack instances in those OUs and regions
 (what is not given is read from the StackSet's instances), waits for the operation, deletes the
-StackSet, and the per-region artifact buckets govhook created.
+StackSet, and the per-region artifact buckets govhook created. --include-management-account also
+deletes the plain stack deploy.sh --include-management-account made in this (the management)
+account in each of those regions.
+
+Every S3 call names this account as the bucket's expected owner: a bucket of that name owned by
+another account is left alone.
 
 Safe to run twice, or after a failed deploy. Honours AWS_ENDPOINT_URL. --dry-run prints the AWS CLI
 calls that would change something and changes nothing.
@@ -35,6 +40,7 @@ ORG_UNITS=()
 CALL_AS=()
 REGIONS=()
 ORG_MODE=0
+INCLUDE_MANAGEMENT=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --stack-name) STACK_NAME=${2:?--stack-name needs a value}; shift 2 ;;
@@ -51,11 +57,13 @@ while [ $# -gt 0 ]; do
         shift
       done ;;
     --delegated-admin) CALL_AS=(--call-as DELEGATED_ADMIN); shift ;;
+    --include-management-account) INCLUDE_MANAGEMENT=1; shift ;;
     -h|--help) usage; exit 0 ;;
     *) usage >&2; die "unknown argument: $1" ;;
   esac
 done
 
+if [ "$INCLUDE_MANAGEMENT" = 1 ] && [ "$ORG_MODE" = 0 ]; then die "--include-management-account applies with --org-units/--regions"; fi
 command -v aws >/dev/null 2>&1 || die "'aws' is not installed or not on PATH"
 HERE=$(cd "$(dirname "$0")" && pwd)
 AWS=(aws)
@@ -83,22 +91,27 @@ act() {
   fi
 }
 
-# remove_bucket BUCKET REGION: empty and delete it only if govhook created it.
+# remove_bucket BUCKET REGION: empty and delete it only if this account owns it and govhook created it.
 remove_bucket() {
-  local bucket=$1 region=$2 tag
-  local aws_r=("${AWS_BASE[@]}" --region "$region")
-  if "${aws_r[@]}" s3api head-bucket --bucket "$bucket" >/dev/null 2>&1; then
-    tag=$("${aws_r[@]}" s3api get-bucket-tagging --bucket "$bucket" \
+  local bucket=$1 region=$2 tag err key
+  local s3=("${AWS_BASE[@]}" --region "$region" s3api) own=(--expected-bucket-owner "$ACCOUNT")
+  if err=$("${s3[@]}" head-bucket --bucket "$bucket" "${own[@]}" 2>&1 >/dev/null); then
+    tag=$("${s3[@]}" get-bucket-tagging --bucket "$bucket" "${own[@]}" \
           --query "TagSet[?Key=='created-by'].Value" --output text 2>/dev/null || true)
     if [ "$tag" = govhook ]; then
       echo "==> emptying and deleting bucket $bucket (created by govhook)"
-      act "${aws_r[@]}" s3 rm --only-show-errors --recursive "s3://$bucket"
-      act "${aws_r[@]}" s3api delete-bucket --bucket "$bucket"
+      while IFS= read -r key; do
+        if [ -z "$key" ] || [ "$key" = None ]; then continue; fi
+        act "${s3[@]}" delete-object --bucket "$bucket" --key "$key" "${own[@]}" >/dev/null
+      done < <("${s3[@]}" list-objects-v2 --bucket "$bucket" "${own[@]}" --query 'Contents[].[Key]' --output text)
+      act "${s3[@]}" delete-bucket --bucket "$bucket" "${own[@]}"
     else
       echo "==> bucket $bucket was not created by govhook: left alone (remove govhook/*.zip yourself)"
     fi
-  else
+  elif [[ "$err" == *"Not Found"* || "$err" == *"404"* || "$err" == *NoSuchBucket* ]]; then
     echo "==> bucket $bucket: not there"
+  else
+    echo "==> bucket $bucket is not owned by this account ($ACCOUNT), or not readable: left alone"
   fi
 }
 
@@ -148,6 +161,21 @@ $LEFT
 They are in OUs or regions other than ${ORG_UNITS[*]} / ${REGIONS[*]}: run cleanup.sh with those."
     fi
     act "${AWS[@]}" cloudformation delete-stack-set --stack-set-name "$STACK_NAME" "${CALL_AS[@]}"
+  fi
+  if [ "$INCLUDE_MANAGEMENT" = 1 ]; then
+    # The plain stacks deploy.sh --include-management-account made here (StackSets skip this account).
+    for r in "${REGIONS[@]}"; do
+      cfn=("${AWS_BASE[@]}" --region "$r" cloudformation)
+      if "${cfn[@]}" describe-stacks --stack-name "$STACK_NAME" >/dev/null 2>&1; then
+        echo "==> the management account $ACCOUNT: deleting stack $STACK_NAME in $r"
+        act "${cfn[@]}" delete-stack --stack-name "$STACK_NAME"
+        if [ "$DRY_RUN" = 0 ]; then
+          "${cfn[@]}" wait stack-delete-complete --stack-name "$STACK_NAME" || die "stack $STACK_NAME in $r did not delete"
+        fi
+      else
+        echo "==> the management account $ACCOUNT: stack $STACK_NAME in $r: not there"
+      fi
+    done
   fi
   for r in "${REGIONS[@]}"; do remove_bucket "govhook-artifacts-${ACCOUNT}-$r" "$r"; done
   [ "$DRY_RUN" = 1 ] || rm -rf "$HERE/build"

@@ -36,6 +36,13 @@ Many accounts (run from the management or a delegated administrator account):
   --regions REGION...        ... in these regions (one artifact bucket per region, readable by the
                              organization through aws:PrincipalOrgID). The policy is bundled in the
                              package (member accounts have no /govhook/policy), or --policy-s3.
+  --include-management-account
+                             also deploy the plain stack (same name, same regions) in the management
+                             account: a service-managed StackSet never deploys there (run from it)
+  --policy-s3-owner ACCOUNT  the account that owns the --policy-s3 bucket (default: this account)
+
+Every S3 call names the bucket's expected owner (--expected-bucket-owner): a bucket of that name
+in another account is refused, never written to.
 
 Environment: AWS_ENDPOINT_URL is honoured (tests point it at moto's server); GOVHOOK and
 CFN_LINT name the govhook and cfn-lint commands; PYTHON the interpreter used to build;
@@ -59,6 +66,8 @@ DRY_RUN=0
 ORG_UNITS=()
 CALL_AS=()
 REGIONS=()
+INCLUDE_MANAGEMENT=0
+POLICY_S3_OWNER=""
 
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -82,6 +91,8 @@ while [ $# -gt 0 ]; do
         shift
       done ;;
     --delegated-admin) CALL_AS=(--call-as DELEGATED_ADMIN); shift ;;
+    --include-management-account) INCLUDE_MANAGEMENT=1; shift ;;
+    --policy-s3-owner) POLICY_S3_OWNER=${2:?--policy-s3-owner needs a value}; shift 2 ;;
     -h|--help) usage; exit 0 ;;
     *) usage >&2; die "unknown argument: $1" ;;
   esac
@@ -103,6 +114,12 @@ fi
 
 ORG_MODE=0
 if [ ${#CALL_AS[@]} -gt 0 ] && [ ${#ORG_UNITS[@]} -eq 0 ]; then die "--delegated-admin applies to a StackSet rollout (--org-units)"; fi
+if [ "$INCLUDE_MANAGEMENT" = 1 ] && [ ${#ORG_UNITS[@]} -eq 0 ]; then die "--include-management-account applies to a StackSet rollout (--org-units): without it deploy.sh deploys the plain stack in this account"; fi
+if [ "$INCLUDE_MANAGEMENT" = 1 ] && [ ${#CALL_AS[@]} -gt 0 ]; then die "--include-management-account deploys in this account, the management account: run it there, not as a delegated administrator"; fi
+if [ -n "$POLICY_S3_OWNER" ]; then
+  [[ "$POLICY_S3_OWNER" =~ ^[0-9]{12}$ ]] || die "--policy-s3-owner must be a 12-digit account id, got '$POLICY_S3_OWNER'"
+  [ -n "$POLICY_S3" ] || die "--policy-s3-owner applies to --policy-s3"
+fi
 if [ ${#ORG_UNITS[@]} -gt 0 ] || [ ${#REGIONS[@]} -gt 0 ]; then
   ORG_MODE=1
   [ ${#ORG_UNITS[@]} -gt 0 ] || die "--regions needs --org-units (a StackSet targets OUs in regions)"
@@ -161,6 +178,20 @@ AWS_BASE=(aws)
 [ -n "$PROFILE" ] && AWS_BASE+=(--profile "$PROFILE")
 BUCKET_PREFIX="govhook-artifacts-${ACCOUNT}"
 [ -n "$BUCKET" ] || BUCKET="${BUCKET_PREFIX}-${REGION}"
+[ -n "$POLICY_S3_OWNER" ] || POLICY_S3_OWNER=$ACCOUNT
+
+# bucket_state BUCKET REGION OWNER: "exists", "missing", or dies when a bucket of that name exists
+# and is not OWNER's (S3 answers 403 to head-bucket with --expected-bucket-owner: never write there).
+bucket_state() {
+  local bucket=$1 region=$2 owner=$3 err
+  if err=$("${AWS_BASE[@]}" --region "$region" s3api head-bucket --bucket "$bucket" --expected-bucket-owner "$owner" 2>&1 >/dev/null); then
+    echo exists
+  elif [[ "$err" == *"Not Found"* || "$err" == *"404"* || "$err" == *NoSuchBucket* ]]; then
+    echo missing
+  else
+    die "s3://$bucket exists but is not owned by account $owner, or this account may not read it ($(tr '\n' ' ' <<<"$err" | cut -c1-200)): choose another bucket name"
+  fi
+}
 
 # Every call that changes the account goes through act: a dry run prints it instead.
 exec 3>&1
@@ -258,8 +289,8 @@ if [ "$PUBLISH_POLICY" = 1 ]; then
   POLICY_PARAM_VALUE=$POLICY_PARAM
 elif [ -n "$POLICY_S3" ]; then
   POLICY_BUCKET=${POLICY_S3#s3://}; POLICY_BUCKET=${POLICY_BUCKET%%/*}
-  "${AWS[@]}" s3api head-bucket --bucket "$POLICY_BUCKET" >/dev/null 2>&1 \
-    || die "--policy-s3: bucket $POLICY_BUCKET is not there or not readable; create it (with a bucket policy that lets the accounts read the object) first"
+  [ "$(bucket_state "$POLICY_BUCKET" "$REGION" "$POLICY_S3_OWNER")" = exists ] \
+    || die "--policy-s3: bucket $POLICY_BUCKET is not there; create it (with a bucket policy that lets the accounts read the object) first"
   POLICY_SOURCE="$POLICY_S3 (uploaded from $POLICY; also bundled as the fallback)"
   POLICY_PARAM_VALUE=""
 else
@@ -268,11 +299,29 @@ else
 fi
 if [ -n "$POLICY_S3" ]; then
   POLICY_S3_OBJECT=${POLICY_S3#s3://}
+  POLICY_S3_KEY=${POLICY_S3_OBJECT#*/}
 else
   POLICY_S3_OBJECT=""
 fi
 
 if [ "$ORG_MODE" = 1 ]; then
+  ORG_JSON=$("${AWS[@]}" organizations describe-organization --query '[Organization.Id,Organization.MasterAccountId]' --output text) \
+    || die "could not read the organization (StackSets with SERVICE_MANAGED need AWS Organizations and trusted access for StackSets)"
+  ORG_ID=${ORG_JSON%%$'\t'*}
+  MANAGEMENT=${ORG_JSON##*$'\t'}
+  # AWS: "StackSets doesn't deploy stack instances to the organization management account, even if
+  # the organization management account is in your organization or in an OU in your organization"
+  # (CloudFormation API Reference, DeploymentTargets).
+  if [ "$MANAGEMENT" = "$ACCOUNT" ]; then
+    if [ "$INCLUDE_MANAGEMENT" = 1 ]; then
+      MANAGEMENT_LINE="$MANAGEMENT (this account): never a StackSet target; the plain stack $STACK_NAME is deployed here in ${REGIONS[*]} (--include-management-account)"
+    else
+      MANAGEMENT_LINE="$MANAGEMENT (this account): NOT GOVERNED: a service-managed StackSet never deploys to the management account; add --include-management-account to deploy the plain stack $STACK_NAME here in ${REGIONS[*]}"
+    fi
+  else
+    [ "$INCLUDE_MANAGEMENT" = 0 ] || die "--include-management-account: this account ($ACCOUNT) is not the management account ($MANAGEMENT); run deploy.sh there"
+    MANAGEMENT_LINE="$MANAGEMENT: NOT GOVERNED: a service-managed StackSet never deploys to the management account; run ./deploy.sh there (without --org-units) to govern it"
+  fi
   STACKSET_EXISTS=0
   "${AWS[@]}" cloudformation describe-stack-set --stack-set-name "$STACK_NAME" "${CALL_AS[@]}" >/dev/null 2>&1 && STACKSET_EXISTS=1
   buckets=""
@@ -282,6 +331,7 @@ if [ "$ORG_MODE" = 1 ]; then
   account/region:   $ACCOUNT / $REGION (StackSet administrator)
   stack set:        $STACK_NAME ($( [ "$STACKSET_EXISTS" = 1 ] && echo "exists: updated" || echo "created"); SERVICE_MANAGED, auto-deployment on, stacks deleted when an account leaves)
   targets:          OUs ${ORG_UNITS[*]} x regions ${REGIONS[*]}
+  management acct:  $MANAGEMENT_LINE
   artifact buckets:${buckets} (one per region, created if missing; readable by the organization)
   package key:      $KEY ($SIZE bytes)
   policy:           $POLICY_SOURCE
@@ -293,7 +343,7 @@ else
   STACK_EXISTS=0
   "${AWS[@]}" cloudformation describe-stacks --stack-name "$STACK_NAME" >/dev/null 2>&1 && STACK_EXISTS=1
   BUCKET_EXISTS=0
-  "${AWS[@]}" s3api head-bucket --bucket "$BUCKET" >/dev/null 2>&1 && BUCKET_EXISTS=1
+  [ "$(bucket_state "$BUCKET" "$REGION" "$ACCOUNT")" = exists ] && BUCKET_EXISTS=1
   cat <<EOF
 ==> the plan$( [ "$DRY_RUN" = 1 ] && echo " (dry run: nothing is changed)")
   account/region:   $ACCOUNT / $REGION
@@ -311,26 +361,26 @@ fi
 # a KMS key they are not granted), public access blocked, tagged; ORG_ID adds the org read policy.
 ensure_bucket() {
   local bucket=$1 region=$2 org=${3:-}
-  local s3=("${AWS_BASE[@]}" --region "$region" s3api)
-  if ! "${s3[@]}" head-bucket --bucket "$bucket" >/dev/null 2>&1; then
+  local s3=("${AWS_BASE[@]}" --region "$region" s3api) own=(--expected-bucket-owner "$ACCOUNT")
+  if [ "$(bucket_state "$bucket" "$region" "$ACCOUNT")" = missing ]; then
     if [ "$region" = us-east-1 ]; then
       act "${s3[@]}" create-bucket --bucket "$bucket" >/dev/null
     else
       act "${s3[@]}" create-bucket --bucket "$bucket" --create-bucket-configuration "LocationConstraint=$region" >/dev/null
     fi
-    act "${s3[@]}" put-bucket-encryption --bucket "$bucket" \
+    act "${s3[@]}" put-bucket-encryption --bucket "$bucket" "${own[@]}" \
       --server-side-encryption-configuration '{"Rules":[{"ApplyServerSideEncryptionByDefault":{"SSEAlgorithm":"AES256"}}]}'
-    act "${s3[@]}" put-public-access-block --bucket "$bucket" --public-access-block-configuration \
+    act "${s3[@]}" put-public-access-block --bucket "$bucket" "${own[@]}" --public-access-block-configuration \
       BlockPublicAcls=true,IgnorePublicAcls=true,BlockPublicPolicy=true,RestrictPublicBuckets=true
-    act "${s3[@]}" put-bucket-tagging --bucket "$bucket" --tagging 'TagSet=[{Key=created-by,Value=govhook}]'
+    act "${s3[@]}" put-bucket-tagging --bucket "$bucket" "${own[@]}" --tagging 'TagSet=[{Key=created-by,Value=govhook}]'
     [ "$DRY_RUN" = 1 ] || echo "    s3://$bucket: created (encrypted, public access blocked, tagged created-by=govhook)"
   fi
   if [ -n "$org" ]; then
     # Principal "*" limited by aws:PrincipalOrgID is not public for Block Public Access: only
     # principals of this organization (the StackSet execution roles creating the functions) read.
-    act "${s3[@]}" put-bucket-policy --bucket "$bucket" --policy "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Sid\":\"OrganizationReadsGovhookPackages\",\"Effect\":\"Allow\",\"Principal\":\"*\",\"Action\":\"s3:GetObject\",\"Resource\":\"arn:${PARTITION}:s3:::${bucket}/govhook/*\",\"Condition\":{\"StringEquals\":{\"aws:PrincipalOrgID\":\"${org}\"}}}]}"
+    act "${s3[@]}" put-bucket-policy --bucket "$bucket" "${own[@]}" --policy "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Sid\":\"OrganizationReadsGovhookPackages\",\"Effect\":\"Allow\",\"Principal\":\"*\",\"Action\":\"s3:GetObject\",\"Resource\":\"arn:${PARTITION}:s3:::${bucket}/govhook/*\",\"Condition\":{\"StringEquals\":{\"aws:PrincipalOrgID\":\"${org}\"}}}]}"
   fi
-  act "${AWS_BASE[@]}" --region "$region" s3 cp --only-show-errors "$ZIP" "s3://$bucket/$KEY"
+  act "${s3[@]}" put-object --bucket "$bucket" --key "$KEY" --body "$ZIP" "${own[@]}" >/dev/null
   [ "$DRY_RUN" = 1 ] || echo "    uploaded s3://$bucket/$KEY"
 }
 
@@ -353,16 +403,36 @@ wait_operation() {
   done
 }
 
+# deploy_stack REGION PARAM=VALUE...: template.yml as the plain stack $STACK_NAME in this account.
+deploy_stack() {
+  local region=$1 out; shift
+  local cfn=("${AWS_BASE[@]}" --region "$region" cloudformation)
+  if [ "$DRY_RUN" = 1 ]; then
+    act "${cfn[@]}" deploy --template-file template.yml --stack-name "$STACK_NAME" \
+      --capabilities CAPABILITY_IAM --no-fail-on-empty-changeset --tags created-by=govhook --parameter-overrides "$@"
+    return 0
+  fi
+  if ! out=$("${cfn[@]}" deploy --template-file template.yml --stack-name "$STACK_NAME" \
+    --capabilities CAPABILITY_IAM --no-fail-on-empty-changeset \
+    --tags created-by=govhook --parameter-overrides "$@" 2>&1); then
+    # Some endpoints refuse an empty change set outright instead of reporting it: nothing to do.
+    case "$out" in
+      *"No updates are to be performed"*) out="No changes to deploy: stack $STACK_NAME is up to date." ;;
+      *) echo "$out" >&2; die "the deployment of $STACK_NAME in $region failed (see above); cleanup.sh removes what was made" ;;
+    esac
+  fi
+  echo "$out"
+}
+
 [ "$DRY_RUN" = 1 ] && echo "==> the AWS CLI calls that would change something"
 
 if [ -n "$POLICY_S3" ]; then
   echo "==> uploading the policy to $POLICY_S3"
-  act "${AWS[@]}" s3 cp --only-show-errors --content-type application/json "$BUILD/policy.json" "$POLICY_S3"
+  act "${AWS[@]}" s3api put-object --bucket "$POLICY_BUCKET" --key "$POLICY_S3_KEY" --body "$BUILD/policy.json" \
+    --content-type application/json --expected-bucket-owner "$POLICY_S3_OWNER" >/dev/null
 fi
 
 if [ "$ORG_MODE" = 1 ]; then
-  ORG_ID=$("${AWS[@]}" organizations describe-organization --query Organization.Id --output text) \
-    || die "could not read the organization (StackSets with SERVICE_MANAGED need AWS Organizations and trusted access for StackSets)"
   echo "==> artifact buckets, one per region (Lambda reads code only from its own region), readable by $ORG_ID"
   for r in "${REGIONS[@]}"; do ensure_bucket "${BUCKET_PREFIX}-$r" "$r" "$ORG_ID"; done
 
@@ -397,12 +467,25 @@ PY
        --deployment-targets "OrganizationalUnitIds=$OUS_CSV" --regions "${REGIONS[@]}" \
        --operation-preferences FailureToleranceCount=0,MaxConcurrentCount=1 --query OperationId --output text)
   wait_operation "$OP"
+  if [ "$INCLUDE_MANAGEMENT" = 1 ]; then
+    # The same package and policy as the member stacks: the per-region bucket, the bundled policy or
+    # the one --policy-s3 object.
+    MGMT_PARAMS=("CodeBucket=$BUCKET_PREFIX" "CodeKey=$KEY" "CodeBucketRegionSuffix=true" "FailureMode=$FAILURE_MODE"
+                 "PolicyLocation=policies/active.policy.json" "PolicyParameterName=" "PolicyS3Object=$POLICY_S3_OBJECT")
+    [ -n "$ALLOWED_RUNTIMES" ] && MGMT_PARAMS+=("AllowedRuntimes=$ALLOWED_RUNTIMES")
+    for r in "${REGIONS[@]}"; do
+      echo "==> the management account $ACCOUNT: stack $STACK_NAME in $r (StackSets never deploy here)"
+      deploy_stack "$r" "${MGMT_PARAMS[@]}"
+    done
+  fi
   [ "$DRY_RUN" = 1 ] && exit 0
   echo
   echo "govhook is rolled out: StackSet $STACK_NAME to ${ORG_UNITS[*]} in ${REGIONS[*]} (FailureMode=$FAILURE_MODE)."
-  echo "Accounts that join these OUs get it automatically. The management account itself is never a"
-  echo "target of a service-managed StackSet: run deploy.sh there without --org-units if it needs the hook."
-  echo "Remove: ./cleanup.sh --stack-name $STACK_NAME --org-units ${ORG_UNITS[*]} --regions ${REGIONS[*]}"
+  echo "Accounts that join these OUs get it automatically."
+  echo "Management account: $MANAGEMENT_LINE"
+  CLEAN_MGMT=""
+  [ "$INCLUDE_MANAGEMENT" = 1 ] && CLEAN_MGMT=" --include-management-account"
+  echo "Remove: ./cleanup.sh --stack-name $STACK_NAME --org-units ${ORG_UNITS[*]} --regions ${REGIONS[*]}$CLEAN_MGMT"
   exit 0
 fi
 
@@ -427,26 +510,14 @@ PARAMS=("CodeBucket=$BUCKET" "CodeKey=$KEY" "CodeBucketRegionSuffix=false" "Fail
         "PolicyLocation=policies/active.policy.json" "PolicyParameterName=$POLICY_PARAM_VALUE"
         "PolicyS3Object=$POLICY_S3_OBJECT")
 [ -n "$ALLOWED_RUNTIMES" ] && PARAMS+=("AllowedRuntimes=$ALLOWED_RUNTIMES")
-if [ "$DRY_RUN" = 1 ]; then
-  act "${AWS[@]}" cloudformation deploy --template-file template.yml --stack-name "$STACK_NAME" \
-    --capabilities CAPABILITY_IAM --no-fail-on-empty-changeset --tags created-by=govhook --parameter-overrides "${PARAMS[@]}"
-  exit 0
-fi
-if ! OUT=$("${AWS[@]}" cloudformation deploy --template-file template.yml --stack-name "$STACK_NAME" \
-  --capabilities CAPABILITY_IAM --no-fail-on-empty-changeset \
-  --tags created-by=govhook --parameter-overrides "${PARAMS[@]}" 2>&1); then
-  # Some endpoints refuse an empty change set outright instead of reporting it: nothing to do.
-  case "$OUT" in
-    *"No updates are to be performed"*) OUT="No changes to deploy: stack $STACK_NAME is up to date." ;;
-    *) echo "$OUT" >&2; die "the deployment of $STACK_NAME failed (see above); cleanup.sh removes what was made" ;;
-  esac
-fi
-echo "$OUT"
+deploy_stack "$REGION" "${PARAMS[@]}"
+[ "$DRY_RUN" = 1 ] && exit 0
 
-HOOK_ARN=$("${AWS[@]}" cloudformation describe-stacks --stack-name "$STACK_NAME" \
-  --query "Stacks[0].Outputs[?OutputKey=='HookArn'].OutputValue" --output text)
-[ "$HOOK_ARN" != None ] || HOOK_ARN="(not reported by this endpoint)"
+HOOK_ARNS=$("${AWS[@]}" cloudformation describe-stacks --stack-name "$STACK_NAME" \
+  --query "Stacks[0].Outputs[?OutputKey=='HookArn' || OutputKey=='TemplateHookArn'].OutputValue" --output text | tr '\t' ' ')
+[ -n "$HOOK_ARNS" ] && [ "$HOOK_ARNS" != None ] || HOOK_ARNS="(not reported by this endpoint)"
 echo
-echo "govhook is installed: hook $HOOK_ARN (FailureMode=$FAILURE_MODE, policy ${POLICY_SOURCE%% (*})"
+echo "govhook is installed: hooks $HOOK_ARNS (FailureMode=$FAILURE_MODE, policy ${POLICY_SOURCE%% (*})"
+[ "$FAILURE_MODE" = WARN ] && echo "Before switching to FAIL: 'govhook would-block --stack-name $STACK_NAME' lists what FAIL would have blocked."
 echo "Next: sample/deploy_sample.sh (passes), then sample/deploy_sample.sh --template sample/lambda_template_noncompliant.yml"
 echo "      (blocked; 'govhook results STACK' says why); cleanup.sh removes everything this script made."

@@ -53,6 +53,7 @@ __all__ = [
     "SERVERLESS_SERVICE_TYPE",
     "StackRule",
     "Unresolved",
+    "ValueUnknown",
     "Violation",
     "as_bool",
     "as_int",
@@ -159,6 +160,12 @@ class FactUnavailable(NotApplicable):
     """An account fact cannot be known (offline, no permission, API error): the rule SKIPs."""
 
 
+class ValueUnknown(NotApplicable):
+    """A value the rule needs is not known before deployment (an unresolved intrinsic or parameter):
+    the rule SKIPs, and the CLI shows the skip by default, since it is a gap in what was checked.
+    The ``ctx.get_*`` helpers raise it; raise it yourself (not plain NotApplicable) for the same case."""
+
+
 class Unresolved:
     """A value the adapter could not resolve (an intrinsic, a parameter without default...).
 
@@ -237,7 +244,7 @@ def describe_value(value: Any) -> str:
 
 def _unresolved(path: str, value: Any) -> NotApplicable:
     where = path or "value"
-    return NotApplicable(f"{where} is not known before deployment: {describe_value(value)}")
+    return ValueUnknown(f"{where} is not known before deployment: {describe_value(value)}")
 
 
 def as_int(value: Any, path: str = "") -> int | None:
@@ -672,6 +679,16 @@ class _RuleBase:
     #: The operational fact behind the rule, for the docs.
     rationale: ClassVar[str] = ""
     level: ClassVar[str] = "resource"
+    #: Parameters taken from another rule's policy entry when this rule's entry does not set them,
+    #: ``{param: other_rule_id}``: two rules that must agree read one setting (the runtime
+    #: allow-list and the lifecycle rule's ``block_from``), so a policy cannot make them disagree.
+    borrows: ClassVar[Mapping[str, str]] = {}
+
+    @classmethod
+    def policy_warnings(cls, params: Mapping[str, Any], today: date) -> list[tuple[str, str]]:
+        """``(param, message)`` warnings ``govhook policy validate`` gives for these literal params
+        (a valid setting that contradicts another rule, say). None by default."""
+        return []
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

@@ -16,7 +16,7 @@ default policies/default.policy.yaml, the policy deploy.sh publishes by default)
   sample/lambda_template_memory.yml           the same with 4096 MB         expected: blocked by the hook
 
 The stack is named sample-hello (sample-hello-<suffix> for lambda_template_<suffix>.yml) unless
---stack-name says otherwise; not govhook-*: the default policy's scope excludes those stacks. Exit 0 when the stack deployed, 1 when it did not (a blocked
+--stack-name says otherwise (not the governance stack's own name: the hooks skip that one stack). Exit 0 when the stack deployed, 1 when it did not (a blocked
 create leaves it in ROLLBACK_COMPLETE: sample/cleanup_sample.sh removes it). Honours AWS_ENDPOINT_URL.
 EOF
 }

@@ -171,8 +171,22 @@ BUDGET_FAILED = annotation(
     "https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html")
 
 
+def no_failed_operation_events(stub: Any, *, change_set: str | None = None) -> None:
+    """DescribeEvents (read first) finds no failed event: no early-validation failure to report."""
+    params: dict[str, Any] = {"Filters": {"FailedEvents": True}}
+    params.update({"ChangeSetName": change_set} if change_set else {"StackName": STACK})
+    stub.add_response("describe_events", {"OperationEvents": []}, params)
+
+
+def no_planned_hooks(stub: Any, change_set: str = CHANGE_SET_ARN) -> None:
+    """DescribeChangeSetHooks (read last for a change set) lists no hook."""
+    stub.add_response("describe_change_set_hooks", {"ChangeSetId": CHANGE_SET_ARN, "ChangeSetName": CHANGE_SET,
+                                                    "Hooks": [], "Status": "PLANNED"}, {"ChangeSetName": change_set})
+
+
 def queue_blocked_resource(stub: Any) -> None:
     """The README's example: HelloFunction blocked on create, QueueFunction passed."""
+    no_failed_operation_events(stub)
     stub.add_response("describe_stack_events", {"StackEvents": blocked_resource_events()}, {"StackName": STACK})
     stub.add_response("get_hook_result",
                       hook_result(FUNCTION_INVOCATION, "HOOK_COMPLETE_FAILED", REASON,

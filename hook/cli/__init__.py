@@ -6,89 +6,25 @@ Exit codes: 0 nothing blocking, 1 blocking findings, 2 usage or input error (one
 from __future__ import annotations
 
 import argparse
-import glob
-import json
 import os
-import re
 import sys
 from typing import Any
 
 from hook.core.errors import GovhookError
-
-_TEMPLATE_SUFFIXES = (".yaml", ".yml", ".json", ".template")
-# Tool output and dependencies. Not "events" or "plugin": a service of that name is a service,
-# and hook events or rule case files are told apart by their content (_looks_like_template).
-_SKIP_DIRS = {".git", ".venv", "node_modules", "__pycache__", ".aws-sam", "build", "cdk.out"}
-_TOP_LEVEL_KEY = re.compile(r"(?m)^\ufeff?[\"']?(?:Resources|AWSTemplateFormatVersion)[\"']?[ \t]*:")
 
 
 class UsageError(GovhookError):
     """Bad arguments or input: exit 2 with one line."""
 
 
-def _looks_like_template(path: str) -> bool:
-    if os.path.basename(path) in ("serverless.yml", "serverless.yaml"):
-        return True  # a Serverless Framework service (hook.cli.adapters.serverless)
-    try:
-        with open(path, encoding="utf-8", errors="replace") as fh:
-            head = fh.read(65536)
-            if not _template_markers(head):
-                # Large Mappings or Parameters can push Resources past the first 64 KiB; a template
-                # skipped here would be reported as passed. Templates are at most 1 MB.
-                head += fh.read(1 << 20)
-    except OSError:
-        return False
-    if not _template_markers(head):
-        return False
-    # The words appear in hook events, payloads and rule case files too: a template has them as
-    # top-level keys.
-    if head.lstrip("\ufeff \t\r\n").startswith("{"):
-        try:
-            doc = json.loads(head.lstrip("\ufeff"))
-        except (ValueError, RecursionError):
-            return True  # YAML flow style, or broken JSON the parser will report with its line
-        return isinstance(doc, dict) and ("Resources" in doc or "AWSTemplateFormatVersion" in doc)
-    return _TOP_LEVEL_KEY.search(head) is not None
-
-
-def _template_markers(text: str) -> bool:
-    return "AWSTemplateFormatVersion" in text or (
-        ("Resources" in text) and ("Type" in text) and ("AWS::" in text)
-    )
-
-
 def find_templates(paths: list[str], *, ignore_non_templates: bool) -> list[str]:
-    out: list[str] = []
-    for p in paths:
-        if os.path.isdir(p):
-            for root, dirs, files in os.walk(p):
-                dirs[:] = sorted(d for d in dirs if d not in _SKIP_DIRS and not d.startswith("."))
-                for f in sorted(files):
-                    full = os.path.join(root, f)
-                    if f.endswith(_TEMPLATE_SUFFIXES) and _looks_like_template(full):
-                        out.append(full)
-        elif os.path.isfile(p):
-            if _looks_like_template(p):
-                out.append(p)
-            elif not ignore_non_templates:
-                raise UsageError(f"{p}: not a CloudFormation template (no Resources)")
-        else:
-            matches = sorted(glob.glob(p, recursive=True))
-            if not matches:
-                raise UsageError(f"{p}: no such file or directory")
-            out.extend(find_templates(matches, ignore_non_templates=True))
-    unique: list[str] = []
-    for x in out:
-        if x not in unique:
-            unique.append(x)
-    return unique
+    """The template files under ``paths`` (the first input error raises; ``check`` reports them all)."""
+    from hook.cli.files import find_templates as find
 
-
-def _default_policy() -> str:
-    path = os.path.join("policies", "default.policy.yaml")
-    if os.path.exists(path):
-        return path
-    raise UsageError("no policy: pass --policy FILE (policies/default.policy.yaml is not in this directory)")
+    found = find(paths, ignore_non_templates=ignore_non_templates)
+    if found.errors:
+        raise UsageError(str(found.errors[0]))
+    return found.files
 
 
 def _registry() -> Any:
@@ -112,47 +48,119 @@ def _today(value: str | None) -> Any:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    """Parse the files into targets, call the pipeline once, render the verdict."""
-    from hook.core.pipeline import Invocation, local_pipeline
+    """Every input gets its verdict: an input that cannot be read or parsed is reported (one line on
+    stderr, and in the JSON/SARIF/JUnit report) and the others are still checked; exit 2 then."""
+    from hook.cli.discovery import choose_policy
+    from hook.cli.files import find_templates as find
+    from hook.core.errors import InputError
+    from hook.core.pipeline import Invocation, Options, Pipeline
+    from hook.core.policy import load_policy, parse_policy
     from hook.inputs.yamlcfn import Locator
 
-    locator = Locator()
-    pipeline = local_pipeline(args.policy or _default_policy(), registry=_registry(), today=_today(args.today),
-                              locator=locator, aws=args.aws, require_defaults=True)
+    registry = _registry()
+    today = _today(args.today)
+    choice = choose_policy(args.policy, args.paths)
+    if choice.text is not None:
+        policy = parse_policy(choice.text, choice.location, registry, today=today)
+    elif choice.location.startswith(("ssm:", "s3://")):
+        if not args.aws:
+            raise UsageError(f"{choice.origin}={choice.location} is read from AWS: run with --aws, or name a file")
+        from hook.sources import get_policy
+
+        policy = get_policy(choice.location, registry)[0]
+    else:
+        policy = load_policy(choice.location, registry, today=today)
     params: dict[str, str] = {}
     for item in args.param or []:
         key, sep, value = item.partition("=")
         if not sep or not key:
             raise UsageError(f"--param {item!r} must be Key=Value")
         params[key] = value
+    values: Any = None
+    account: Any = None
+    if args.aws:
+        from hook.cli.aws import AwsOptionsError, aws_sources
+
+        try:
+            values, account, aws_region = aws_sources(args.region, args.profile)
+        except AwsOptionsError as exc:
+            raise UsageError(str(exc)) from exc
+        args.region = args.region or aws_region
+    else:
+        if args.profile:
+            raise UsageError("--profile is used only with --aws (SSM values and account facts from AWS)")
+        for rule_id, name, ref in policy.value_refs():
+            if not ref.has_default:
+                raise UsageError(
+                    f"{policy.source}: rule {rule_id} parameter '{name}' comes from ssm:{ref.ssm} with no default; "
+                    "add a default or run with --aws"
+                )
+    baseline = _baseline(args)
     from hook.cli.adapters import cdk
 
     assemblies, plain = cdk.split_assemblies(args.paths)  # cdk.out/ directories: read by their manifest
-    files = find_templates(plain, ignore_non_templates=args.ignore_non_templates) if plain else []
-    if not files and not assemblies and not args.ignore_non_templates:
+    found = find(plain, ignore_non_templates=args.ignore_non_templates)
+    errors: list[InputError] = list(found.errors)
+    if not found.files and not errors and not assemblies and not args.ignore_non_templates:
         raise UsageError(f"no CloudFormation templates found in {' '.join(args.paths)}")
-    loads: list[Any] = []
-    for path in files:  # a template of a cloud assembly is read with what the manifest says of its stack
-        loads.extend(cdk.load_assembly_template(path, locator=locator, region=args.region)
-                     or [_load(path, args, params, locator)])
-    for directory in assemblies:
-        loads.extend(cdk.load_assembly(directory, locator=locator, region=args.region))
-    files = list(dict.fromkeys([*files, *(str(x.file) for x in loads if getattr(x, "file", None))]))
+    locator = Locator()
+    pipeline = Pipeline(registry, policy, values, account, Options(today=today, locator=locator))
     targets: list[Any] = []
-    notes: list[str] = []
+    notes: list[str] = list(found.notes)
+    checked: list[str] = []
     requests: list[Any] = []
-    for result in loads:
-        notes.extend(f"{result.file}: {n}" for n in result.notes)
-        targets.extend(result.targets)
-        requests.extend(getattr(result, "requests", ()))
+    # A template of a cloud assembly is read with what the manifest says of its stack.
+    sources = [(path, False) for path in found.files] + [(directory, True) for directory in assemblies]
+    for path, is_assembly in sources:
+        try:
+            if is_assembly:
+                results: list[Any] = list(cdk.load_assembly(path, locator=locator, region=args.region))
+            else:
+                results = list(cdk.load_assembly_template(path, locator=locator, region=args.region)) \
+                    or [_load(path, args, params, locator)]
+        except InputError as exc:
+            errors.append(exc)
+            continue
+        except OSError as exc:
+            errors.append(InputError(exc.strerror or str(exc), path))
+            continue
+        for result in results:
+            checked.append(str(getattr(result, "file", None) or path))
+            notes.extend(f"{checked[-1]}: {n}" for n in result.notes)
+            targets.extend(result.targets)
+            requests.extend(getattr(result, "requests", ()))
+    checked = list(dict.fromkeys(checked))
     verdict = pipeline.evaluate(targets, Invocation(notes=notes, requests=requests))
-    out = _render(verdict, args.format, pipeline.registry, files, args)
-    if args.output:
-        with open(args.output, "w", encoding="utf-8") as fh:
-            fh.write(out)
-    else:
-        sys.stdout.write(out)
+    errors = found.in_order(errors)
+    for err in errors:
+        print(f"govhook: error: {err}", file=sys.stderr)
+    if args.write_baseline:
+        from hook.cli.baseline import write_baseline
+
+        n = write_baseline(args.write_baseline, verdict.findings)
+        print(f"govhook: wrote {n} finding(s) to the baseline {args.write_baseline}", file=sys.stderr)
+    known = baseline.holds(verdict) if baseline is not None else None
+    if checked or args.format != "text" or not errors:
+        out = _render(verdict, args.format, pipeline.registry, checked, args, policy=choice, input_errors=errors,
+                      baselined=known)
+        if args.output:
+            with open(args.output, "w", encoding="utf-8") as fh:
+                fh.write(out)
+        else:
+            sys.stdout.write(out)
+    if errors:
+        return 2
+    if known is not None:
+        return 1 if any(f.disposition.value == "blocking" and not known(f) for f in verdict.findings) else 0
     return 1 if verdict.is_blocking else 0
+
+
+def _baseline(args: argparse.Namespace) -> Any:
+    if not args.baseline:
+        return None
+    from hook.cli.baseline import Baseline
+
+    return Baseline.load(args.baseline)
 
 
 def _load(path: str, args: argparse.Namespace, params: dict[str, str], locator: Any) -> Any:
@@ -197,29 +205,43 @@ def _with_line(exc: Any, locator: Any) -> Any:
     return TemplateError(exc.message, exc.file, found.line, found.column)
 
 
-def _render(verdict: Any, fmt: str, registry: Any, files: list[str], args: argparse.Namespace) -> str:
+def _render(verdict: Any, fmt: str, registry: Any, files: list[str], args: argparse.Namespace, *,
+            policy: Any, input_errors: list[Any], baselined: Any) -> str:
+    baseline_file = args.baseline or None
     if fmt == "json":
         from hook.cli.render.json_report import render as rjson
 
-        return rjson(verdict, files=files)
+        return rjson(verdict, files=files, policy=policy.to_dict(), input_errors=input_errors,
+                     baselined=baselined, baseline_file=baseline_file)
     if fmt == "sarif":
         from hook.cli.render.sarif import render as rsarif
 
-        return rsarif(verdict, registry)
+        return rsarif(verdict, registry, input_errors=input_errors, baselined=baselined, policy=policy.to_dict())
     if fmt == "junit":
         from hook.cli.render.junit import render as rjunit
 
-        return rjunit(verdict, files=files)
+        return rjunit(verdict, files=files, input_errors=input_errors, baselined=baselined)
     from hook.cli.render.text import render as rtext
 
     color = not args.no_color and not args.output and sys.stdout.isatty() and "NO_COLOR" not in os.environ
-    return rtext(verdict, color=color, files=files)
+    return rtext(verdict, color=color, files=files, verbose=args.verbose, policy=policy.describe(),
+                 input_errors=input_errors, baselined=baselined, baseline_file=baseline_file)
 
 
 def cmd_rules(args: argparse.Namespace) -> int:
     from hook.cli import docs
 
     registry = _registry()
+    if args.pack:
+        from hook.core.registry import Registry
+
+        only = Registry()
+        for rule in registry:
+            if registry.pack_of(rule.id) == args.pack:
+                only.add(rule, args.pack)
+        if not len(only):
+            raise UsageError(f"--pack {args.pack}: no rules from a pack of that name are installed")
+        registry = only
     sys.stdout.write(docs.markdown(registry) if args.format == "markdown" else docs.table(registry))
     return 0
 
@@ -306,6 +328,30 @@ def cmd_results(args: argparse.Namespace) -> int:
     return 1 if report.blocked else 0
 
 
+def cmd_would_block(args: argparse.Namespace) -> int:
+    """Exit 1 when FAIL would have blocked something in the window, 0 when nothing, 2 when unreadable."""
+    import json as _json
+    from datetime import UTC, datetime
+
+    from hook.cli.results import ResultsError, make_client
+    from hook.cli.rollout import hook_arns, parse_since, render_text, would_block
+
+    try:
+        now = datetime.now(UTC)
+        since = parse_since(args.since, now)
+        until = parse_since(args.until, now) if args.until else now
+        cfn = make_client(args.region, args.profile)
+        arns = args.hook_arn or hook_arns(cfn, args.stack_name)
+        report = would_block(cfn, arns, since, until)
+    except ResultsError as exc:
+        raise UsageError(str(exc)) from exc
+    if args.format == "json":
+        sys.stdout.write(_json.dumps(report.to_json(), indent=2) + "\n")
+    else:
+        sys.stdout.write(render_text(report))
+    return 1 if report.groups else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     from hook import __version__
 
@@ -313,46 +359,69 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"govhook {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    check = sub.add_parser("check", help="check templates against a policy (exit 1 when a deploy would be blocked)")
+    check = sub.add_parser(
+        "check", help="check templates against a policy (exit 1 when a deploy would be blocked)",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="policy, first found: --policy; GOVHOOK_POLICY; .govhook.yaml or pyproject.toml [tool.govhook],\n"
+               "  searched upwards from the checked paths; the default policy shipped in the package.\n"
+               "exit codes: 0 nothing blocking; 1 a deploy would be blocked (with --baseline: by a finding\n"
+               "  not in the baseline); 2 bad usage, or an input that could not be checked (named on stderr,\n"
+               "  the other inputs are still checked and reported).")
     check.add_argument("paths", nargs="+", metavar="PATH", help="template files, directories or globs")
-    check.add_argument("--policy", help="policy file (default: policies/default.policy.yaml)")
-    check.add_argument("--format", choices=("text", "json", "sarif", "junit"), default="text")
-    check.add_argument("--output", help="write the report to this file")
+    check.add_argument("--policy", metavar="FILE", help="policy file (default: see below)")
+    check.add_argument("--format", choices=("text", "json", "sarif", "junit"), default="text",
+                       help="report format (default: text; json always has every finding, skips and passes too)")
+    check.add_argument("--output", metavar="FILE", help="write the report to this file")
+    check.add_argument("-v", "--verbose", action="store_true",
+                       help="text: also every skip with its reason, passed rules and baselined findings")
     check.add_argument("--param", action="append", metavar="KEY=VALUE", help="template parameter value; for serverless.yml a ${param:KEY}/${opt:KEY} value (repeatable)")
     check.add_argument("--stack-name", help="stack name for scoping and exemptions (default: the file name; <service>-<stage> for serverless.yml)")
     check.add_argument("--stage", help="Serverless Framework stage (default: provider.stage, else dev)")
-    check.add_argument("--region", help="AWS::Region for conditions, ARNs and Fn::GetAZs (default: us-east-1; "
-                                        "serverless.yml: provider.region)")
+    check.add_argument("--region", metavar="REGION",
+                       help="one option for both: the template's AWS::Region (conditions, ARNs, Fn::GetAZs) and, with "
+                            "--aws, the Region of every AWS call (default: AWS_REGION or the profile's Region with "
+                            "--aws; else us-east-1, for serverless.yml provider.region)")
     check.add_argument("--aws", action="store_true", help="read SSM values and account facts from AWS")
-    check.add_argument("--no-color", action="store_true")
+    check.add_argument("--profile", metavar="PROFILE", help="with --aws: the AWS CLI profile to use (as aws --profile)")
+    check.add_argument("--baseline", metavar="FILE",
+                       help="fail only on blocking findings not in this baseline (they are still reported)")
+    check.add_argument("--write-baseline", metavar="FILE",
+                       help="write today's failing findings to FILE, as the baseline of later runs")
+    check.add_argument("--no-color", action="store_true", help="no ANSI colours (also when NO_COLOR is set or not a terminal)")
     check.add_argument("--ignore-non-templates", action="store_true", help="skip named files that are not templates")
     check.add_argument("--today", help=argparse.SUPPRESS)
     check.set_defaults(func=cmd_check)
 
     rules = sub.add_parser("rules", help="list the rule catalogue")
-    rules.add_argument("--format", choices=("table", "markdown"), default="table")
+    rules.add_argument("--format", choices=("table", "markdown"), default="table",
+                       help="table (default) or markdown (docs/rules.md is generated from it)")
+    rules.add_argument("--pack", metavar="NAME",
+                       help="only the rules of this pack (its entry-point name: 'lambda' is govhook's own)")
     rules.set_defaults(func=cmd_rules)
 
     explain = sub.add_parser("explain", help="explain one rule")
-    explain.add_argument("rule")
+    explain.add_argument("rule", help="a rule id, e.g. lambda.runtime-allowed")
     explain.set_defaults(func=cmd_explain)
 
     policy = sub.add_parser("policy", help="policy files")
     psub = policy.add_subparsers(dest="policy_command", required=True, metavar="ACTION")
     validate = psub.add_parser("validate", help="validate policy files (every error, with line)")
-    validate.add_argument("files", nargs="+")
+    validate.add_argument("files", nargs="+", metavar="FILE", help="policy files")
     validate.add_argument("--today", help=argparse.SUPPRESS)
     psub.add_parser("schema", help="print the policy JSON Schema (for editors)")
     policy.set_defaults(func=cmd_policy)
 
     test = sub.add_parser("test", help="run YAML rule case files")
-    test.add_argument("paths", nargs="*")
+    test.add_argument("paths", nargs="*", metavar="CASES", help="case files or folders (default: tests/cases)")
     test.set_defaults(func=cmd_test)
 
-    replay = sub.add_parser("replay", help="run the real handler on a captured hook event")
-    replay.add_argument("event")
-    replay.add_argument("--payload", help="file standing in for the presigned payload URL")
-    replay.add_argument("--policy")
+    replay = sub.add_parser(
+        "replay", help="run the real handler on a captured hook event",
+        epilog="exit 0: SUCCESS; 1: FAILED (the response is printed); 2: the event or payload cannot be used")
+    replay.add_argument("event", metavar="EVENT.json", help="a hook invocation event, as CloudFormation sends it")
+    replay.add_argument("--payload", metavar="FILE",
+                        help="STACK and CHANGE_SET events: the file standing in for the presigned payload URL")
+    replay.add_argument("--policy", metavar="FILE", help="policy file (default: GOVHOOK_POLICY, else the bundled default)")
     replay.add_argument("--aws", action="store_true", help="read SSM values and account facts from AWS")
     replay.set_defaults(func=cmd_replay)
 
@@ -362,12 +431,26 @@ def build_parser() -> argparse.ArgumentParser:
                "operation (or of the change set) FAILED with failure mode FAIL; 2: the results could not be read")
     results.add_argument("stack", metavar="STACK", help="stack name or stack id (ARN; needed for a deleted stack)")
     results.add_argument("--change-set", metavar="NAME", help="the hook results of this change set (name or ARN)")
-    results.add_argument("--region", metavar="R")
-    results.add_argument("--profile", metavar="P")
-    results.add_argument("--format", choices=("text", "json"), default="text")
+    results.add_argument("--region", metavar="R", help="the stack's Region (default: AWS_REGION, or the profile's)")
+    results.add_argument("--profile", metavar="P", help="the AWS CLI profile to use")
+    results.add_argument("--format", choices=("text", "json"), default="text", help="report format (default: text)")
     results.add_argument("--all", action="store_true",
                          help="the whole event history, passed invocations and passed rules too")
     results.set_defaults(func=cmd_results)
+
+    wb = sub.add_parser(
+        "would-block", help="before switching the hooks from WARN to FAIL: what FAIL would have blocked, by stack and rule",
+        epilog="exit 0: nothing failed under WARN in the window; 1: FAIL would have blocked something; "
+               "2: the results could not be read")
+    wb.add_argument("--since", default="14d", metavar="WHEN", help="14d, 36h, 90m or an ISO date (default: 14d)")
+    wb.add_argument("--until", metavar="WHEN", help="end of the window (default: now)")
+    wb.add_argument("--stack-name", default="govhook", metavar="NAME",
+                    help="the governance stack whose HookArn/TemplateHookArn outputs name the hooks (default: govhook)")
+    wb.add_argument("--hook-arn", action="append", metavar="ARN", help="a hook type ARN (repeatable; instead of --stack-name)")
+    wb.add_argument("--region", metavar="R")
+    wb.add_argument("--profile", metavar="P")
+    wb.add_argument("--format", choices=("text", "json"), default="text")
+    wb.set_defaults(func=cmd_would_block)
 
     return parser
 

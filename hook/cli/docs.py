@@ -41,13 +41,24 @@ def _params(rule: RuleClass) -> list[tuple[str, str, str, str]]:
     return out
 
 
+def plain(text: str) -> str:
+    """reStructuredText inline markup read as a person reads it on a terminal: ``Runtime`` and
+    :class:`X` become Runtime and X; **bold** and *emphasis* lose their stars."""
+    import re
+
+    text = re.sub(r":[a-z]+:`~?([^`]+)`", r"\1", text)
+    text = re.sub(r"``([^`]+)``", r"\1", text)
+    text = re.sub(r"\*\*([^*]+)\*\*", r"\1", text)
+    return re.sub(r"(?<![\w*])\*([^*\s][^*]*)\*(?![\w*])", r"\1", text)
+
+
 def explain(rule: RuleClass, registry: Registry) -> str:
     lines = [f"{rule.id}: {rule.title}", ""]
     lines.append(f"level: {rule.level}    default severity: {rule.default_severity.value}    pack: {registry.pack_of(rule.id)}")
     lines.append(f"resource types: {', '.join(rule.resource_types)}")
     if rule.aliases:
         lines.append(f"formerly: {', '.join(rule.aliases)}")
-    lines += ["", rule.description(), ""]
+    lines += ["", plain(rule.description()), ""]
     params = _params(rule)
     if params:
         lines.append("parameters:")

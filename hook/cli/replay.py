@@ -20,6 +20,11 @@ def replay(event_path: str, *, payload_path: str | None = None, policy_path: str
             event = json.load(fh)
     except (OSError, ValueError) as exc:
         raise InputError(f"cannot read event: {exc}", event_path) from exc
+    request = event.get("requestData") if isinstance(event, dict) else None
+    if payload_path is None and isinstance(request, dict) and request.get("payload"):
+        kind = request.get("targetType") or request.get("targetName") or "this"
+        raise InputError(f"a {kind} event carries its template at a presigned URL: pass --payload FILE "
+                         "(the template or payload JSON it stands for)", event_path)
 
     def fetch(url: str) -> bytes:
         if payload_path is None:

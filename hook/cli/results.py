@@ -31,6 +31,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from hook.cli.events import (
+    EventsUnavailable,
+    Operation,
+    PlannedHook,
+    Validation,
+    change_set_hooks,
+    operations,
+)
 from hook.core.errors import GovhookError
 
 __all__ = [
@@ -88,6 +96,7 @@ class Invocation:
     annotations: tuple[Annotation, ...] = ()
     latest: bool = True  # part of the stack's latest operation (always true for a change set)
     detail_error: str | None = None  # why GetHookResult added nothing
+    stack_arn: str | None = None  # the event's StackId: with HookType, it names the hook type ARN
 
     @property
     def failed(self) -> bool:
@@ -140,10 +149,22 @@ class Report:
     everything: bool = False
     invocations: list[Invocation] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # DescribeEvents: the operations (newest first; only the latest unless everything) and what failed
+    operations: list[Operation] = field(default_factory=list)
+    events_source: str = "DescribeStackEvents"  # or "DescribeEvents+DescribeStackEvents"
+    change_set_execution: str | None = None  # DescribeChangeSet ExecutionStatus (AVAILABLE: not executed yet)
+    planned_status: str | None = None  # DescribeChangeSetHooks Status
+    planned_hooks: list[PlannedHook] = field(default_factory=list)
+
+    @property
+    def validations(self) -> list[Validation]:
+        return [v for op in self.operations for v in op.validations]
 
     @property
     def blocked(self) -> bool:
-        return any(i.latest and i.outcome == "blocked" for i in self.invocations)
+        latest = self.operations[:1]
+        return (any(i.latest and i.outcome == "blocked" for i in self.invocations)
+                or any(v.blocked for op in latest for v in op.validations))
 
     def shown(self) -> list[Invocation]:
         if self.everything:
@@ -163,6 +184,12 @@ class Report:
                        for k in ("blocked", "warned", "passed", "in-progress")},
             "invocations": [i.to_json() for i in shown],
             "notes": list(self.notes),
+            "operations": [op.to_json() for op in self.operations],
+            "validations": [v.to_json() for v in self.validations],
+            "events_source": self.events_source,
+            "change_set_execution": self.change_set_execution,
+            "planned_hooks": {"status": self.planned_status, "hooks": [h.to_json() for h in self.planned_hooks]}
+            if self.change_set else None,
         }
 
 
@@ -317,8 +344,70 @@ def _invocations_from_events(cfn: Any, stack: str, everything: bool, notes: list
             invoked_at=event.get("Timestamp"),
             reason=event.get("HookStatusReason"),
             latest=latest,
+            stack_arn=event.get("StackId"),
         )
     return list(by_key.values())
+
+
+_LOOKUP_PAGES = 5
+_LOOKUP_WINDOW_S = 600.0
+
+
+def _find_result_ids(cfn: Any, invocations: list[Invocation], notes: list[str]) -> None:
+    """Failed invocations whose events carry no ``HookInvocationId`` (older events, or a botocore that
+    drops it): ``ListHookResults(TypeArn=..., Status=...)`` lists that hook type's results with the
+    stack ARN (``HookExecutionTarget``) and target; the one closest in time is the invocation."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    missing = [i for i in invocations if not i.hook_result_id and i.failed and i.stack_arn and i.invoked_at]
+    if not missing:
+        return
+    try:
+        members = cfn.meta.service_model.operation_model("ListHookResults").input_shape.members
+    except Exception:  # a stand-in client without a model: nothing to look up with
+        return
+    if "TypeArn" not in members or "Status" not in members:
+        return
+    cache: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for inv in missing:
+        parts = str(inv.stack_arn).split(":")
+        if len(parts) < 6:
+            continue
+        type_arn = f"arn:{parts[1]}:cloudformation:{parts[3]}:{parts[4]}:type/hook/{inv.hook.replace('::', '-')}"
+        key = (type_arn, inv.status)
+        if key not in cache:
+            found: list[dict[str, Any]] = []
+            token: str | None = None
+            try:
+                for _ in range(_LOOKUP_PAGES):
+                    params: dict[str, Any] = {"TypeArn": type_arn, "Status": inv.status}
+                    if token:
+                        params["NextToken"] = token
+                    page = cfn.list_hook_results(**params)
+                    found.extend(page.get("HookResults", []))
+                    token = page.get("NextToken")
+                    if not token:
+                        break
+            except (ClientError, BotoCoreError) as exc:
+                code = exc.response.get("Error", {}).get("Code") if isinstance(exc, ClientError) else type(exc).__name__
+                notes.append(f"cloudformation:ListHookResults failed ({code}): the hook result of events without a "
+                             "HookInvocationId could not be looked up")
+                return
+            cache[key] = found
+        assert inv.invoked_at is not None
+        when = inv.invoked_at.timestamp()
+        best: tuple[float, str] | None = None
+        for r in cache[key]:
+            at = r.get("InvokedAt")
+            same_target = (r.get("TargetType") == "STACK") if inv.target_type == "STACK" else (
+                r.get("TargetId") == inv.target_id)
+            if r.get("HookExecutionTarget") != inv.stack_arn or not same_target or not isinstance(at, datetime):
+                continue
+            gap = abs(at.timestamp() - when)
+            if gap <= _LOOKUP_WINDOW_S and (best is None or gap < best[0]):
+                best = (gap, str(r["HookResultId"]))
+        if best is not None:
+            inv.hook_result_id = best[1]
 
 
 # --- change sets --------------------------------------------------------------------------------
@@ -328,6 +417,7 @@ def _change_set_arn(cfn: Any, stack: str, name: str, report: Report) -> str:
         return name
     desc = _call(cfn, "describe_change_set", "DescribeChangeSet", {"stack": stack, "change_set": name},
                  ChangeSetName=name, StackName=stack)
+    report.change_set_execution = desc.get("ExecutionStatus")
     status = desc.get("Status")
     if status:
         reason = desc.get("StatusReason")
@@ -402,6 +492,42 @@ def _add_details(cfn: Any, inv: Invocation) -> None:
     )
 
 
+# --- DescribeEvents: operations and early validation --------------------------------------------
+
+def _read_operations(cfn: Any, report: Report, *, change_set: str | None = None) -> None:
+    from botocore.exceptions import ClientError
+
+    try:
+        ops = operations(cfn, stack=report.stack, change_set=change_set, stack_name=report.stack)
+    except EventsUnavailable as exc:
+        report.notes.append(str(exc))
+        return
+    except ClientError as exc:
+        raise _translate(exc, "DescribeEvents", stack=report.stack, change_set=change_set) from exc
+    report.events_source = "DescribeEvents+DescribeStackEvents"
+    report.operations = ops if report.everything or change_set else ops[:1]
+
+
+def _add_hook_errors(report: Report, invocations: list[Invocation]) -> None:
+    """Hook failures DescribeEvents reports that no stack event does (a change set's creation)."""
+    seen = {(i.hook, i.target_id) for i in invocations}
+    for n, op in enumerate(report.operations):
+        for ev in op.hook_errors:
+            hook, logical = str(ev.get("HookType") or "?"), str(ev.get("LogicalResourceId") or "")
+            if (hook, logical) in seen:
+                continue
+            seen.add((hook, logical))
+            is_stack = ev.get("ResourceType") == _STACK_TYPE
+            invocations.append(Invocation(
+                hook=hook, status=str(ev.get("HookStatus") or "HOOK_COMPLETE_FAILED"),
+                target_type="STACK" if is_stack else "RESOURCE", target_id=logical,
+                resource_type=None if is_stack else ev.get("ResourceType"), failure_mode=ev.get("HookFailureMode"),
+                invocation_point=ev.get("HookInvocationPoint"), invoked_at=ev.get("Timestamp"),
+                reason=ev.get("HookStatusReason"), latest=n == 0,
+                detail_error=f"reported by DescribeEvents ({op.type or 'operation'} {op.operation_id}), "
+                             "which gives no hook result id: annotations not available"))
+
+
 # --- entry point --------------------------------------------------------------------------------
 
 def fetch(cfn: Any, stack: str, *, change_set: str | None = None, everything: bool = False) -> Report:
@@ -414,14 +540,25 @@ def fetch(cfn: Any, stack: str, *, change_set: str | None = None, everything: bo
     if change_set:
         arn = _change_set_arn(cfn, stack, change_set, report)
         report.change_set = arn
+        _read_operations(cfn, report, change_set=arn)
         invocations = _invocations_from_change_set(cfn, stack, arn)
     else:
+        _read_operations(cfn, report)
         invocations = _invocations_from_events(cfn, stack, everything, report.notes)
+        _find_result_ids(cfn, invocations, report.notes)
+        _add_hook_errors(report, invocations)
     with_ids = [i for i in invocations if i.hook_result_id and i.status != "HOOK_IN_PROGRESS"]
     for inv in with_ids[:_MAX_DETAILS]:
         _add_details(cfn, inv)
     if len(with_ids) > _MAX_DETAILS:
         report.notes.append(f"annotations read for the newest {_MAX_DETAILS} of {len(with_ids)} invocations")
+    if report.change_set:
+        # Before execution: which hooks will run on which resources (after creation's own results).
+        if "DescribeChangeSetHooks" in cfn.meta.service_model.operation_names:
+            report.planned_status, report.planned_hooks = change_set_hooks(cfn, report.change_set, stack)
+        else:
+            report.notes.append("the installed botocore has no cloudformation:DescribeChangeSetHooks: the hooks the "
+                                "change set will run are not shown; upgrade boto3 and botocore")
     if any(not i.hook_result_id for i in invocations):
         event_shape = cfn.meta.service_model.shape_for("StackEvent")
         if "HookInvocationId" not in event_shape.members:

@@ -32,6 +32,7 @@ from hook.core.values import OfflineValues, ValueSource, ValueSourceError
 from hook.sdk import (
     AccountFacts,
     Action,
+    FactUnavailable,
     InvalidValue,
     NotApplicable,
     OfflineAccount,
@@ -39,6 +40,7 @@ from hook.sdk import (
     Rule,
     StackContext,
     StackRule,
+    ValueUnknown,
     Violation,
     template_types,
 )
@@ -67,7 +69,7 @@ class Locator(Protocol):
 class _Raw:
     """One raw rule outcome on one target, before policy."""
 
-    __slots__ = ("advisory", "logical_id", "message", "outcome", "path", "remediation")
+    __slots__ = ("advisory", "gap", "logical_id", "message", "outcome", "path", "remediation")
 
     def __init__(
         self,
@@ -77,7 +79,9 @@ class _Raw:
         remediation: str = "",
         logical_id: str | None = None,
         advisory: bool = False,
+        gap: bool = False,
     ) -> None:
+        self.gap = gap
         self.outcome = outcome
         self.message = message
         self.path = path
@@ -270,11 +274,26 @@ class Engine(Frozen):
             return cached
         try:
             params = self._resolve_params(cfg_id, rule)
+            self._borrow(cfg_id, rule, params)
         except ParamError as exc:
             self._params[cfg_id] = exc
             raise
         self._params[cfg_id] = params
         return params
+
+    def _borrow(self, cfg_id: str, rule: RuleClass, params: dict[str, Any]) -> None:
+        """Fill ``rule.borrows`` from the other rules' policy entries (their own params, never theirs
+        borrowed), when this rule's entry does not set them and the other rule is enabled."""
+        for name, other_id in rule.borrows.items():
+            other = self.registry.get(other_id)
+            if name in self.policy.rules[cfg_id].params or other is None or other.id not in self.policy.rules:
+                continue
+            try:
+                theirs = self._resolve_params(other.id, other)
+            except ParamError:
+                continue  # that rule reports its own parameter error
+            if name in theirs:
+                params[name] = theirs[name]
 
     def _resolve_params(self, cfg_id: str, rule: RuleClass) -> dict[str, Any]:
         from hook.core.schema import validate
@@ -316,7 +335,7 @@ class Engine(Frozen):
         try:
             raw = list(inst.evaluate(ctx, params))  # type: ignore[arg-type]
         except NotApplicable as exc:
-            return [_Raw(Outcome.SKIP, exc.reason)]
+            return [_Raw(Outcome.SKIP, exc.reason, gap=_is_gap(exc))]
         except InvalidValue as exc:
             # A stack rule's path is a template pointer (/Resources/<id>/Properties/...): the value
             # belongs to that resource, so resource-scoped exemptions and scopes cover it.
@@ -463,6 +482,7 @@ class Engine(Frozen):
             "preexisting": False,
             "downgraded_by": None,
             "construct_path": target.construct_path,
+            "gap": False,
         })
 
     def _finding(
@@ -549,6 +569,7 @@ class Engine(Frozen):
             "preexisting": preexisting,
             "downgraded_by": downgraded,
             "construct_path": construct_path,
+            "gap": raw.gap,
         })
 
     def _locate(self, target: Target, raw: _Raw, logical_id: str | None) -> Location | None:
@@ -577,6 +598,12 @@ def construct_path_of(template: Mapping[str, Any], logical_id: str) -> str | Non
     meta = res.get("Metadata") if isinstance(res, Mapping) else None
     path = meta.get("aws:cdk:path") if isinstance(meta, Mapping) else None
     return path if isinstance(path, str) and path else None
+
+
+def _is_gap(exc: NotApplicable) -> bool:
+    """A SKIP that leaves something unchecked (an account fact that could not be read, a value not
+    known before deployment), as opposed to a rule that does not apply (no environment, not Java)."""
+    return isinstance(exc, FactUnavailable | ValueUnknown) or "not known before deployment" in exc.reason
 
 
 def _logical_id_of(pointer: str) -> str | None:

@@ -157,7 +157,7 @@ class Finding(Frozen):
 
     _fields = ("rule_id", "title", "outcome", "disposition", "severity", "level", "message", "logical_id",
                "resource_type", "path", "remediation", "remediation_url", "stack_name", "location", "exemption",
-               "preexisting", "downgraded_by", "construct_path", "suppressible")
+               "preexisting", "downgraded_by", "gap", "construct_path", "suppressible")
     rule_id: str
     title: str
     outcome: Outcome
@@ -181,6 +181,10 @@ class Finding(Frozen):
     #: A FAIL the policy would exempt on a developer's request (the rule has ``requests: allow``
     #: and no request for it was refused). CDK gets the others as ``fatal``: acknowledge cannot hide them.
     suppressible: bool = False
+    #: A SKIP that leaves a gap in what was checked (a value not known before deployment, an account
+    #: fact that could not be read), rather than a rule that does not apply. (Class default: a
+    #: Finding built by ``from_fields`` without it has none.)
+    gap: bool = False
 
     def __init__(
         self,
@@ -202,7 +206,9 @@ class Finding(Frozen):
         preexisting: bool = False,
         downgraded_by: str | None = None,
         construct_path: str | None = None,
+        gap: bool = False,
     ) -> None:
+        self.__dict__.update(gap=gap)
         self.__dict__.update(
             rule_id=rule_id, title=title, outcome=outcome, disposition=disposition, severity=severity,
             level=level, message=message, logical_id=logical_id, resource_type=resource_type, path=path,
@@ -256,6 +262,7 @@ class Finding(Frozen):
             "downgraded_by": self.downgraded_by,
             "construct_path": self.construct_path,
             "suppressible": self.suppressible,
+            "gap": self.gap,
             "exemption": None,
         }
         if self.exemption:

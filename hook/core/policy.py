@@ -257,6 +257,7 @@ def check_policy_text(text: str, source: str, registry: Registry, *, today: date
         return report
     data, doc = parsed
     check = _Checks(doc, registry, report)
+    check.today = today or date.today()
     _schema_pass(check, data)
     rules = _rule_ids_pass(check, data.get("rules"))
     configs = {canonical: _rule_config(canonical, cfg, _params_pass(check, path, rule, cfg.get("params")))
@@ -280,6 +281,8 @@ class _Checks:
         self.registry = registry
         self.report = report
         self.names = registry.all_names()
+        #: The date rule warnings are judged on (``Rule.policy_warnings``).
+        self.today = date.today()
 
     def error(self, path: Path_, message: str) -> None:
         self.report.errors.append(self.doc.issue(path, message))
@@ -347,7 +350,11 @@ def _params_pass(check: _Checks, path: Path_, rule: RuleClass, raw: Any) -> dict
     for bpath, message in _crossed_bounds(literal):
         check.error((*path, "params", *bpath), f"{message} (rule {rule.id})")
     unresolved = any(isinstance(v, ValueRef) and not v.has_default for v in params.values())
-    for err in validate(literal, rule.params_schema):
+    errors = validate(literal, rule.params_schema)
+    if not errors:  # a valid setting that contradicts another rule (an allowed runtime it blocks)
+        for name, message in rule.policy_warnings(literal, check.today):
+            check.warn((*path, "params", name) if name in (raw or {}) else path, f"{message} (rule {rule.id})")
+    for err in errors:
         if err.keyword == "required" and unresolved:
             continue  # resolved at run time from SSM
         epath = _pointer_to_path(err.path)

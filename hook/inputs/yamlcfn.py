@@ -163,7 +163,59 @@ def _construct_fast(loader: Any, root: Any) -> Any:
         loader.constructed_objects = {}
         loader.recursive_objects = {}
         loader.deep_construct = False
+    # Aliases share nodes: what is built from them is shared too, but everything that reads the
+    # template afterwards (resolver, SAM, rules) walks it as a tree. A "billion laughs" document is
+    # a few hundred bytes whose tree has 10^9 nodes: it is refused here, before it is built.
+    check_alias_expansion(root)
     return loader.construct_document(root)
+
+
+#: The most nodes a YAML document may have once its aliases are expanded. A 1 MB template (the
+#: most CloudFormation accepts) has about 250,000 nodes; legitimate anchors (shared tags,
+#: environments) multiply that by little.
+EXPANDED_NODES_LIMIT = 1_000_000
+
+
+def check_alias_expansion(root: Any, limit: int = EXPANDED_NODES_LIMIT) -> None:
+    """Raise :class:`TemplateError` (at the anchor that multiplies) when the document's tree, with
+    every alias expanded, would have more than ``limit`` nodes, or when an alias contains itself.
+    Each node is visited once (sizes are memoised), so this costs as much as the document is long."""
+    size: dict[int, int] = {}
+    open_: set[int] = set()
+    stack: list[tuple[Any, bool]] = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        key = id(node)
+        if done:
+            open_.discard(key)
+            children = _children(node)
+            total = 1 + sum(size[id(c)] for c in children)
+            if total > limit:
+                mark = node.start_mark
+                raise TemplateError(
+                    f"YAML aliases expand this node to more than {limit:,} values (an alias bomb?); "
+                    "CloudFormation would not accept a template this large", None, mark.line + 1, mark.column + 1)
+            size[key] = total
+            continue
+        if key in size:
+            continue
+        if key in open_:
+            mark = node.start_mark
+            raise TemplateError("a YAML alias refers to a node that contains it (a recursive structure)",
+                                None, mark.line + 1, mark.column + 1)
+        open_.add(key)
+        stack.append((node, True))
+        for child in _children(node):
+            if id(child) not in size:
+                stack.append((child, False))
+
+
+def _children(node: Any) -> list[Any]:
+    if isinstance(node, yaml.MappingNode):
+        return [n for pair in node.value for n in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
 
 
 def load_template_text(text: str, file: str = "<template>") -> dict[str, Any]:
@@ -172,12 +224,11 @@ def load_template_text(text: str, file: str = "<template>") -> dict[str, Any]:
 
 
 def read_source(path: str, what: str = "template") -> str:
-    """A template file's text; an unreadable file is a :class:`TemplateError` naming it."""
-    try:
-        with open(path, encoding="utf-8") as fh:
-            return fh.read()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise TemplateError(f"cannot read {what}: {getattr(exc, 'strerror', None) or exc}", path) from exc
+    """A template file's text; an unreadable file (not a regular file, over CloudFormation's 1 MB,
+    not UTF-8) is a :class:`TemplateError` naming it (:mod:`hook.inputs.files`)."""
+    from hook.inputs.files import read_text_file
+
+    return read_text_file(path, what)
 
 
 def load_template_nodes(text: str, file: str = "<template>") -> tuple[dict[str, Any], Any]:
@@ -205,6 +256,10 @@ def load_template_nodes(text: str, file: str = "<template>") -> tuple[dict[str, 
             raise TemplateError(f"not valid YAML: {problem}", file, line, col) from exc
         except yaml.YAMLError as exc:
             raise TemplateError(f"not valid YAML: {exc}", file) from exc
+        except TemplateError as exc:
+            if exc.file is None:
+                raise TemplateError(exc.message, file, exc.line, exc.column) from exc
+            raise
     if not isinstance(data, dict):
         raise TemplateError("a template must be a mapping with Resources", file, 1, 1)
     return data, node

@@ -20,7 +20,16 @@ _CACHE: dict[tuple[str, float, str], list[Finding]] = {}
 
 
 def _policy_path() -> str:
-    return os.environ.get("GOVHOOK_POLICY") or os.path.join("policies", "default.policy.yaml")
+    """``GOVHOOK_POLICY``, else ``policies/default.policy.yaml`` here, else the packaged default
+    (so the integration works outside a checkout too)."""
+    local = os.path.join("policies", "default.policy.yaml")
+    if os.environ.get("GOVHOOK_POLICY"):
+        return os.environ["GOVHOOK_POLICY"]
+    if os.path.isfile(local):
+        return local
+    from hook.cli.discovery import packaged_default_path
+
+    return packaged_default_path()
 
 
 def findings_for(filename: str) -> list[Finding]:
@@ -47,7 +56,7 @@ def _to_match(finding: Finding) -> RuleMatch:
     path: list[str | int] = ["Resources", finding.logical_id] if finding.logical_id else ["Resources"]
     message = f"[{finding.rule_id}] {finding.logical_id or 'stack'}: {finding.message}"
     if finding.remediation:
-        message += f" Fix: {finding.remediation}"
+        message += f"{'' if finding.message.rstrip().endswith(('.', '!', '?')) else '.'} Fix: {finding.remediation}"
     match = RuleMatch(path, message)
     loc = finding.location
     if loc is not None and loc.line is not None:

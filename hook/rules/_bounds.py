@@ -23,13 +23,15 @@ def within(ctx: ResourceContext, params: Params, *, pointer: str, label: str, un
         )
     elif value < low:
         yield Violation(
-            f"{label} is {value} {unit}{shown_default}; the minimum is {low} {unit}",
+            f"{label} is {value} {unit}{shown_default}; the policy's minimum is {low} {unit} "
+            f"(Lambda accepts {lo_p} to {hi_p} {unit})",
             path=pointer,
             remediation=f"Raise {label} to at least {low} {unit}.",
         )
     elif value > high:
         yield Violation(
-            f"{label} is {value} {unit}{shown_default}; the maximum is {high} {unit}",
+            f"{label} is {value} {unit}{shown_default}; the policy's maximum is {high} {unit} "
+            f"(Lambda accepts up to {hi_p} {unit})",
             path=pointer,
             remediation=f"Lower {label} to {high} {unit} or less, or ask for an exemption with the measurements.",
         )

@@ -2,23 +2,16 @@
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from datetime import date
-from functools import cache
-from pathlib import Path
 from typing import Any
 
+from hook.rules._runtimes import expand_allowed, lifecycle, newest_successor
 from hook.sdk import Action, NotApplicable, Params, ResourceContext, Rule, Severity, Violation
 
+__all__ = ["RuntimeSupported", "lifecycle"]
+
 _PHASES = {"deprecated": "deprecated", "create_blocked": "creates are blocked", "update_blocked": "updates are blocked"}
-
-
-@cache
-def lifecycle() -> Mapping[str, Mapping[str, Any]]:
-    """Runtime -> {deprecated, create_blocked, update_blocked, successor} (hook/data/runtimes.json)."""
-    data = json.loads((Path(__file__).parent.parent / "data" / "runtimes.json").read_text())
-    return data["runtimes"]  # type: ignore[no-any-return]
 
 
 def _d(value: Any) -> date | None:
@@ -28,8 +21,10 @@ def _d(value: Any) -> date | None:
 class RuntimeSupported(Rule):
     """The runtime is not past the phase of AWS's deprecation schedule that the policy blocks.
 
-    Dates come from ``hook/data/runtimes.json`` and are compared with today's date, so findings
-    follow AWS's schedule without a release.
+    Dates come from ``hook/data/runtimes.json`` (or the ``GOVHOOK_RUNTIMES`` override) and are
+    compared with today's date, so findings follow AWS's schedule without a release. The advice
+    names the newest successor that ``lambda.runtime-allowed``'s list allows and this rule does not
+    block (``allowed`` is taken from that rule's entry), or says the allow-list needs it.
 
     - PASS when the runtime has not reached ``block_from`` (``deprecated``, ``create_blocked`` or
       ``update_blocked``), and is not within ``warn_days_before`` days of deprecation.
@@ -51,9 +46,12 @@ class RuntimeSupported(Rule):
                            "description": "The phase from which the rule fails."},
             "warn_days_before": {"type": "integer", "minimum": 0, "default": 90,
                                  "description": "Days before deprecation to start warning (advisory)."},
+            "allowed": {"type": "array", "items": {"type": "string", "minLength": 1},
+                        "description": "Taken from lambda.runtime-allowed: the successor advised is one it allows."},
         },
         "additionalProperties": False,
     }
+    borrows = {"allowed": "lambda.runtime-allowed"}
     equivalents = {
         "checkov": ("CKV_AWS_363 (static list)",),
         "cfn-lint": ("W2531", "E2531", "E2533"),
@@ -76,8 +74,14 @@ class RuntimeSupported(Rule):
             raise NotApplicable(f"no lifecycle data for runtime '{runtime}' in hook/data/runtimes.json")
         today = ctx.today
         dates = {k: _d(info.get(k)) for k in _PHASES}
-        successor = info.get("successor")
-        move = f"; move to {successor}" if successor else ""
+        allowed = params.get("allowed")
+        successor, ok = newest_successor(
+            runtime, expand_allowed(allowed, today, params["block_from"]) if allowed is not None else None,
+            today, params["block_from"])
+        if successor and not ok:
+            move = f"; move to {successor} (lambda.runtime-allowed does not allow it yet: the allow-list needs it)"
+        else:
+            move = f"; move to {successor}" if successor else ""
         schedule = "; ".join(f"{_PHASES[k]} from {v.isoformat()}" for k, v in dates.items() if v and k != "deprecated")
         deprecated = dates["deprecated"]
         block = dates[params["block_from"]]
@@ -88,7 +92,11 @@ class RuntimeSupported(Rule):
             yield Violation(
                 f"{runtime} {when}" + (f"; {schedule}" if schedule else "") + move,
                 path="/Runtime",
-                remediation=f"Upgrade the runtime{' to ' + successor if successor else ''} and test the function.",
+                remediation=(f"Upgrade the runtime to {successor} and test the function." if successor and ok else
+                             f"Add {successor} to lambda.runtime-allowed's list (the platform team), then upgrade "
+                             "the runtime to it and test the function." if successor else
+                             "Move to another runtime (no newer runtime of this language is supported today, "
+                             "per hook/data/runtimes.json) and test the function."),
             )
             return
         if deprecated is not None and 0 <= (deprecated - today).days <= params["warn_days_before"]:

@@ -394,8 +394,9 @@ def test_stackset_dry_runs_print_the_exact_calls_and_change_nothing(env: dict[st
     central = run("deploy.sh", "--dry-run", "--org-units", ou, "--regions", "us-east-1", "--policy-s3", "s3://org-policies/p.yaml", env=env)
     assert central.returncode == 0, central.stdout + central.stderr
     # THEN the policy is uploaded there and every member stack is told to read it
-    assert any(ln.startswith("would run: aws --region us-east-1 s3 cp --only-show-errors --content-type application/json ")
-               and ln.endswith("/policy.json s3://org-policies/p.yaml") for ln in map(str.strip, central.stdout.splitlines()))
+    assert any(ln.startswith("would run: aws --region us-east-1 s3api put-object --bucket org-policies --key p.yaml --body ")
+               and ln.endswith("/policy.json --content-type application/json --expected-bucket-owner 123456789012")
+               for ln in map(str.strip, central.stdout.splitlines()))
     assert '{"ParameterKey": "PolicyS3Object", "ParameterValue": "org-policies/p.yaml"}' in central.stdout
     # WHEN the caller is a StackSets delegated administrator THEN every StackSet call says so
     delegated = run("deploy.sh", "--dry-run", "--org-units", ou, "--regions", "us-east-1", "--delegated-admin", env=env)

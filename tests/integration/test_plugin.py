@@ -73,7 +73,14 @@ def test_plugin_cases_run_through_hook_testing(plugin_path: str) -> None:
     assert "6 passed, 0 failed" in proc.stdout
 
 
-def test_without_the_plugin_its_rule_is_unknown() -> None:
-    proc = subprocess.run([str(BIN / "govhook"), "explain", "acme.function-name-convention"], cwd=ROOT,
+def test_without_the_plugin_its_rule_is_unknown(tmp_path: Path) -> None:
+    # GIVEN the plugin absent, whether or not this venv has it installed (README says to try it):
+    # a distribution of the same name without entry points, first on the path, shadows it, as
+    # the first distribution of a name wins.
+    shadow = tmp_path / "govhook_rules_acme-0.0.0.dist-info"
+    shadow.mkdir()
+    (shadow / "METADATA").write_text("Metadata-Version: 2.1\nName: govhook-rules-acme\nVersion: 0.0.0\n")
+    env = dict(os.environ, PYTHONPATH=str(tmp_path))
+    proc = subprocess.run([str(BIN / "govhook"), "explain", "acme.function-name-convention"], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=60, check=False)
     assert proc.returncode == 2

@@ -16,6 +16,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import boto3
+import botocore
 import pytest
 from botocore.stub import Stubber
 
@@ -58,6 +59,7 @@ def test_blocked_stack_invocation_shows_the_failed_rule_and_its_fix(capsys: pyte
                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     # GIVEN the hook's STACK invocation failed a create (failure mode FAIL) with one failed annotation
     client, stub = cfn()
+    fx.no_failed_operation_events(stub)  # DescribeEvents is read first
     stub.add_response("describe_stack_events", events_page(fx.blocked_stack_events()), {"StackName": fx.STACK})
     stub.add_response("get_hook_result",
                       fx.hook_result(fx.STACK_INVOCATION, "HOOK_COMPLETE_FAILED",
@@ -113,7 +115,8 @@ def test_resource_invocation_is_joined_from_stack_events_to_get_hook_result(
     assert inv["detail_error"] is None and doc["notes"] == []
     # the documented JSON shape (README), key for key
     assert list(doc) == ["schema_version", "stack", "change_set", "change_set_status", "scope", "blocked", "counts",
-                         "invocations", "notes"]
+                         "invocations", "notes", "operations", "validations", "events_source",
+                         "change_set_execution", "planned_hooks"]
     assert list(inv) == ["outcome", "hook", "status", "failure_mode", "invocation_point", "hook_result_id",
                          "invoked_at", "latest_operation", "target", "reason", "failed_rules", "annotations",
                          "detail_error"]
@@ -123,6 +126,7 @@ def test_text_lists_invocations_most_recent_first_with_all(capsys: pytest.Captur
                                                            monkeypatch: pytest.MonkeyPatch) -> None:
     # GIVEN the same history, read whole with --all
     client, stub = cfn()
+    fx.no_failed_operation_events(stub)  # DescribeEvents is read first
     stub.add_response("describe_stack_events", events_page(fx.blocked_resource_events()), {"StackName": fx.STACK})
     stub.add_response("get_hook_result", fx.hook_result(fx.FUNCTION_INVOCATION, "HOOK_COMPLETE_FAILED", fx.REASON,
                                                         [fx.RUNTIME_ALLOWED_FAILED, fx.SNAPSTART_SKIPPED], minute=3,
@@ -160,6 +164,7 @@ def test_change_set_name_is_resolved_to_its_arn(capsys: pytest.CaptureFixture[st
                        "StackName": fx.STACK, "Status": "FAILED", "ExecutionStatus": "UNAVAILABLE",
                        "StatusReason": f"The following hook(s) failed: [{fx.HOOK}]"},
                       {"ChangeSetName": fx.CHANGE_SET, "StackName": fx.STACK})
+    fx.no_failed_operation_events(stub, change_set=fx.CHANGE_SET_ARN)
     stub.add_response("list_hook_results",
                       {"TargetType": "CHANGE_SET", "TargetId": fx.CHANGE_SET_ARN, "HookResults": [
                           {"HookResultId": fx.CHANGE_SET_INVOCATION, "InvocationPoint": "PRE_PROVISION",
@@ -170,6 +175,7 @@ def test_change_set_name_is_resolved_to_its_arn(capsys: pytest.CaptureFixture[st
     stub.add_response("get_hook_result", fx.hook_result(fx.CHANGE_SET_INVOCATION, "HOOK_COMPLETE_FAILED", fx.REASON,
                                                         [fx.RUNTIME_ALLOWED_FAILED]),
                       {"HookResultId": fx.CHANGE_SET_INVOCATION})
+    fx.no_planned_hooks(stub)
     # WHEN
     with stub:
         code, out, _ = run(capsys, monkeypatch, client, fx.STACK, "--change-set", fx.CHANGE_SET)
@@ -192,6 +198,7 @@ def test_change_set_arn_is_used_as_is_and_results_are_paginated(capsys: pytest.C
                 "Status": status, "HookStatusReason": "r", "TargetType": "CHANGE_SET", "TargetId": fx.CHANGE_SET_ARN}
 
     base = {"TargetType": "CHANGE_SET", "TargetId": fx.CHANGE_SET_ARN}
+    fx.no_failed_operation_events(stub, change_set=fx.CHANGE_SET_ARN)
     stub.add_response("list_hook_results", {**base, "NextToken": "page-2",
                                             "HookResults": [summary(fx.CHANGE_SET_INVOCATION, "HOOK_COMPLETE_FAILED",
                                                                     "WARN")]}, base)
@@ -204,6 +211,7 @@ def test_change_set_arn_is_used_as_is_and_results_are_paginated(capsys: pytest.C
     stub.add_response("get_hook_result", fx.hook_result(fx.STACK_INVOCATION, "HOOK_FAILED",
                                                         "govhook could not evaluate: policy s3://b/p.yaml unreadable", []),
                       {"HookResultId": fx.STACK_INVOCATION})
+    fx.no_planned_hooks(stub)
     # WHEN
     with stub:
         code, out, _ = run(capsys, monkeypatch, client, fx.STACK, "--change-set", fx.CHANGE_SET_ARN, "--format", "json")
@@ -226,6 +234,7 @@ def test_warnings_only_exit_0(capsys: pytest.CaptureFixture[str], monkeypatch: p
                  **fx.hook_fields(fx.QUEUE_FN_INVOCATION, "HOOK_COMPLETE_SUCCEEDED", "Hook succeeded")),
         fx.stack_event("CREATE_IN_PROGRESS", 2, reason="User Initiated"),
     ]
+    fx.no_failed_operation_events(stub)  # DescribeEvents is read first
     stub.add_response("describe_stack_events", events_page(events), {"StackName": fx.STACK})
     stub.add_response("get_hook_result", fx.hook_result(fx.FUNCTION_INVOCATION, "HOOK_COMPLETE_FAILED", fx.REASON,
                                                         [fx.RUNTIME_ALLOWED_FAILED], mode="WARN",
@@ -249,6 +258,7 @@ def test_warnings_only_exit_0(capsys: pytest.CaptureFixture[str], monkeypatch: p
 
 def test_no_hook_results_is_exit_0(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
     client, stub = cfn()
+    fx.no_failed_operation_events(stub)  # DescribeEvents is read first
     stub.add_response("describe_stack_events", events_page([
         fx.stack_event("CREATE_COMPLETE", 4), fx.event("HelloFunction", "CREATE_COMPLETE", 3),
         fx.event("HelloFunction", "CREATE_IN_PROGRESS", 2), fx.stack_event("CREATE_IN_PROGRESS", 1, reason="User Initiated"),
@@ -262,8 +272,10 @@ def test_no_hook_results_is_exit_0(capsys: pytest.CaptureFixture[str], monkeypat
 def test_change_set_without_hook_results_is_exit_0(capsys: pytest.CaptureFixture[str],
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     client, stub = cfn()
+    fx.no_failed_operation_events(stub, change_set=fx.CHANGE_SET_ARN)
     stub.add_response("list_hook_results", {"HookResults": []},
                       {"TargetType": "CHANGE_SET", "TargetId": fx.CHANGE_SET_ARN})
+    fx.no_planned_hooks(stub)
     with stub:
         code, out, _ = run(capsys, monkeypatch, client, fx.STACK, "--change-set", fx.CHANGE_SET_ARN)
     assert (code, out) == (0, f"no hook results for {fx.STACK} (change set {fx.CHANGE_SET}); STACK and RESOURCE "
@@ -272,6 +284,7 @@ def test_change_set_without_hook_results_is_exit_0(capsys: pytest.CaptureFixture
 
 def test_all_passed_says_so_and_exit_0(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
     client, stub = cfn()
+    fx.no_failed_operation_events(stub)  # DescribeEvents is read first
     stub.add_response("describe_stack_events", events_page([
         fx.event("HelloFunction", "CREATE_IN_PROGRESS", 3,
                  **fx.hook_fields(fx.FUNCTION_INVOCATION, "HOOK_COMPLETE_SUCCEEDED", "Hook succeeded")),
@@ -289,6 +302,7 @@ def test_stack_events_are_paginated(capsys: pytest.CaptureFixture[str], monkeypa
     # GIVEN the latest operation spans two DescribeStackEvents pages, the hook event on the second
     client, stub = cfn()
     events = fx.blocked_resource_events()
+    fx.no_failed_operation_events(stub)  # DescribeEvents is read first
     stub.add_response("describe_stack_events", events_page(events[:3], "t2"), {"StackName": fx.STACK})
     stub.add_response("describe_stack_events", events_page(events[3:], "t3"), {"StackName": fx.STACK, "NextToken": "t2"})
     stub.add_response("get_hook_result", fx.hook_result(fx.FUNCTION_INVOCATION, "HOOK_COMPLETE_FAILED", fx.REASON,
@@ -312,6 +326,7 @@ def test_operation_id_bounds_the_latest_operation() -> None:
     old = fx.event("HelloFunction", "UPDATE_IN_PROGRESS", 1,
                    **fx.hook_fields(None, "HOOK_COMPLETE_FAILED", "Hook failed with message: old"))
     new["OperationId"], old["OperationId"] = "op-2", "op-1"
+    fx.no_failed_operation_events(stub)  # DescribeEvents is read first
     stub.add_response("describe_stack_events", events_page([new, old]), {"StackName": fx.STACK})
     # WHEN
     with stub:
@@ -324,7 +339,8 @@ def test_operation_id_bounds_the_latest_operation() -> None:
 
 def test_stack_not_found_is_exit_2(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
     client, stub = cfn()
-    stub.add_client_error("describe_stack_events", service_error_code="ValidationError",
+    # DescribeEvents, read first, answers as DescribeStackEvents would for a stack that does not exist
+    stub.add_client_error("describe_events", service_error_code="ValidationError",
                           service_message="Stack [nope] does not exist", http_status_code=400)
     with stub:
         code, out, err = run(capsys, monkeypatch, client, "nope")
@@ -345,6 +361,7 @@ def test_change_set_not_found_is_exit_2(capsys: pytest.CaptureFixture[str], monk
 def test_access_denied_is_exit_2_naming_the_action(capsys: pytest.CaptureFixture[str],
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     client, stub = cfn()
+    fx.no_failed_operation_events(stub)  # DescribeEvents is read first
     stub.add_client_error("describe_stack_events", service_error_code="AccessDenied", http_status_code=403,
                           service_message="User: arn:aws:sts::123456789012:assumed-role/dev/me is not authorized to "
                                           "perform: cloudformation:DescribeStackEvents\non resource: x")
@@ -358,6 +375,7 @@ def test_get_hook_result_denied_still_reports_the_block(capsys: pytest.CaptureFi
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     # GIVEN events can be read but GetHookResult is denied (a least-privilege deploy role)
     client, stub = cfn()
+    fx.no_failed_operation_events(stub)  # DescribeEvents is read first
     stub.add_response("describe_stack_events", events_page(fx.blocked_stack_events()), {"StackName": fx.STACK})
     stub.add_client_error("get_hook_result", service_error_code="AccessDenied", http_status_code=403,
                           service_message="not authorized")
@@ -374,6 +392,7 @@ def test_get_hook_result_denied_still_reports_the_block(capsys: pytest.CaptureFi
 
 def test_hook_result_not_found_keeps_the_event_reason() -> None:
     client, stub = cfn()
+    fx.no_failed_operation_events(stub)  # DescribeEvents is read first
     stub.add_response("describe_stack_events", events_page(fx.blocked_stack_events()), {"StackName": fx.STACK})
     stub.add_client_error("get_hook_result", service_error_code="HookResultNotFound", http_status_code=404)
     with stub:
@@ -501,7 +520,9 @@ def test_a_botocore_that_drops_hook_invocation_id_says_so() -> None:
     report = fetch(FakeCfn(events), fx.STACK)
     # THEN the block is still reported from the event, and the note says how to get the annotations
     assert report.blocked and report.invocations[0].reason == "Hook failed with message: 1 violation"
-    assert report.notes == ["the installed botocore does not read HookInvocationId from stack events, so "
+    assert report.notes == [f"the installed botocore ({botocore.__version__}) has no cloudformation:DescribeEvents: early-validation "
+                            "failures are not shown; upgrade boto3 and botocore",
+                            "the installed botocore does not read HookInvocationId from stack events, so "
                             "annotations cannot be fetched; upgrade boto3 and botocore"]
 
 

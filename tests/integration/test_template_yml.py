@@ -46,7 +46,8 @@ def test_hook_resource_is_as_specified() -> None:
     res = template()["Resources"]
     hook = res["GovernanceHook"]["Properties"]
     assert res["GovernanceHook"]["Type"] == "AWS::CloudFormation::LambdaHook"
-    assert hook["FailureMode"] == {"Ref": "FailureMode"} and hook["TargetOperations"] == ["RESOURCE", "STACK"]
+    assert hook["FailureMode"] == {"Ref": "FailureMode"} and hook["TargetOperations"] == ["RESOURCE", "CLOUD_CONTROL"]
+    assert res["GovernanceTemplateHook"]["Properties"]["TargetOperations"] == ["STACK", "CHANGE_SET"]
     assert hook["TargetFilters"]["Actions"] == ["CREATE", "UPDATE"]
     assert hook["TargetFilters"]["InvocationPoints"] == ["PRE_PROVISION"]
     assert "AWS::Lambda::Function" in hook["TargetFilters"]["TargetNames"]

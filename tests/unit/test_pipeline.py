@@ -236,7 +236,7 @@ def test_local_pipeline_refuses_an_offline_reference_without_default(tmp_path: P
 
 #: Exceptions that are not errors a person is told about: a rule's SKIP and bad property value
 #: (the engine makes findings of them), an internal frozen-field guard, a YAML loader detail.
-_SIGNALS = {"NotApplicable", "FactUnavailable", "InvalidValue", "FrozenInstanceError", "_Generic", "GovhookError"}
+_SIGNALS = {"NotApplicable", "FactUnavailable", "ValueUnknown", "InvalidValue", "FrozenInstanceError", "_Generic", "GovhookError"}
 
 
 def test_every_error_class_in_the_package_derives_from_govhook_error() -> None:

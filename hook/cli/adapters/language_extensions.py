@@ -14,11 +14,14 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from hook.cli.adapters.guards import RESOURCE_LIMIT
 from hook.core.errors import TemplateError
 
 __all__ = ["expand_foreach", "uses_foreach"]
 
 _PREFIX = "Fn::ForEach::"
+#: Every fragment the loops of one template may unroll, at all levels together.
+_FRAGMENT_BUDGET = 10 * RESOURCE_LIMIT
 
 
 def uses_foreach(template: Mapping[str, Any]) -> bool:
@@ -37,6 +40,9 @@ class _Expander:
         self.parameters = parameters
         declared = template.get("Parameters")
         self.declared: Mapping[str, Any] = declared if isinstance(declared, Mapping) else {}
+        #: Fragments unrolled so far, all loops together: checked as the expansion grows, so a
+        #: loop of 10^6 items (or loops nested to that) stops at the limit, not after building it.
+        self.made = 0
 
     def collection(self, loop: str, value: Any) -> list[str]:
         if isinstance(value, list) and all(isinstance(v, str | int | float) and not isinstance(v, bool) for v in value):
@@ -78,6 +84,11 @@ class _Expander:
                 for out_key, fragment in unrolled.items():
                     if out_key in out:
                         raise TemplateError(f"{key} produces '{out_key}' twice", self.file)
+                    self.made += 1
+                    if len(out) >= RESOURCE_LIMIT or self.made > _FRAGMENT_BUDGET:
+                        raise TemplateError(
+                            f"{key} expands to more than {RESOURCE_LIMIT} entries; CloudFormation accepts at "
+                            f"most {RESOURCE_LIMIT} resources in one template", self.file, pointer=f"{pointer}/{_escape(key)}")
                     out[out_key] = fragment
                     origin[out_key] = inner.get(out_key, f"{body_pointer}/{_escape(_template_key(body, ident, item, out_key))}")
         return out

@@ -296,10 +296,14 @@ def targets_from_template(
     expanded: Mapping[str, Any] = template
     origin: dict[str, str] = {}
     looped: dict[str, str] = {}  # a resource unrolled from Fn::ForEach -> JSON pointer of its loop body
+    from hook.cli.adapters.guards import check_conditions, check_resource_count
     from hook.cli.adapters.language_extensions import expand_foreach, uses_foreach
 
+    check_resource_count(template.get("Resources"), file)
     if uses_foreach(template):  # AWS::LanguageExtensions runs first, as in CloudFormation
         expanded, looped = expand_foreach(template, parameters or {}, file=file)
+        check_resource_count(expanded.get("Resources"), file, "Fn::ForEach expands the template to")
+    check_conditions(expanded, file)
     if _is_sam(expanded):
         from hook.cli.adapters.sam import expand
 

@@ -56,7 +56,11 @@ def render_text(report: Report, *, show_passed_rules: bool = False) -> str:
     counts = report.to_json()["counts"]
     if report.change_set_status:
         lines.append(f"change set {_change_set_name(report.change_set or '')}: {report.change_set_status}")
-    if not report.invocations:
+    if not report.invocations and report.validations:
+        verdict = "BLOCKED" if report.blocked else "not blocked"
+        failed = sum(1 for v in report.validations if v.status == "FAILED")
+        lines.append(f"{_scope(report)}: {verdict} by early validation ({failed} failed, no hook invocations)")
+    elif not report.invocations:
         hint = "" if report.everything or report.change_set else "; --all searches the whole event history"
         if report.change_set:
             hint = "; STACK and RESOURCE hooks run when the change set is executed: govhook results STACK"
@@ -71,6 +75,7 @@ def render_text(report: Report, *, show_passed_rules: bool = False) -> str:
         verdict = "BLOCKED" if report.blocked else "not blocked"
         lines.append(f"{_scope(report)}: {verdict} ({counts['blocked']} blocked, {counts['warned']} warned, "
                      f"{counts['passed']} passed, {counts['in-progress']} running)")
+    lines.extend(_operation_lines(report))
     for inv in shown:
         lines.append("")
         lines.append(first_line(inv))
@@ -107,10 +112,41 @@ def render_text(report: Report, *, show_passed_rules: bool = False) -> str:
             lines.append(f"  ({summary} not shown; --all shows them)")
         if inv.hook_result_id:
             lines.append(f"  hook result id {inv.hook_result_id}")
+    lines.extend(_planned_lines(report))
     if report.notes:
         lines.append("")
         lines.extend(f"note: {n}" for n in report.notes)
     return "\n".join(lines) + "\n"
+
+
+def _operation_lines(report: Report) -> list[str]:
+    """Early-validation failures (one line each) and provisioning errors, by operation."""
+    lines: list[str] = []
+    for op in report.operations:
+        if not op.validations and not op.provisioning_errors:
+            continue
+        lines.append("")
+        when = f", started {op.started.strftime('%Y-%m-%d %H:%M:%S UTC')}" if op.started else ""
+        lines.append(f"operation {op.operation_id} ({op.type or '?'}, {op.status or '?'}{when})")
+        lines.extend(f"  {v.line()}" for v in op.validations)
+        lines.extend(f"  PROVISIONING FAILED  {e}" for e in op.provisioning_errors)
+    return lines
+
+
+def _planned_lines(report: Report) -> list[str]:
+    """DescribeChangeSetHooks: what will run when the change set is executed."""
+    if not report.planned_hooks:
+        return []
+    executed = report.change_set_execution not in (None, "AVAILABLE", "UNAVAILABLE")
+    when = "were invoked when it was executed" if executed else "run when it is executed"
+    name = _change_set_name(report.change_set or "")
+    lines = ["", f"hooks that {when} (DescribeChangeSetHooks, {report.planned_status or '?'}): "
+                 f"{len(report.planned_hooks)} for change set {name}"]
+    for h in report.planned_hooks:
+        target = h.logical_id or "?"
+        extra = ", ".join(x for x in (h.resource_type, h.resource_action) if x)
+        lines.append(f"  {h.hook}  failure mode {h.failure_mode or '?'}  {target}" + (f" ({extra})" if extra else ""))
+    return lines
 
 
 def render_json(report: Report) -> str:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
+from collections.abc import Callable, Mapping, Sequence
 
 from hook import __version__
-from hook.core.model import Disposition, Outcome, Verdict
+from hook.cli.baseline import fingerprints
+from hook.core.errors import InputError
+from hook.core.model import Disposition, Finding, Outcome, Verdict
 from hook.core.registry import Registry
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -24,7 +26,10 @@ def _uri(path: str) -> str:
     return quote(rel.replace(os.sep, "/"), safe="/")
 
 
-def render(verdict: Verdict, registry: Registry) -> str:
+def render(verdict: Verdict, registry: Registry, *, input_errors: Sequence[InputError] = (),
+           baselined: Callable[[Finding], bool] | None = None, policy: Mapping[str, str] | None = None) -> str:
+    """``input_errors`` become ``toolExecutionNotifications`` of the run's invocation (the run is then
+    not successful); with a baseline (``baselined``), each result has a ``baselineState``."""
     v = verdict.sorted()
     results_findings = [f for f in v.findings if f.outcome in (Outcome.FAIL, Outcome.ERROR)]
     rule_ids = sorted({f.rule_id for f in results_findings} | set(v.rules_run))
@@ -47,24 +52,19 @@ def render(verdict: Verdict, registry: Registry) -> str:
         )
     index = {r["id"]: i for i, r in enumerate(rules)}
     results = []
-    seen: dict[str, int] = {}
+    fps = fingerprints(results_findings)
     for f in results_findings:
         level = "error" if f.disposition is Disposition.BLOCKING else "warning" if f.disposition is Disposition.WARNING else "note"
         loc = f.location
         region = {"startLine": loc.line if loc and loc.line else 1}
         if loc and loc.column:
             region["startColumn"] = loc.column
-        key = f"{f.rule_id}|{f.logical_id}|{f.path}|{loc.file if loc else ''}"
-        # Two findings at one place (two missing tags, both at /Tags) must stay two alerts: GitHub
-        # merges results whose fingerprints are equal. The n-th repeat gets its own suffix.
-        repeat = seen.get(key, 0)
-        seen[key] = repeat + 1
-        fingerprint = hashlib.sha256((key + (f"|{repeat}" if repeat else "")).encode()).hexdigest()[:32]
+        fingerprint = fps[id(f)]
         result: dict[str, object] = {
             "ruleId": f.rule_id,
             "ruleIndex": index[f.rule_id],
             "level": level,
-            "message": {"text": f"{f.logical_id or 'stack'}: {f.message}" + (f" Fix: {f.remediation}" if f.remediation else "")},
+            "message": {"text": f"{f.logical_id or 'stack'}: {f.message}" + (f"{'' if f.message.rstrip().endswith(('.', '!', '?')) else '.'} Fix: {f.remediation}" if f.remediation else "")},
             "locations": [
                 {
                     "physicalLocation": {
@@ -81,6 +81,8 @@ def render(verdict: Verdict, registry: Registry) -> str:
             "properties": {"disposition": f.disposition.value, "severity": f.severity.value, "path": f.path,
                            **({"constructPath": f.construct_path} if f.construct_path else {})},
         }
+        if baselined is not None:
+            result["baselineState"] = "unchanged" if baselined(f) else "new"
         if f.disposition is Disposition.EXEMPTED and f.exemption:
             result["suppressions"] = [
                 {"kind": "external", "justification": f"{f.exemption.id}: {f.exemption.reason}"
@@ -101,8 +103,28 @@ def render(verdict: Verdict, registry: Registry) -> str:
                         "rules": rules,
                     }
                 },
+                "invocations": [_invocation(input_errors, policy)],
                 "results": results,
             }
         ],
     }
     return json.dumps(doc, indent=2) + "\n"
+
+
+def _invocation(input_errors: Sequence[InputError], policy: Mapping[str, str] | None) -> dict[str, object]:
+    """The run's invocation: successful unless an input could not be checked; each such input is a
+    ``toolExecutionNotification`` at its file and line."""
+    notes = []
+    for err in input_errors:
+        note: dict[str, object] = {"level": "error", "message": {"text": err.message},
+                                   "descriptor": {"id": "govhook/input-error"}}
+        if err.file:
+            region = {"startLine": err.line or 1}
+            if err.column:
+                region["startColumn"] = err.column
+            note["locations"] = [{"physicalLocation": {"artifactLocation": {"uri": _uri(err.file)}, "region": region}}]
+        notes.append(note)
+    inv: dict[str, object] = {"executionSuccessful": not input_errors, "toolExecutionNotifications": notes}
+    if policy:
+        inv["properties"] = {"policy": dict(policy)}
+    return inv
