@@ -54,7 +54,7 @@ def test_the_plugin_fails_synth_on_the_noncompliant_stack_with_rule_ids_and_cons
     # messages, fixes and property paths as govhook says them
     runtime = next(v for v in report["violations"] if v["ruleName"] == "lambda.runtime-allowed" and v["severity"] == "fatal")
     assert runtime["description"].startswith("runtime 'nodejs18.x' is not allowed")
-    assert runtime["suggestedFix"].startswith("Set Runtime to one of:")
+    assert runtime["suggestedFix"].startswith("Set Runtime to nodejs24.x")
     assert runtime["violatingConstructs"][0]["cloudFormationResource"]["propertyPaths"] == ["Properties/Runtime"]
 
 
