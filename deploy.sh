@@ -228,12 +228,12 @@ for util in "$PACKAGE"/aws_lambda_powertools/utilities/*; do
     *) rm -rf "$util" ;;
   esac
 done
-# The package is built by inclusion: the core, the data sources, the Lambda door, the shipped input
+# The package is built by inclusion: the SDK, the core, the data sources, the Lambda door, the shipped input
 # layer, the rules and their data. The CLI door (hook/cli), hook/integrations and hook/testing.py
 # are never copied (tests/test_package.py imports and runs the zip without them).
 mkdir -p "$PACKAGE/hook"
-cp hook/__init__.py hook/sdk.py hook/py.typed "$PACKAGE/hook/"
-for part in core sources inputs handler rules data; do
+cp hook/__init__.py hook/py.typed "$PACKAGE/hook/"
+for part in sdk core sources inputs handler rules data; do
   cp -R "hook/$part" "$PACKAGE/hook/$part"
 done
 find "$PACKAGE/hook" -name '__pycache__' -prune -exec rm -rf {} +
@@ -243,8 +243,8 @@ printf '%s' "$POLICY_COMPACT" > "$BUILD/policy.json"
 cp "$BUILD/policy.json" "$PACKAGE/policies/active.policy.json"
 cp policies/default.policy.yaml "$PACKAGE/policies/default.policy.yaml"
 # Ship bytecode: /var/task is read-only, so without it Lambda compiles every module it imports on
-# every cold start (about 40 ms of govhook, PyYAML and Powertools), and CloudFormation waits on
-# it. The .pyc files must come from the runtime's Python (3.13); unchecked-hash ones are used
+# every cold start (govhook, PyYAML and Powertools; measured in bench/README.md), and CloudFormation
+# waits on it. The .pyc files must come from the runtime's Python (3.13); unchecked-hash ones are used
 # without comparing timestamps, which a zip does not keep.
 if "$PYTHON" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 13))'; then
   "$PYTHON" -m compileall -q -j 0 --invalidation-mode unchecked-hash "$PACKAGE" >/dev/null \

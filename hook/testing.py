@@ -29,7 +29,9 @@ Keys of a case: ``name``, ``expect`` (PASS, FAIL, SKIP or ERROR: the rule's outc
 policy; NONE: the rule is not evaluated at all, as for a stack rule on a template with none of its
 ``resource_types``), and for a resource rule ``properties``, ``previous``, ``action`` (CREATE), ``type``
 (the rule's first resource type), ``logical_id``; for a stack rule ``template`` and
-``previous_template``. Both take ``params`` (merged over the file's), ``stack_name``,
+``previous_template``, and ``serverless`` (``{service, stage, region, config}``: the Serverless
+Framework's view that ``govhook check serverless.yml`` gives the stack, read as ``ctx.framework``;
+absent for a plain template). Both take ``params`` (merged over the file's), ``stack_name``,
 ``today`` (YYYY-MM-DD), ``account`` (``{settings: {...}, versions: {fn: [...]},
 concurrency: {fn: 10}}``; absent means offline: account facts unknown), ``violations``
 (each with ``path``, ``logical_id``, ``message_contains``, ``message``) and ``preexisting``.
@@ -50,7 +52,7 @@ from hook.core.model import Finding, Outcome, ResourceTarget, StackTarget
 from hook.core.pipeline import Options, Pipeline
 from hook.core.policy_model import Defaults, Mode, Policy, RuleConfig, Scope, ValueRef
 from hook.core.registry import Registry, default_registry
-from hook.sdk import AccountSettings, Action, FactUnavailable, StackRule
+from hook.sdk import AccountSettings, Action, FactUnavailable, ServerlessService, StackRule
 
 __all__ = ["CaseError", "CaseResult", "FakeAccount", "load_cases", "run_case", "run_case_file", "run_paths"]
 
@@ -145,7 +147,7 @@ def load_cases(path: str) -> dict[str, Any]:
             raise CaseError(f"{path}: case {i + 1} needs 'name' and 'expect'")
         if str(case["expect"]).upper() not in ("PASS", "FAIL", "SKIP", "ERROR", "NONE"):
             raise CaseError(f"{path}: case {case['name']!r}: expect must be PASS, FAIL, SKIP, ERROR or NONE")
-        for key in ("properties", "previous", "template", "previous_template", "params"):
+        for key in ("properties", "previous", "template", "previous_template", "params", "serverless"):
             if case.get(key) is not None and not isinstance(case[key], Mapping):
                 raise CaseError(f"{path}: case {case['name']!r}: {key} must be a mapping")
         wanted = case.get("violations")
@@ -153,6 +155,15 @@ def load_cases(path: str) -> dict[str, Any]:
             raise CaseError(f"{path}: case {case['name']!r}: violations must be a list of mappings "
                             "(path, message, message_contains, logical_id)")
     return dict(data)
+
+
+def _framework(spec: Mapping[str, Any] | None) -> ServerlessService | None:
+    """A case's ``serverless:`` key as the stack's Serverless Framework view."""
+    if spec is None:
+        return None
+    config = spec.get("config")
+    return ServerlessService(spec.get("service", (config or {}).get("service")), spec.get("stage"),
+                             spec.get("region"), config if isinstance(config, Mapping) else {})
 
 
 def _outcome(findings: list[Finding]) -> str:
@@ -206,6 +217,7 @@ def run_case(
             template=case.get("template") or {},
             previous_template=case.get("previous_template"),
             stack_name=stack_name,
+            framework=_framework(case.get("serverless")),
         )
     else:
         target = ResourceTarget(

@@ -55,12 +55,27 @@ def aws_client(moto_endpoint: str) -> Any:
     return make
 
 
-_TIERS = ("unit", "functional", "integration")
+@pytest.fixture(autouse=True)
+def _every_hook_answer_meets_the_contract(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every response ``lambda_handler`` gives in any test is checked by the one contract validator
+    (tests/hookcontract.py); tests that call ``handle`` directly check it themselves."""
+    import hook.handler as handler
+    from tests.hookcontract import assert_contract
+
+    original = handler.handle
+
+    def checked(event: Any, context: Any = None, **kwargs: Any) -> dict[str, Any]:
+        return assert_contract(event, original(event, context, **kwargs))
+
+    monkeypatch.setattr(handler, "handle", checked)
+
+
+_TIERS = ("unit", "functional", "integration", "property")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Every test is marked with its tier, from the folder it lives in (tests/unit, tests/functional,
-    tests/integration), so `pytest -m unit` is the fast loop; moto's server fixtures also mark `moto`."""
+    tests/integration, tests/property), so `pytest -m unit` is the fast loop; moto's server fixtures also mark `moto`."""
     for item in items:
         parts = item.path.parts
         for tier in _TIERS:

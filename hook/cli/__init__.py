@@ -55,7 +55,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     from hook.core.errors import InputError
     from hook.core.pipeline import Invocation, Options, Pipeline
     from hook.core.policy import load_policy, parse_policy
-    from hook.inputs.yamlcfn import Locator
+    from hook.inputs.locations import Locator
 
     registry = _registry()
     today = _today(args.today)
@@ -456,21 +456,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _run(args: argparse.Namespace) -> int:
-    """Run the command with fewer garbage-collector passes.
+    """Run the command with fewer garbage-collector passes (its heap is live data until the report
+    is written; see :mod:`hook.core.gc_tuning`)."""
+    from hook.core.gc_tuning import fewer_collections
 
-    A check allocates hundreds of thousands of objects that live until the report is written (the
-    YAML node tree with its marks, targets, findings) and leaves almost no cyclic garbage. With the
-    default gen-0 threshold (2,000 allocations) the collector walks them dozens of times: about 5%
-    of a 500-function check. The previous thresholds come back when the command returns.
-    """
-    import gc
-
-    previous = gc.get_threshold()
-    gc.set_threshold(100_000, *previous[1:])
-    try:
+    with fewer_collections():
         return int(args.func(args))
-    finally:
-        gc.set_threshold(*previous)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,8 +1,8 @@
 """Small value classes with what ``@dataclass`` gave them, without its cost at import.
 
 Each ``@dataclass`` generates and ``exec``s the source of its methods when its module is imported
-(about 1.4 ms per class on this project's machine, plus ~10 ms for importing ``dataclasses`` and
-``inspect``); the CLI and the handler's cold start import about twenty of them. These bases give
+(and ``dataclasses`` imports ``inspect``); the CLI and the handler's cold start import about twenty
+of them (the cost is measured in ``bench/README.md``). These bases give
 the same behaviour from code compiled once into the ``.pyc``: ``==`` over the fields when the
 classes are the same, the dataclass ``repr``, and for :class:`Frozen` a hash over the fields and
 no assignment after ``__init__``. A subclass lists its fields in ``_fields`` (in ``__init__``

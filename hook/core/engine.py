@@ -30,6 +30,7 @@ from hook.core.policy_model import Exemption, Mode, Policy, ValueRef
 from hook.core.registry import Registry, RuleClass
 from hook.core.values import OfflineValues, ValueSource, ValueSourceError
 from hook.sdk import (
+    SERVERLESS_SERVICE_TYPE,
     AccountFacts,
     Action,
     FactUnavailable,
@@ -42,10 +43,11 @@ from hook.sdk import (
     StackRule,
     ValueUnknown,
     Violation,
-    template_types,
+    json_pointer,
+    pointer_tokens,
 )
 
-__all__ = ["DeadlineExceeded", "Engine", "Locator", "ParamError"]
+__all__ = ["DeadlineExceeded", "Engine", "Locator", "ParamError", "stack_types"]
 
 
 #: Parameter sets already validated against their rule's schema (warm invocations skip the work).
@@ -105,6 +107,18 @@ class _RuleStatic:
         #: The Finding fields that depend only on the rule and its policy entry.
         self.fields = fields
         self.pass_message = pass_message
+
+
+def stack_types(target: StackTarget) -> set[str]:
+    """The resource types present in a stack target's template, plus
+    :data:`~hook.sdk.SERVERLESS_SERVICE_TYPE` when it was built from ``serverless.yml``: what
+    decides whether a stack rule is relevant."""
+    resources = target.template.get("Resources")
+    types = {r["Type"] for r in resources.values() if isinstance(r, Mapping) and isinstance(r.get("Type"), str)} \
+        if isinstance(resources, Mapping) else set()
+    if target.framework is not None:
+        types.add(SERVERLESS_SERVICE_TYPE)
+    return types
 
 
 def _coerce_param(value: Any, schema: Mapping[str, Any]) -> Any:
@@ -205,7 +219,7 @@ class Engine(Frozen):
                         ctx = self._resource_context(target, target.properties, today)
                     findings.extend(self._run_resource(cfg_id, rule, target, ctx, today, rules_run))
             else:
-                types = template_types(target.template)
+                types = stack_types(target)
                 for cfg_id, srule in stack_rules:
                     if not types.intersection(srule.resource_types):
                         continue
@@ -414,6 +428,7 @@ class Engine(Frozen):
                 region=target.region,
                 account=self.account,
                 today=today,
+                framework=target.framework,
             )
 
         raws: Sequence[_Raw]
@@ -581,7 +596,7 @@ class Engine(Frozen):
         elif raw.path.startswith("/"):
             pointer = raw.path
         elif logical_id:
-            pointer = "/Resources/" + logical_id.replace("~", "~0").replace("/", "~1")
+            pointer = json_pointer("Resources", logical_id)
         else:
             pointer = None
         if self.locator is not None and pointer is not None:
@@ -608,9 +623,9 @@ def _is_gap(exc: NotApplicable) -> bool:
 
 def _logical_id_of(pointer: str) -> str | None:
     """``Fn`` from ``/Resources/Fn/...``; None for a pointer outside a resource."""
-    parts = pointer.split("/", 3)
-    if len(parts) >= 3 and parts[0] == "" and parts[1] == "Resources" and parts[2]:
-        return parts[2].replace("~1", "/").replace("~0", "~")
+    tokens = pointer_tokens(pointer) if pointer.startswith("/") else ()
+    if len(tokens) >= 2 and tokens[0] == "Resources" and tokens[1]:
+        return tokens[1]
     return None
 
 

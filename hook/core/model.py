@@ -8,7 +8,7 @@ from enum import StrEnum
 from typing import Any
 
 from hook.core._record import Frozen
-from hook.sdk import Action, Severity
+from hook.sdk import Action, ServerlessService, Severity
 
 __all__ = [
     "Disposition",
@@ -91,15 +91,20 @@ class ResourceTarget(Frozen):
 
 
 class StackTarget(Frozen):
-    """One whole raw template (plus the previous one on UPDATE), as the STACK hook carries it."""
+    """One whole raw template (plus the previous one on UPDATE), as the STACK hook carries it.
 
-    _fields = ("template", "previous_template", "stack_name", "account_id", "region", "file")
+    ``framework`` is the Serverless Framework's view when the template was built from
+    ``serverless.yml`` (the CLI's serverless adapter); rules read it as ``ctx.framework``.
+    """
+
+    _fields = ("template", "previous_template", "stack_name", "account_id", "region", "file", "framework")
     template: Mapping[str, Any]
     previous_template: Mapping[str, Any] | None
     stack_name: str | None
     account_id: str | None
     region: str | None
     file: str | None
+    framework: ServerlessService | None
 
     level = "stack"
 
@@ -111,10 +116,11 @@ class StackTarget(Frozen):
         account_id: str | None = None,
         region: str | None = None,
         file: str | None = None,
+        framework: ServerlessService | None = None,
     ) -> None:
         self.__dict__.update(
             template=template, previous_template=previous_template, stack_name=stack_name,
-            account_id=account_id, region=region, file=file,
+            account_id=account_id, region=region, file=file, framework=framework,
         )
 
 

@@ -170,11 +170,12 @@ class Pipeline:
         target = resources[0]
         rules = [r for _, r in self._engine.enabled_rules() if target.resource_type in r.resource_types]
         if not any(issubclass(r, Rule) for r in rules):
-            return NotEvaluated("not-governed", f"{target.resource_type} {target.logical_id}: not governed by any "
-                                "enabled rule", f"{target.resource_type} is not governed by this policy")
+            rtype, lid = _shown(target.resource_type), _shown(target.logical_id)
+            return NotEvaluated("not-governed", f"{rtype} {lid}: not governed by any enabled rule",
+                                f"{rtype} is not governed by this policy")
         if target.action is Action.DELETE and not any(target.action in r.actions for r in rules):
-            return NotEvaluated("delete", f"{target.logical_id}: DELETE is not governed",
-                                f"{target.logical_id}: DELETE is not governed")
+            lid = _shown(target.logical_id)
+            return NotEvaluated("delete", f"{lid}: DELETE is not governed", f"{lid}: DELETE is not governed")
         return None
 
     def _scope(self, targets: list[Target]) -> tuple[list[Target], int, tuple[str, ...]]:
@@ -197,6 +198,12 @@ class Pipeline:
             if note not in notes:
                 notes.append(note)
         return covered, outside, tuple(notes)
+
+
+def _shown(name: str, limit: int = 200) -> str:
+    """An identifier from the input, short enough that what follows it stays in the first part of
+    a message (a hostile event can send a 10,000-character type name)."""
+    return name if len(name) <= limit else name[: limit - 1] + "…"
 
 
 def _unique(notes: tuple[str, ...]) -> tuple[str, ...]:

@@ -25,7 +25,7 @@ from hook.core.policy_model import (
 )
 from hook.core.registry import Registry, RuleClass
 from hook.core.schema import keys_at, validate
-from hook.sdk import Severity
+from hook.sdk import Severity, pointer_tokens
 
 __all__ = [
     "PolicyIssue",
@@ -90,7 +90,7 @@ def policy_schema() -> dict[str, Any]:
 def _yaml_loaders() -> tuple[Any, Any]:
     """``(plain loader, fast loader)``: plain YAML where dates stay strings (``expires:
     2027-03-31`` is checked as text). Built on first use: a policy published as JSON (what
-    deploy.sh publishes) never imports PyYAML, a 20 ms import on the hook's cold start."""
+    deploy.sh publishes) never imports PyYAML on the hook's cold start."""
     import yaml
 
     class _Loader(yaml.SafeLoader):
@@ -106,17 +106,17 @@ def _yaml_loaders() -> tuple[Any, Any]:
 
 
 class _Doc:
-    """Data built from YAML nodes, with the mark of every path."""
+    """Data built from YAML nodes; the lines of its paths come from the one location layer
+    (:class:`hook.inputs.locations.SourceMap` over the same nodes)."""
 
     def __init__(self, source: str) -> None:
         self.source = source
-        self.marks: dict[tuple[str | int, ...], tuple[int, int]] = {}
+        self.where: Any = None  # the SourceMap of a YAML policy; None for JSON (no lines)
         self.duplicates: list[PolicyIssue] = []
 
     def build(self, node: Any, path: tuple[str | int, ...] = ()) -> Any:
         import yaml
 
-        self.marks.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1))
         if isinstance(node, yaml.MappingNode):
             out: dict[Any, Any] = {}
             merged: dict[Any, Any] = {}
@@ -144,7 +144,6 @@ class _Doc:
                         PolicyIssue(self.source, key_node.start_mark.line + 1, key_node.start_mark.column + 1,
                                     _yaml_path((*path, key)), f"duplicate key '{key}'")
                     )
-                self.marks[(*path, key)] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
                 out[key] = self.build(value_node, (*path, key))
             return {**{k: v for k, v in merged.items() if k not in out}, **out}
         if isinstance(node, yaml.SequenceNode):
@@ -154,9 +153,9 @@ class _Doc:
     _loader: Any = None
 
     def mark(self, path: tuple[str | int, ...]) -> tuple[int | None, int | None]:
-        while path and path not in self.marks:
-            path = path[:-1]
-        line, col = self.marks.get(path, (None, None))
+        if self.where is None:
+            return None, None
+        line, col = self.where.mark(path)
         return line, col
 
     def issue(self, path: tuple[str | int, ...], message: str, severity: str = "error") -> PolicyIssue:
@@ -176,8 +175,7 @@ def _yaml_path(path: tuple[str | int, ...]) -> str:
 
 def _pointer_to_path(pointer: str) -> tuple[str | int, ...]:
     parts: list[str | int] = []
-    for raw in pointer.split("/")[1:] if pointer else []:
-        token = raw.replace("~1", "/").replace("~0", "~")
+    for token in pointer_tokens(pointer):
         parts.append(int(token) if token.isdigit() else token)
     return tuple(parts)
 
@@ -223,6 +221,9 @@ def _parse_yaml(text: str, source: str) -> tuple[Any, _Doc] | PolicyIssue:
         return PolicyIssue(source, None, None, "", f"not valid YAML: {exc}")
     if node is None:
         return PolicyIssue(source, 1, 1, "", "the policy is empty: it needs 'version: 1' and 'rules:'")
+    from hook.inputs.locations import SourceMap
+
+    doc.where = SourceMap(node)
     try:
         data = doc.build(node)
     except yaml.YAMLError as exc:

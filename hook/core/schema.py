@@ -1,7 +1,7 @@
 """A small, fast JSON Schema (draft 2020-12 subset) validator for policies and rule parameters.
 
-Why not ``jsonschema`` on this path: importing it costs about 75 ms, more than the whole rest
-of a cold start. The subset covers what govhook's own schemas and rule ``params_schema`` use:
+Why not ``jsonschema`` on this path: its import alone costs more than the whole rest of a cold
+start (measured in ``bench/README.md``). The subset covers what govhook's own schemas and rule ``params_schema`` use:
 ``type enum const minimum maximum exclusiveMinimum exclusiveMaximum minLength maxLength
 pattern format(date) items prefixItems minItems maxItems uniqueItems properties required
 additionalProperties patternProperties propertyNames minProperties anyOf oneOf allOf not
@@ -25,6 +25,7 @@ from functools import lru_cache
 from typing import Any
 
 from hook.core._record import Frozen
+from hook.sdk import json_pointer, pointer_tokens
 
 __all__ = ["SUPPORTED_KEYWORDS", "SchemaError", "check_supported", "definition_problems", "keys_at", "resolve",
            "validate", "walk"]
@@ -61,7 +62,7 @@ class SchemaError(Frozen):
 
 
 def _ptr(path: str, key: str | int) -> str:
-    return f"{path}/{str(key).replace('~', '~0').replace('/', '~1')}"
+    return path + json_pointer(key)
 
 
 _TYPE_NAMES = {
@@ -292,8 +293,8 @@ def resolve(root: Mapping[str, Any], ref: str) -> Mapping[str, Any]:
     if not ref.startswith("#/"):
         raise ValueError(f"only local $ref is supported, got {ref!r}")
     node: Any = root
-    for part in ref[2:].split("/"):
-        node = node[part.replace("~1", "/").replace("~0", "~")]
+    for part in pointer_tokens(ref[1:]):
+        node = node[part]
     return node  # type: ignore[no-any-return]
 
 

@@ -21,8 +21,12 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}" + ("" if n == 1 else "s")
 
 
+#: One finding's line in ``message``: long values are cut so that the next findings still show.
+MAX_LINE = 1000
+
+
 def _line(f: Finding) -> str:
-    return f"[{f.rule_id}] {f.logical_id or 'stack'}: {f.message}"
+    return _cut(f"[{f.rule_id}] {f.logical_id or 'stack'}: {f.message}", MAX_LINE)
 
 
 def message(verdict: Verdict) -> str:

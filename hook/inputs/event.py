@@ -132,7 +132,21 @@ def _template(text: Any, what: str) -> dict[str, Any] | None:
         return dict(text)
     if not isinstance(text, str):
         raise EventError(f"payload {what} is not a string")
-    return load_template_text(text, f"payload {what}")
+    return _complete(load_template_text(text, f"payload {what}"), what)
+
+
+def _complete(template: dict[str, Any], what: str) -> dict[str, Any]:
+    """A template CloudFormation could have accepted: a ``Resources`` map of at least one resource,
+    each a map with a string ``Type``. Anything less is a truncated or damaged payload, and judging
+    what is left of it would pass resources nobody looked at."""
+    resources = template.get("Resources")
+    if not isinstance(resources, Mapping) or not resources:
+        raise EventError(f"the payload {what} has no Resources (truncated or not a CloudFormation template)")
+    for logical_id, resource in resources.items():
+        if not isinstance(resource, Mapping) or not isinstance(resource.get("Type"), str) or not resource["Type"]:
+            shown = str(logical_id)[:200]
+            raise EventError(f"the payload {what}'s resource {shown} has no Type (truncated or not a CloudFormation template)")
+    return template
 
 
 def _payload_targets(kind: str, body: bytes, ev: ParsedEvent) -> list[Target]:
@@ -144,6 +158,8 @@ def _payload_targets(kind: str, body: bytes, ev: ParsedEvent) -> list[Target]:
         raise EventError(f"the {kind} payload is not a JSON object")
     template = _template(payload.get("template"), "template")
     if template is None:
+        if kind == "STACK" and ev.action is Action.DELETE:
+            return []  # a delete carries an empty template (hook-contract.md section 3): nothing to judge
         raise EventError(f"the {kind} payload has no template")
     previous = _template(payload.get("previousTemplate"), "previousTemplate")
     targets: list[Target] = []
@@ -182,7 +198,10 @@ def _construct_path(template: Mapping[str, Any], logical_id: str) -> str | None:
 def _context(raw: Any) -> dict[str, Any] | None:
     if raw in (None, ""):
         return None
-    data = json.loads(raw) if isinstance(raw, str) else raw
+    try:
+        data = json.loads(raw) if isinstance(raw, str) else raw
+    except ValueError as exc:
+        raise EventError(f"a change's context is not JSON: {exc}") from exc
     if not isinstance(data, Mapping):
         raise EventError("a change's context is not a JSON object")
     props = data.get("Properties", data.get("properties", {}))

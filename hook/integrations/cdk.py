@@ -64,7 +64,7 @@ def evaluate_templates(template_paths: list[str], policy_path: str) -> tuple[Ver
     from hook.cli.adapters.cdk import load_assembly_template
     from hook.cli.adapters.template import load_targets
     from hook.core.pipeline import Invocation, local_pipeline
-    from hook.inputs.yamlcfn import Locator
+    from hook.inputs.locations import Locator
 
     locator = Locator()
     pipeline = local_pipeline(policy_path, locator=locator)

@@ -41,7 +41,7 @@ def findings_for(filename: str) -> list[Finding]:
         return cached
     from hook.cli.adapters.template import load_targets
     from hook.core.pipeline import Invocation, local_pipeline
-    from hook.inputs.yamlcfn import Locator
+    from hook.inputs.locations import Locator
 
     locator = Locator()
     pipeline = local_pipeline(policy_path, locator=locator)

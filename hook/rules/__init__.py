@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from importlib import import_module
 
-from hook.core.registry import RuleClass
+from hook.sdk import RuleClass
 
 #: ``module:Class`` for every built-in rule, in catalogue order.
 _MODULES: tuple[str, ...] = (

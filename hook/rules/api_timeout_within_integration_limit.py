@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from hook.rules._wiring import FUNCTION_TYPES, function_timeout, referenced_ids, sam_events
 from hook.sdk import (
+    FUNCTION_TYPES,
     InvalidValue,
     NotApplicable,
     Params,
@@ -15,8 +15,11 @@ from hook.sdk import (
     StackRule,
     Violation,
     as_int,
+    function_timeout,
     is_unresolved,
     json_pointer,
+    referenced_ids,
+    sam_events,
 )
 
 _UNKNOWN = -1  # an integration TimeoutInMillis that is set but not known before deployment

@@ -6,8 +6,8 @@ import re
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-from hook.rules._wiring import FUNCTION_TYPES, referenced_ids
 from hook.sdk import (
+    FUNCTION_TYPES,
     NotApplicable,
     Params,
     Severity,
@@ -17,6 +17,7 @@ from hook.sdk import (
     describe_value,
     is_unresolved,
     json_pointer,
+    referenced_ids,
     tags_of,
 )
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from hook.rules._wiring import may_be_absent
 from hook.sdk import (
     NotApplicable,
     Params,
@@ -14,6 +13,7 @@ from hook.sdk import (
     Violation,
     describe_value,
     is_unresolved,
+    may_be_absent,
 )
 
 

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from hook.rules._bounds import within
-from hook.sdk import Params, ResourceContext, Rule, Severity, Violation
+from hook.sdk import Params, ResourceContext, Rule, Severity, Violation, within_bounds
 
 
 class EphemeralStorageWithinBounds(Rule):
@@ -33,5 +32,5 @@ class EphemeralStorageWithinBounds(Rule):
     rationale = "Storage above 512 MB is billed per GB-second on every invocation, used or not."
 
     def evaluate(self, ctx: ResourceContext, params: Params) -> Iterator[Violation]:
-        yield from within(ctx, params, pointer="/EphemeralStorage/Size", label="EphemeralStorage.Size", unit="MB",
-                          default=512, platform=(512, 10240))
+        yield from within_bounds(ctx, params, pointer="/EphemeralStorage/Size", label="EphemeralStorage.Size", unit="MB",
+                                 default=512, platform=(512, 10240))

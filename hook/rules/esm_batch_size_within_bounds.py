@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from hook.rules.sqs_maximum_concurrency_set import source_kind
 from hook.sdk import (
     NotApplicable,
     Params,
@@ -13,6 +12,7 @@ from hook.sdk import (
     Severity,
     Violation,
     describe_value,
+    event_source_kind,
     is_unresolved,
 )
 
@@ -78,7 +78,7 @@ class EsmBatchSizeWithinBounds(Rule):
     )
 
     def evaluate(self, ctx: ResourceContext, params: Params) -> Iterator[Violation]:
-        kind = source_kind(ctx)
+        kind = event_source_kind(ctx)
         if kind is None:
             arn = ctx.get("/EventSourceArn")
             if is_unresolved(arn):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from hook.rules.sqs_maximum_concurrency_set import source_kind
 from hook.sdk import (
     NotApplicable,
     Params,
@@ -13,6 +12,7 @@ from hook.sdk import (
     Severity,
     Violation,
     describe_value,
+    event_source_kind,
     is_unresolved,
 )
 
@@ -37,7 +37,7 @@ class EsmFailureDestination(Rule):
     rationale = "Without a destination, records that keep failing are retried until they expire and are then dropped silently."
 
     def evaluate(self, ctx: ResourceContext, params: Params) -> Iterator[Violation]:
-        kind = source_kind(ctx)
+        kind = event_source_kind(ctx)
         if kind == "sqs":
             raise NotApplicable("SQS sources use the queue's redrive policy for failed messages")
         if kind not in ("kinesis", "dynamodb", "kafka"):

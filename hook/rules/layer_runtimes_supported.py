@@ -5,8 +5,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date
 
-from hook.rules.runtime_supported import lifecycle
-from hook.sdk import NotApplicable, Params, ResourceContext, Rule, Severity, Violation, is_unresolved
+from hook.sdk import (
+    NotApplicable,
+    Params,
+    ResourceContext,
+    Rule,
+    Severity,
+    Violation,
+    is_unresolved,
+    runtime_lifecycle,
+)
 
 _PHASES = {"deprecated": "deprecated", "create_blocked": "blocked for creates", "update_blocked": "blocked for updates"}
 
@@ -48,7 +56,7 @@ class LayerRuntimesSupported(Rule):
         runtimes = ctx.get_list("/CompatibleRuntimes")
         judged = 0
         for i, runtime in enumerate(runtimes):
-            info = lifecycle().get(runtime) if isinstance(runtime, str) else None
+            info = runtime_lifecycle().get(runtime) if isinstance(runtime, str) else None
             if is_unresolved(runtime) or info is None:
                 continue
             judged += 1

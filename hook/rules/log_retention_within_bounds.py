@@ -6,6 +6,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from hook.sdk import (
+    FUNCTION_TYPES,
     NotApplicable,
     Params,
     Severity,
@@ -16,8 +17,6 @@ from hook.sdk import (
     is_unresolved,
     json_pointer,
 )
-
-_FUNCTION_TYPES = ("AWS::Lambda::Function", "AWS::Serverless::Function")
 
 
 def _sub_text(value: Any) -> str | None:
@@ -83,7 +82,7 @@ class LogRetentionWithinBounds(StackRule):
     id = "lambda.log-retention-within-bounds"
     title = "Function logs expire"
     default_severity = Severity.LOW
-    resource_types = _FUNCTION_TYPES
+    resource_types = FUNCTION_TYPES
     remediation_url = "https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs.html"
     params_schema = {
         "type": "object",
@@ -107,7 +106,7 @@ class LogRetentionWithinBounds(StackRule):
     def evaluate(self, ctx: StackContext, params: Params) -> Iterator[Violation]:
         groups = dict(ctx.resources_of_type("AWS::Logs::LogGroup"))
         known = 0
-        for fid, _res in ctx.resources_of_type(*_FUNCTION_TYPES):
+        for fid, _res in ctx.resources_of_type(*FUNCTION_TYPES):
             name_value = ctx.function_property(fid, "FunctionName")
             function_name = name_value if isinstance(name_value, str) else None
             logging_cfg = ctx.function_property(fid, "LoggingConfig")

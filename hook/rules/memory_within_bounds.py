@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from hook.rules._bounds import within
-from hook.sdk import Params, ResourceContext, Rule, Severity, Violation
+from hook.sdk import Params, ResourceContext, Rule, Severity, Violation, within_bounds
 
 
 class MemoryWithinBounds(Rule):
@@ -41,5 +40,5 @@ class MemoryWithinBounds(Rule):
     )
 
     def evaluate(self, ctx: ResourceContext, params: Params) -> Iterator[Violation]:
-        yield from within(ctx, params, pointer="/MemorySize", label="MemorySize", unit="MB", default=128,
-                          platform=(128, 10240))
+        yield from within_bounds(ctx, params, pointer="/MemorySize", label="MemorySize", unit="MB", default=128,
+                                 platform=(128, 10240))

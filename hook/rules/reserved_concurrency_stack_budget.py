@@ -4,8 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from hook.rules._wiring import FUNCTION_TYPES
-from hook.sdk import Params, Severity, StackContext, StackRule, Violation, as_int, is_unresolved
+from hook.sdk import (
+    FUNCTION_TYPES,
+    Params,
+    Severity,
+    StackContext,
+    StackRule,
+    Violation,
+    as_int,
+    is_unresolved,
+)
 
 
 class ReservedConcurrencyStackBudget(StackRule):

@@ -5,9 +5,17 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from hook.sdk import NotApplicable, Params, Severity, StackContext, StackRule, Violation, json_pointer
+from hook.sdk import (
+    FUNCTION_TYPES,
+    NotApplicable,
+    Params,
+    Severity,
+    StackContext,
+    StackRule,
+    Violation,
+    json_pointer,
+)
 
-_FUNCTION_TYPES = ("AWS::Lambda::Function", "AWS::Serverless::Function")
 _ADMIN_POLICIES = ("AdministratorAccess", "PowerUserAccess", "IAMFullAccess")
 
 
@@ -73,7 +81,7 @@ class RoleLeastPrivilege(StackRule):
     id = "lambda.role-least-privilege"
     title = "Execution roles are least privilege"
     default_severity = Severity.HIGH
-    resource_types = _FUNCTION_TYPES
+    resource_types = FUNCTION_TYPES
     remediation_url = "https://docs.aws.amazon.com/lambda/latest/dg/lambda-intro-execution-role.html"
     params_schema = {
         "type": "object",
@@ -103,7 +111,7 @@ class RoleLeastPrivilege(StackRule):
         by_role: dict[str, list[str]] = {}
         judged = 0
         wild = bool(params["forbid_service_wildcards"])
-        for fid, res in ctx.resources_of_type(*_FUNCTION_TYPES):
+        for fid, res in ctx.resources_of_type(*FUNCTION_TYPES):
             role_value = ctx.function_property(fid, "Role")
             if role_value is None and res.get("Type") == "AWS::Serverless::Function":
                 judged += 1  # SAM builds the role from Policies

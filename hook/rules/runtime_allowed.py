@@ -6,8 +6,19 @@ from collections.abc import Iterator, Mapping
 from datetime import date
 from typing import Any
 
-from hook.rules._runtimes import SUPPORTED, blocked_on, expand_allowed, newest_successor, offered
-from hook.sdk import NotApplicable, Params, ResourceContext, Rule, Severity, Violation
+from hook.sdk import (
+    SUPPORTED_RUNTIMES,
+    NotApplicable,
+    Params,
+    ResourceContext,
+    Rule,
+    Severity,
+    Violation,
+    expand_allowed_runtimes,
+    newest_runtime_successor,
+    offered_runtimes,
+    runtime_blocked_on,
+)
 
 
 class RuntimeAllowed(Rule):
@@ -41,7 +52,7 @@ class RuntimeAllowed(Rule):
                 "minItems": 1,
                 "description": "Runtime identifiers that may be used, e.g. python3.13, nodejs22.x; 'supported' "
                                "stands for every runtime the lifecycle data does not block today.",
-                "default": [SUPPORTED],
+                "default": [SUPPORTED_RUNTIMES],
             },
             "block_from": {"enum": ["deprecated", "create_blocked", "update_blocked"],
                            "description": "Taken from lambda.runtime-supported: runtimes blocked from this phase "
@@ -62,7 +73,7 @@ class RuntimeAllowed(Rule):
         block_from = params.get("block_from") or "deprecated"
         out = []
         for rt in params.get("allowed") or []:
-            when = blocked_on(str(rt).strip(), today, block_from) if str(rt).strip() != SUPPORTED else None
+            when = runtime_blocked_on(str(rt).strip(), today, block_from) if str(rt).strip() != SUPPORTED_RUNTIMES else None
             if when is not None:
                 out.append(("allowed", f"'{rt}' is allowed, but lambda.runtime-supported blocks it since "
                                        f"{when.isoformat()}: remove it (a fix would lead into a block)"))
@@ -76,11 +87,11 @@ class RuntimeAllowed(Rule):
         if runtime is None:
             raise NotApplicable("Runtime is not set (CloudFormation requires it for a ZIP function)")
         block_from = params.get("block_from") or "deprecated"
-        allowed = expand_allowed(params["allowed"], ctx.today, block_from)
+        allowed = expand_allowed_runtimes(params["allowed"], ctx.today, block_from)
         if runtime.strip() in allowed:
             return
-        choices = offered(allowed, ctx.today, block_from)
-        best, ok = newest_successor(runtime.strip(), choices, ctx.today, block_from)
+        choices = offered_runtimes(allowed, ctx.today, block_from)
+        best, ok = newest_runtime_successor(runtime.strip(), choices, ctx.today, block_from)
         if best and ok:
             fix = f"Set Runtime to {best} (the newest allowed successor)" + (
                 ", or another allowed runtime." if len(choices) > 1 else ".")

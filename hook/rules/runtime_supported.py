@@ -6,10 +6,20 @@ from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
-from hook.rules._runtimes import expand_allowed, lifecycle, newest_successor
-from hook.sdk import Action, NotApplicable, Params, ResourceContext, Rule, Severity, Violation
+from hook.sdk import (
+    Action,
+    NotApplicable,
+    Params,
+    ResourceContext,
+    Rule,
+    Severity,
+    Violation,
+    expand_allowed_runtimes,
+    newest_runtime_successor,
+    runtime_lifecycle,
+)
 
-__all__ = ["RuntimeSupported", "lifecycle"]
+__all__ = ["RuntimeSupported"]
 
 _PHASES = {"deprecated": "deprecated", "create_blocked": "creates are blocked", "update_blocked": "updates are blocked"}
 
@@ -69,14 +79,14 @@ class RuntimeSupported(Rule):
         runtime = ctx.get_str("/Runtime")
         if runtime is None:
             raise NotApplicable("Runtime is not set")
-        info = lifecycle().get(runtime)
+        info = runtime_lifecycle().get(runtime)
         if info is None:
             raise NotApplicable(f"no lifecycle data for runtime '{runtime}' in hook/data/runtimes.json")
         today = ctx.today
         dates = {k: _d(info.get(k)) for k in _PHASES}
         allowed = params.get("allowed")
-        successor, ok = newest_successor(
-            runtime, expand_allowed(allowed, today, params["block_from"]) if allowed is not None else None,
+        successor, ok = newest_runtime_successor(
+            runtime, expand_allowed_runtimes(allowed, today, params["block_from"]) if allowed is not None else None,
             today, params["block_from"])
         if successor and not ok:
             move = f"; move to {successor} (lambda.runtime-allowed does not allow it yet: the allow-list needs it)"

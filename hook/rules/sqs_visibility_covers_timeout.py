@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from hook.rules._wiring import FUNCTION_TYPES, function_timeout, referenced_ids, sam_events
 from hook.sdk import (
+    FUNCTION_TYPES,
     NotApplicable,
     Params,
     Severity,
@@ -13,8 +13,11 @@ from hook.sdk import (
     StackRule,
     Violation,
     as_int,
+    function_timeout,
     is_unresolved,
     json_pointer,
+    referenced_ids,
+    sam_events,
 )
 
 

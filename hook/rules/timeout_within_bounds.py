@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from hook.rules._bounds import within
-from hook.sdk import Params, ResourceContext, Rule, Severity, Violation
+from hook.sdk import Params, ResourceContext, Rule, Severity, Violation, within_bounds
 
 
 class TimeoutWithinBounds(Rule):
@@ -41,4 +40,4 @@ class TimeoutWithinBounds(Rule):
     )
 
     def evaluate(self, ctx: ResourceContext, params: Params) -> Iterator[Violation]:
-        yield from within(ctx, params, pointer="/Timeout", label="Timeout", unit="s", default=3, platform=(1, 900))
+        yield from within_bounds(ctx, params, pointer="/Timeout", label="Timeout", unit="s", default=3, platform=(1, 900))

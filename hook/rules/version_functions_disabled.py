@@ -7,7 +7,6 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from hook.sdk import (
-    SERVERLESS_METADATA_KEY,
     SERVERLESS_SERVICE_TYPE,
     InvalidValue,
     NotApplicable,
@@ -22,9 +21,6 @@ from hook.sdk import (
     json_pointer,
 )
 
-#: Where the serverless adapter puts the Framework's view (``hook.cli.adapters.serverless.METADATA_KEY``).
-METADATA_KEY = SERVERLESS_METADATA_KEY
-
 
 def _prefix(name: str) -> str:
     text = name.replace("-", "Dash").replace("_", "Underscore")
@@ -36,8 +32,8 @@ class VersionFunctionsDisabled(StackRule):
     ``retain_allowed_stages`` (globs, e.g. ``prod``): the Framework's default (``true``) publishes a
     version of every function on every deploy and keeps it (``DeletionPolicy: Retain``).
 
-    The rule reads ``serverless.yml`` as ``govhook check`` loads it (the adapter puts the
-    Framework's configuration under the template's ``Metadata["govhook:serverless"]``).
+    The rule reads ``serverless.yml`` as ``govhook check`` loads it (``ctx.framework``: the
+    Framework's resolved configuration and stage).
     ``provider.versionFunctions`` (true when absent) applies to every function; a function's own
     ``versionFunction`` overrides it. The hook itself never sees serverless.yml: at deploy time the
     generated template's ``AWS::Lambda::Version`` resources are governed by
@@ -75,18 +71,17 @@ class VersionFunctionsDisabled(StackRule):
     )
 
     def evaluate(self, ctx: StackContext, params: Params) -> Iterator[Violation]:
-        metadata = ctx.template.get("Metadata")
-        meta = metadata.get(METADATA_KEY) if isinstance(metadata, Mapping) else None
-        if not isinstance(meta, Mapping) or not isinstance(meta.get("config"), Mapping):
+        service = ctx.framework
+        if service is None or not isinstance(service.config, Mapping):
             raise NotApplicable(
                 "not a Serverless Framework service (govhook check serverless.yml); deployed Versions are "
                 "governed by lambda.versions-not-retained"
             )
-        config: Mapping[str, Any] = meta["config"]
+        config: Mapping[str, Any] = service.config
         raw_provider, raw_functions = config.get("provider"), config.get("functions")
         provider: Mapping[str, Any] = raw_provider if isinstance(raw_provider, Mapping) else {}
         functions: Mapping[str, Any] = raw_functions if isinstance(raw_functions, Mapping) else {}
-        stage = meta.get("stage")
+        stage = service.stage
         allowed = list(params["retain_allowed_stages"])
         if isinstance(stage, str) and any(fnmatch.fnmatchcase(stage, p) for p in allowed):
             return

@@ -4,8 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from hook.rules._wiring import referenced_ids
-from hook.sdk import NotApplicable, Params, Severity, StackContext, StackRule, Violation, json_pointer
+from hook.sdk import (
+    NotApplicable,
+    Params,
+    Severity,
+    StackContext,
+    StackRule,
+    Violation,
+    json_pointer,
+    referenced_ids,
+)
 
 
 class VersionHasAlias(StackRule):

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from hook.rules._wiring import FUNCTION_TYPES
 from hook.sdk import (
+    FUNCTION_TYPES,
     NotApplicable,
     Params,
     Severity,

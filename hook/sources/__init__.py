@@ -35,57 +35,121 @@ def _env_float(name: str, default: float) -> float:
 
 
 class _Entry(Record):
-    _fields = ("value", "fetched", "retry_after", "last_error")
+    _fields = ("value", "fetched", "last_error")
 
-    def __init__(self, value: Any, fetched: float, retry_after: float = 0.0, last_error: str = "") -> None:
+    def __init__(self, value: Any, fetched: float, last_error: str = "") -> None:
         self.value = value
         self.fetched = fetched
-        self.retry_after = retry_after  # after a failed refresh, the source is left alone until then
         self.last_error = last_error
 
 
-# After a failed refresh the last good value is served without asking the source again for this
-# long (at most the cache age): a throttled SSM is not hammered by every warm invocation.
+# After a failed call the source is left alone for a pause counted from when the failed call ended
+# (a call slower than the pause does not use it up): 30 s while a last good value can be served
+# (with a note), else 1 s doubling with each failure in a row up to 30 s, the remembered failure
+# raised without asking. Never longer than the cache age. A throttled or hanging SSM is not asked
+# again by every warm invocation.
 _RETRY_PAUSE = 30.0
+_FIRST_PAUSE = 1.0
 _MAX_NOTES = 20
+#: Entries per cache (least recently used evicted first): per-function account facts are keyed by
+#: function name, and a busy account has many.
+MAX_ENTRIES = 512
+
+
+class _Failure(Record):
+    _fields = ("kind", "message", "count", "retry_after")
+
+    def __init__(self, kind: type[Exception], message: str, count: int, retry_after: float) -> None:
+        self.kind = kind
+        self.message = message
+        self.count = count
+        self.retry_after = retry_after
+
+
+def _not_attempted(exc: BaseException) -> bool:
+    """The call was never made (no time was left): not the source's failure, nothing to remember."""
+    from hook.sources.budget import NotAttempted
+
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, NotAttempted):
+            return True
+        seen = seen.__cause__
+    return False
 
 
 class TTLCache:
     """Values by key, fresh for ``max_age`` seconds of a monotonic clock, then refetched.
 
     When a refresh fails, the last good value is served for at most ``stale_for`` seconds past its
-    age, with a note; after that the failure is raised. Notes are kept until the owner takes them.
+    age, with a note; after that the failure is raised. Failures are remembered per key with a
+    growing pause (see ``_RETRY_PAUSE``). At most ``max_entries`` keys are kept, the least recently
+    used evicted first. Notes are kept until the owner takes them.
     """
 
     def __init__(self, max_age: float | None = None, stale_for: float | None = None,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic, max_entries: int = MAX_ENTRIES) -> None:
         self.max_age = _env_float("GOVHOOK_CACHE_SECONDS", 300) if max_age is None else max_age
         self.stale_for = _env_float("GOVHOOK_STALE_SECONDS", 3600) if stale_for is None else stale_for
         self.clock = clock
+        self.max_entries = max_entries
         self._data: dict[str, _Entry] = {}
+        self._failures: dict[str, _Failure] = {}
         self.notes: list[str] = []
         _CACHES.add(self)
+
+    def size(self) -> tuple[int, int]:
+        """(values, remembered failures) held."""
+        return len(self._data), len(self._failures)
 
     def get(self, key: str, fetch: Callable[[], Any], describe: str | None = None) -> Any:
         now = self.clock()
         entry = self._data.get(key)
-        if entry is not None and now - entry.fetched < self.max_age:
-            return entry.value
+        if entry is not None:
+            self._data[key] = self._data.pop(key)  # most recently used last
+            if now - entry.fetched < self.max_age:
+                return entry.value
         usable = entry is not None and now - entry.fetched < self.max_age + self.stale_for
-        if entry is not None and usable and now < entry.retry_after:
-            self._note(describe or key, entry.last_error, now - entry.fetched)
-            return entry.value
+        failure = self._failures.get(key)
+        if failure is not None and now < failure.retry_after:
+            if entry is not None and usable:
+                self._note(describe or key, entry.last_error, now - entry.fetched)
+                return entry.value
+            raise self._remembered(failure, now)
         try:
             value = fetch()
         except Exception as exc:
+            if _not_attempted(exc):
+                raise
+            ended = self.clock()
+            count = failure.count + 1 if failure is not None else 1
+            # With a last good value to serve there is no hurry: the whole pause. Without one, the
+            # pause starts short, so a passing fault does not fail closed for long.
+            grow = _RETRY_PAUSE if entry is not None and usable else _FIRST_PAUSE * 2 ** (count - 1)
+            pause = min(self.max_age, _RETRY_PAUSE, grow)
+            self._failures.pop(key, None)
+            self._failures[key] = _Failure(type(exc), str(exc), count, ended + pause)
+            if len(self._failures) > self.max_entries:
+                del self._failures[next(iter(self._failures))]
             if entry is not None and usable:
                 entry.last_error = _short(exc)
-                entry.retry_after = now + min(self.max_age, _RETRY_PAUSE)
                 self._note(describe or key, entry.last_error, now - entry.fetched)
                 return entry.value
             raise
+        self._failures.pop(key, None)
+        self._data.pop(key, None)
         self._data[key] = _Entry(value, now)
+        if len(self._data) > self.max_entries:
+            del self._data[next(iter(self._data))]
         return value
+
+    def _remembered(self, failure: _Failure, now: float) -> Exception:
+        text = (f"{failure.message} (remembered: not asked again for {failure.retry_after - now:.1f} s after "
+                f"{failure.count} failure{'' if failure.count == 1 else 's'} in a row)")
+        try:
+            return failure.kind(text)
+        except Exception:
+            return SourceError(text)
 
     def _note(self, what: str, error: str, age: float) -> None:
         note = f"{what} could not be refreshed ({error}); using the value fetched {int(age)} s ago"
@@ -96,6 +160,7 @@ class TTLCache:
 
     def clear(self) -> None:
         self._data.clear()
+        self._failures.clear()
         self.notes.clear()
 
 
@@ -175,19 +240,49 @@ def _parameter_arn(name: str, message: str, ssm: Any) -> str:
     return f"arn:{partition}:ssm:{region}:{account}:parameter/{name.lstrip('/')}"
 
 
-_CLIENTS: dict[str, Any] = {}
+#: ``(service, timeout bucket) -> client``; a client stored under the bare service name (a test's
+#: stubbed client) serves every budget.
+_CLIENTS: dict[Any, Any] = {}
+#: Per-call timeouts are rounded down to one of these, so a few clients per service serve every
+#: budget (a client costs tens of milliseconds to make). A call never waits past 3 s per attempt.
+_BUCKETS = (3.0, 2.0, 1.0, 0.5, 0.25)
+#: The most a single AWS call may take, retries included, even with time to spare.
+AWS_CALL_CAP = 6.0
 
 
-def client(service: str) -> Any:
-    if service not in _CLIENTS:
+def client(service: str, timeout: float = AWS_CALL_CAP) -> Any:
+    """A boto3 client whose connect and read timeouts, and retries, fit in ``timeout`` seconds."""
+    if service in _CLIENTS:
+        return _CLIENTS[service]
+    bucket = next((b for b in _BUCKETS if b <= timeout), _BUCKETS[-1])
+    key = (service, bucket)
+    if key not in _CLIENTS:
         import boto3
         from botocore.config import Config
 
-        config = Config(connect_timeout=2, read_timeout=3, retries={"max_attempts": 2, "mode": "standard"})
+        # Each attempt may take connect + read; a second attempt only when both fit.
+        attempts = 2 if 2 * (min(2.0, bucket) + bucket) <= timeout else 1
+        config = Config(connect_timeout=min(2.0, bucket), read_timeout=bucket,
+                        retries={"total_max_attempts": attempts, "mode": "standard"})
         # botocore reads AWS_DEFAULT_REGION only; Lambda and many shells set AWS_REGION.
         region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or None
-        _CLIENTS[service] = boto3.client(service, region_name=region, config=config)  # type: ignore[call-overload]
-    return _CLIENTS[service]
+        _CLIENTS[key] = boto3.client(service, region_name=region, config=config)  # type: ignore[call-overload]
+    return _CLIENTS[key]
+
+
+def aws_call(service: str, what: str, fn: Callable[[Any], Any], injected: Any = None) -> Any:
+    """``fn(client)`` within the invocation's remaining budget: the client's timeouts and retries
+    are sized to it, and a guard stops waiting when it runs out (OutOfTime names ``what``)."""
+    from hook.sources.budget import OutOfTime, current, guarded
+
+    timeout = current().for_call(what, AWS_CALL_CAP)
+    c = injected if injected is not None else client(service, timeout)
+    try:
+        return guarded(what, lambda: fn(c), timeout)
+    except Exception as exc:
+        if type(exc).__name__ in ("ReadTimeoutError", "ConnectTimeoutError"):  # botocore's own timeouts
+            raise OutOfTime(f"{what} did not answer within {timeout:.1f} s (the time left before the deadline)") from exc
+        raise
 
 
 _SSM_CACHE = TTLCache()
@@ -201,10 +296,14 @@ class SSMValues:
         self._ssm = ssm
 
     def _fetch(self, name: str) -> str:
-        ssm: Any = None
+        from hook.sources.budget import OutOfTime
+
+        ssm: Any = self._ssm
         try:
-            ssm = self._ssm or client("ssm")
-            return str(ssm.get_parameter(Name=name, WithDecryption=True)["Parameter"]["Value"])
+            return str(aws_call("ssm", f"ssm:GetParameter of {name}",
+                                lambda c: c.get_parameter(Name=name, WithDecryption=True)["Parameter"]["Value"], ssm))
+        except OutOfTime as exc:
+            raise ValueSourceError(f"ssm:{name} could not be read in time: {exc}") from exc
         except Exception as exc:
             code = _short(exc)
             if code == "ParameterNotFound":
@@ -253,8 +352,12 @@ class AwsAccount:
         self._lambda = lambda_client
 
     def _call(self, action: str, fn: Callable[[Any], Any]) -> Any:
+        from hook.sources.budget import OutOfTime
+
         try:
-            return fn(self._lambda or client("lambda"))
+            return aws_call("lambda", f"lambda:{action}", fn, self._lambda)
+        except OutOfTime as exc:
+            raise FactUnavailable(f"lambda:{action} could not be read in time: {exc}") from exc
         except Exception as exc:
             code = _short(exc)
             if code in ("AccessDeniedException", "AccessDenied"):
@@ -324,20 +427,27 @@ _POLICY_CACHE = TTLCache()
 
 
 def _read_policy_text(location: str) -> str:
+    from hook.sources.budget import OutOfTime
+
     if location.startswith("ssm:"):
         name = location[4:]
-        ssm: Any = None
+        ssm: Any = _CLIENTS.get("ssm")
         try:
-            ssm = client("ssm")
-            return str(ssm.get_parameter(Name=name, WithDecryption=True)["Parameter"]["Value"])
+            return str(aws_call("ssm", f"ssm:GetParameter of the policy {name}",
+                                lambda c: c.get_parameter(Name=name, WithDecryption=True)["Parameter"]["Value"]))
+        except OutOfTime as exc:
+            raise SourceError(f"policy {location} could not be read in time: {exc}") from exc
         except Exception as exc:
             code = _short(exc)
             raise SourceError(f"policy {location} could not be read: {_ssm_denial(name, exc, code, ssm) or code}") from exc
     if location.startswith("s3://"):
         bucket, _, key = location[5:].partition("/")
         try:
-            body = client("s3").get_object(Bucket=bucket, Key=key)["Body"].read()
+            body = aws_call("s3", f"s3:GetObject of the policy {location}",
+                            lambda c: c.get_object(Bucket=bucket, Key=key)["Body"].read())
             return body.decode("utf-8")  # type: ignore[no-any-return]
+        except OutOfTime as exc:
+            raise SourceError(f"policy {location} could not be read in time: {exc}") from exc
         except Exception as exc:
             raise SourceError(f"policy {location} could not be read: {_short(exc)}") from exc
     candidates = [location]

@@ -77,6 +77,10 @@ def test_change_set_door_agrees_with_stack_and_resource_doors(path: Path, aws_cl
     changes = [c["ResourceChange"] for c in desc["Changes"] if c.get("Type") == "Resource"]
     submitted = cfn.get_template(StackName=stack, ChangeSetName=change_set_arn)["TemplateBody"]
     submitted = submitted if isinstance(submitted, str) else json.dumps(submitted)
+    if submitted.strip() in ("", "{}"):
+        # moto's GetTemplate answers {} for some templates (api-sqs.yaml); CloudFormation's payload
+        # carries the template as submitted, and an empty one now fails closed (issue 11 item 3).
+        submitted = path.read_text()
     resolved = {t.logical_id: t for t in load_targets(str(path)).targets if isinstance(t, ResourceTarget)}
     assert {c["LogicalResourceId"] for c in changes} == set(resolved) and all(c["Action"] == "Add" for c in changes)
     envelope = {"clientRequestToken": "cs-1", "awsAccountId": ACCOUNT, "stackId": stack_id,

@@ -489,6 +489,7 @@ def run_uploaded_package(env: dict[str, str], bucket: str, key: str, fn_env: dic
                                  "boto3/", "botocore/", "hook/cli/", "hook/integrations/", "hook/testing.py"))
                    for n in names)
     assert "hook/handler/__init__.py" in names and "aws_lambda_powertools/logging/logger.py" in names
+    assert "hook/sdk/__init__.py" in names and "hook/sdk/context.py" in names  # the rule SDK is a package
     # bytecode from the runtime's Python ships with it (Lambda cannot write it at a cold start)
     compiled = {"hook/handler/__pycache__/__init__.cpython-313.pyc", "yaml/__pycache__/__init__.cpython-313.pyc"}
     if sys.version_info[:2] == (3, 13):

@@ -7,7 +7,6 @@ import json
 from pathlib import Path
 from typing import Any
 
-import jsonschema
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -16,17 +15,16 @@ from hook.core.values import OfflineValues
 from hook.handler import handle, lambda_handler
 from hook.sdk import OfflineAccount
 from hook.sources import clear_caches
+from tests.hookcontract import assert_contract
 
 ROOT = Path(__file__).resolve().parents[2]
-SCHEMA = json.loads((ROOT / "tests" / "contract" / "hook-response.schema.json").read_text())
 TOKEN = "f8da6d11-b23f-48f4-814c-0fb6a667f50e"
 STACK_ID = "arn:aws:cloudformation:us-east-1:123456789012:stack/app/1a2b3c"
 
 
-def valid(response: dict[str, Any]) -> dict[str, Any]:
-    jsonschema.validate(response, SCHEMA)
-    assert "FAILURE" not in json.dumps(response)
-    return response
+def run(event: Any, context: Any) -> dict[str, Any]:
+    """lambda_handler, its response checked against the contract."""
+    return assert_contract(event, lambda_handler(event, context))
 
 
 def resource_event(props: dict[str, Any], *, point: str = "CREATE_PRE_PROVISION", previous: dict[str, Any] | None = None,
@@ -50,7 +48,7 @@ COMPLIANT = {"Runtime": "nodejs22.x", "Handler": "index.handler", "MemorySize": 
 
 
 def offline(event: Any, **kw: Any) -> dict[str, Any]:
-    return valid(handle(event, None, values=OfflineValues(), account=OfflineAccount(), observe=False, **kw))
+    return assert_contract(event, handle(event, None, values=OfflineValues(), account=OfflineAccount(), observe=False, **kw))
 
 
 @pytest.fixture(autouse=True)
@@ -167,7 +165,7 @@ def test_lambda_handler_reads_ssm_from_moto(aws_client: Any, monkeypatch: pytest
     pol.write_text("version: 1\nrules:\n  lambda.runtime-allowed:\n    params: {allowed: {ssm: /govhook/allowed-runtimes}}\n")
     monkeypatch.setenv("GOVHOOK_POLICY", str(pol))
     # WHEN the real entry point runs
-    r = valid(lambda_handler(resource_event({"Runtime": "nodejs18.x"}), Ctx()))
+    r = run(resource_event({"Runtime": "nodejs18.x"}), Ctx())
     # THEN the SSM list decides: nodejs18.x is allowed there
     assert r["hookStatus"] == "SUCCESS", r
 
@@ -206,7 +204,7 @@ def test_stack_payload_fetched_over_http_from_moto(aws_client: Any, monkeypatch:
     shared = template.replace("  HelloLogs:", "  Other:\n    Type: AWS::Lambda::Function\n    Properties:\n"
                               "      Role: !GetAtt HelloRole.Arn\n      Runtime: nodejs22.x\n  HelloLogs:")
     url = _presigned(aws_client, {"template": shared, "previousTemplate": ""})
-    r = valid(lambda_handler(stack_event(url), Ctx()))
+    r = run(stack_event(url), Ctx())
     # stack rules only: the shared role blocks, the runtime (a resource rule) is not judged twice
     assert r["hookStatus"] == "FAILED"
     assert "lambda.role-least-privilege" in r["message"] and "lambda.runtime-allowed" not in r["message"]
@@ -221,7 +219,7 @@ def test_change_set_runs_resource_rules_on_stringified_after_context(aws_client:
                                   "resourceType": "AWS::Lambda::Function", "lineNumber": 14,
                                   "beforeContext": None, "afterContext": after}]}
     url = _presigned(aws_client, body)
-    r = valid(lambda_handler(stack_event(url, "CHANGE_SET"), Ctx()))
+    r = run(stack_event(url, "CHANGE_SET"), Ctx())
     assert r["hookStatus"] == "FAILED"
     assert r["message"].startswith("2 violations")
     assert r["message"].split(": ", 1)[1].startswith("[lambda.runtime-allowed] HelloFunction: runtime 'nodejs18.x'")
@@ -229,13 +227,13 @@ def test_change_set_runs_resource_rules_on_stringified_after_context(aws_client:
 
 
 def test_payload_from_a_non_s3_host_is_refused() -> None:
-    r = valid(lambda_handler(stack_event("https://example.com/p.json?X-Amz-Signature=secret"), Ctx()))
+    r = run(stack_event("https://example.com/p.json?X-Amz-Signature=secret"), Ctx())
     assert r["errorCode"] == "InternalFailure" and "not an S3 endpoint" in r["message"]
     assert "secret" not in r["message"]
 
 
 def test_deadline_passed_answers_internal_failure() -> None:
-    r = valid(lambda_handler(resource_event(COMPLIANT), Ctx(ms=0)))
+    r = run(resource_event(COMPLIANT), Ctx(ms=0))
     assert r["hookStatus"] in ("SUCCESS", "FAILED")  # 0.5 s floor still evaluates a resource
     assert "errorCode" not in r or r["errorCode"] in ("NonCompliant", "InternalFailure")
 
@@ -247,7 +245,7 @@ SAMPLES = [resource_event(COMPLIANT), resource_event({**COMPLIANT, "Runtime": "n
 @given(st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=20),
                     lambda c: st.lists(c, max_size=4) | st.dictionaries(st.text(max_size=12), c, max_size=4), max_leaves=20))
 def test_any_json_value_gets_a_contract_valid_response(event: Any) -> None:
-    valid(handle(event, None, values=OfflineValues(), account=OfflineAccount(), observe=False))
+    assert_contract(event, handle(event, None, values=OfflineValues(), account=OfflineAccount(), observe=False))
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -262,4 +260,4 @@ def test_mutated_sample_events_never_raise(base: dict[str, Any], mutations: list
         props = ((event.get("requestData") or {}).get("targetModel") or {}) if isinstance(event.get("requestData"), dict) else {}
         if isinstance(props, dict) and isinstance(props.get("resourceProperties"), dict):
             props["resourceProperties"][key] = value
-    valid(handle(event, None, values=OfflineValues(), account=OfflineAccount(), observe=False))
+    assert_contract(event, handle(event, None, values=OfflineValues(), account=OfflineAccount(), observe=False))

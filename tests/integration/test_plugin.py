@@ -70,7 +70,7 @@ def test_check_enforces_the_plugin_rule(plugin_path: str, tmp_path: Path) -> Non
 def test_plugin_cases_run_through_hook_testing(plugin_path: str) -> None:
     proc = govhook(plugin_path, "test", "sample/plugin/tests/cases")
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert "6 passed, 0 failed" in proc.stdout
+    assert "16 passed, 0 failed" in proc.stdout
 
 
 def test_without_the_plugin_its_rule_is_unknown(tmp_path: Path) -> None:

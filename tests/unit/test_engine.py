@@ -16,13 +16,13 @@ from hook.core.model import Disposition, Outcome, ResourceTarget, StackTarget, V
 from hook.core.policy_model import Defaults, Exemption, Mode, Policy, RuleConfig, Scope, ValueRef
 from hook.core.registry import Registry
 from hook.sdk import (
-    SERVERLESS_METADATA_KEY,
     SERVERLESS_SERVICE_TYPE,
     Action,
     NotApplicable,
     Params,
     ResourceContext,
     Rule,
+    ServerlessService,
     Severity,
     StackContext,
     StackRule,
@@ -330,7 +330,7 @@ def test_a_serverless_service_rule_runs_only_on_templates_from_serverless_yml() 
     pol = policy({"test.service-setting": RuleConfig("test.service-setting")})
     resources = {"FnLambdaFunction": {"Type": "AWS::Lambda::Function"}}
     plain = StackTarget({"Resources": resources})
-    from_serverless = StackTarget({"Resources": resources, "Metadata": {SERVERLESS_METADATA_KEY: {"config": {}}}})
+    from_serverless = StackTarget({"Resources": resources}, framework=ServerlessService("s", "dev", "us-east-1", {}))
     # WHEN both are evaluated
     # THEN a plain CloudFormation template (what the hook sees) gets no finding at all, not even a SKIP
     assert run(pol, plain).findings == () and run(pol, plain).rules_run == ()
@@ -342,3 +342,14 @@ def test_deadline_stops_evaluation() -> None:
     pol = policy({"test.memory-max": RuleConfig("test.memory-max")})
     with pytest.raises(DeadlineExceeded):
         run(pol, fn({}), deadline=time.monotonic() - 1)
+
+
+def test_template_metadata_cannot_pose_as_a_serverless_service() -> None:
+    # GIVEN a CloudFormation template (what the hook receives) whose Metadata copies the old back channel
+    pol = policy({"test.service-setting": RuleConfig("test.service-setting")})
+    spoof = StackTarget({"Resources": {"FnLambdaFunction": {"Type": "AWS::Lambda::Function"}},
+                         "Metadata": {"govhook:serverless": {"stage": "dev", "config": {}}}})
+    # WHEN it is evaluated
+    verdict = run(pol, spoof)
+    # THEN only the stack target's framework field makes a Serverless service: the rule does not run
+    assert verdict.findings == () and verdict.rules_run == ()

@@ -11,8 +11,8 @@ from hook.core.engine import Engine
 from hook.core.model import Disposition, ResourceTarget
 from hook.core.policy_model import Defaults, Policy, RuleConfig, Scope
 from hook.core.registry import default_registry
-from hook.rules.runtime_supported import lifecycle
 from hook.sdk import Action
+from hook.sdk import runtime_lifecycle as lifecycle
 
 
 def _lambda_schema_runtimes() -> set[str]:

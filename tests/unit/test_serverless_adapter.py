@@ -8,15 +8,14 @@ from typing import Any
 import pytest
 
 from hook.cli.adapters.serverless import (
-    METADATA_KEY,
     load_serverless,
     logical_id_prefix,
     targets_from_serverless,
 )
 from hook.core.errors import TemplateError
 from hook.core.model import ResourceTarget, StackTarget
-from hook.inputs.yamlcfn import Locator, load_template_text
-from hook.rules import version_functions_disabled
+from hook.inputs.locations import Locator
+from hook.inputs.yamlcfn import load_template_text
 from hook.sdk import Unresolved
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -330,7 +329,7 @@ def test_stage_and_params_from_the_command_line_win() -> None:
     resources, stack = build(VARS, stage="prod", timeout="45")
     props = resources["HelloLambdaFunction"].properties
     assert props["MemorySize"] == 2048 and props["Timeout"] == "45"  # command-line values are text, as in the Framework
-    assert stack.template["Metadata"][METADATA_KEY]["stage"] == "prod" and stack.stack_name == "orders-prod"
+    assert stack.framework is not None and stack.framework.stage == "prod" and stack.stack_name == "orders-prod"
     # params.<stage> comes before params.default
     assert build(VARS, stage="prod")[0]["HelloLambdaFunction"].properties["Timeout"] == 30
 
@@ -376,16 +375,17 @@ def test_an_unresolved_stage_makes_names_unresolved() -> None:
     resources, stack = build("service: s\nprovider: {name: aws, runtime: python3.13, stage: '${env:STAGE}'}\n"
                              "functions: {hello: {handler: a.b}}\n")
     assert isinstance(resources["HelloLambdaFunction"].properties["FunctionName"], Unresolved)
-    assert isinstance(stack.template["Metadata"][METADATA_KEY]["stage"], Unresolved)
+    assert stack.framework is not None and isinstance(stack.framework.stage, Unresolved)
 
 
 def test_stack_target_carries_the_framework_config_for_the_stack_rules() -> None:
     _, stack = build(BASE + "  hello: {handler: a.b}\n")
-    meta = stack.template["Metadata"][METADATA_KEY]
-    assert meta["service"] == "orders" and meta["stage"] == "dev" and meta["region"] == "us-east-1"
-    assert meta["config"]["functions"] == {"hello": {"handler": "a.b"}}
-    # the rule reads the same key the adapter writes (rules import only hook.sdk)
-    assert version_functions_disabled.METADATA_KEY == METADATA_KEY
+    meta = stack.framework
+    assert meta is not None
+    assert meta.service == "orders" and meta.stage == "dev" and meta.region == "us-east-1"
+    assert meta.config["functions"] == {"hello": {"handler": "a.b"}}
+    # AND the template is the Framework's, with nothing of govhook's in it
+    assert "Metadata" not in stack.template
 
 
 # -- lines -------------------------------------------------------------------------------------
@@ -441,7 +441,7 @@ def test_findings_point_at_the_serverless_yml_key(tmp_path: Path) -> None:
     assert at("/Resources/HelloLambdaVersion/DeletionPolicy")[0] == line_of(SAMPLE, "versionFunctions")
     # AND pointers into serverless.yml itself (the stack rule's paths) work unchanged
     assert at("/provider/versionFunctions")[0] == line_of(SAMPLE, "versionFunctions")
-    assert at(f"/Metadata/{METADATA_KEY}/config/functions/other/runtime")[0] == line_of(SAMPLE, "runtime: python3.13")
+    assert at("/functions/other/runtime")[0] == line_of(SAMPLE, "runtime: python3.13")
 
 
 # -- bad input ---------------------------------------------------------------------------------

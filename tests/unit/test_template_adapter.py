@@ -10,7 +10,8 @@ import pytest
 from hook.cli.adapters.template import load_targets, targets_from_template
 from hook.core.errors import TemplateError
 from hook.core.model import ResourceTarget, StackTarget
-from hook.inputs.yamlcfn import Locator, load_template_text
+from hook.inputs.locations import Locator
+from hook.inputs.yamlcfn import load_template_text
 from hook.sdk import Unresolved
 
 ROOT = Path(__file__).resolve().parents[2]

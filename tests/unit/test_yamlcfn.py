@@ -1,4 +1,4 @@
-"""Template YAML: the fast constructor builds exactly what PyYAML's constructor builds."""
+"""Template YAML: the fast constructor (hook.inputs.fast_yaml) builds exactly what PyYAML's constructor builds."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hook.inputs.yamlcfn import CfnLoader, _construct_fast, load_template_text
+from hook.inputs.fast_yaml import construct_document
+from hook.inputs.yamlcfn import SHORT_TAGS, CfnLoader, load_template_text
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -18,7 +19,8 @@ ROOT = Path(__file__).resolve().parents[2]
 def _both(text: str) -> tuple[Any, Any]:
     """(PyYAML's construction, the fast one) of one document, or the exception each raised."""
     out: list[Any] = []
-    for build in (lambda loader, node: loader.construct_document(node), _construct_fast):
+    for build in (lambda loader, node: loader.construct_document(node),
+                  lambda loader, node: construct_document(loader, node, SHORT_TAGS)):
         loader = CfnLoader(text)
         try:
             node = loader.get_single_node()

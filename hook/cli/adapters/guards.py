@@ -13,15 +13,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from hook.core.errors import TemplateError
+from hook.sdk import json_pointer
 
 __all__ = ["RESOURCE_LIMIT", "check_conditions", "check_resource_count"]
 
 #: CloudFormation's limit on the resources of one template.
 RESOURCE_LIMIT = 500
-
-
-def _escape(token: str) -> str:
-    return token.replace("~", "~0").replace("/", "~1")
 
 
 def check_resource_count(resources: Any, file: str | None, what: str = "the template declares") -> None:
@@ -74,7 +71,7 @@ def check_conditions(template: Mapping[str, Any], file: str | None) -> None:
                 cycle = [*path[path.index(nxt):], nxt]
                 how = "refers to itself" if len(cycle) == 2 else "is circular: " + " -> ".join(cycle)
                 raise TemplateError(f"condition {nxt} {how}; CloudFormation rejects circular conditions",
-                                    file, pointer="/Conditions/" + _escape(nxt))
+                                    file, pointer=json_pointer("Conditions", nxt))
             if not state.get(nxt):
                 state[nxt] = 1
                 path.append(nxt)

@@ -16,6 +16,7 @@ from typing import Any
 
 from hook.cli.adapters.guards import RESOURCE_LIMIT
 from hook.core.errors import TemplateError
+from hook.sdk import json_pointer
 
 __all__ = ["expand_foreach", "uses_foreach"]
 
@@ -28,10 +29,6 @@ def uses_foreach(template: Mapping[str, Any]) -> bool:
     transform = template.get("Transform")
     names = transform if isinstance(transform, list) else [transform]
     return "AWS::LanguageExtensions" in names
-
-
-def _escape(token: str) -> str:
-    return token.replace("~", "~0").replace("/", "~1")
 
 
 class _Expander:
@@ -77,7 +74,7 @@ class _Expander:
                     and isinstance(value[2], Mapping)):
                 raise TemplateError(f"{key} must be [Identifier, Collection, {{OutputKey: Template}}]", self.file)
             ident, items, body = value
-            body_pointer = f"{pointer}/{_escape(key)}/2"
+            body_pointer = pointer + json_pointer(key, 2)
             for item in self.collection(loop, items):
                 inner: dict[str, str] = {}
                 unrolled = self.mapping(_bind(body, ident, item), body_pointer, inner)
@@ -88,9 +85,9 @@ class _Expander:
                     if len(out) >= RESOURCE_LIMIT or self.made > _FRAGMENT_BUDGET:
                         raise TemplateError(
                             f"{key} expands to more than {RESOURCE_LIMIT} entries; CloudFormation accepts at "
-                            f"most {RESOURCE_LIMIT} resources in one template", self.file, pointer=f"{pointer}/{_escape(key)}")
+                            f"most {RESOURCE_LIMIT} resources in one template", self.file, pointer=pointer + json_pointer(key))
                     out[out_key] = fragment
-                    origin[out_key] = inner.get(out_key, f"{body_pointer}/{_escape(_template_key(body, ident, item, out_key))}")
+                    origin[out_key] = inner.get(out_key, body_pointer + json_pointer(_template_key(body, ident, item, out_key)))
         return out
 
 

@@ -17,8 +17,9 @@ from typing import Any
 from hook.core._record import Record
 from hook.core.errors import TemplateError
 from hook.core.model import ResourceTarget, StackTarget, Target
-from hook.inputs.yamlcfn import Locator, load_template_nodes, read_source
-from hook.sdk import Action, Unresolved
+from hook.inputs.locations import Locator
+from hook.inputs.yamlcfn import load_template_nodes, read_source
+from hook.sdk import Action, Unresolved, json_pointer
 
 __all__ = ["TemplateResult", "load_targets", "targets_from_template", "Resolver"]
 
@@ -322,7 +323,7 @@ def targets_from_template(
             continue
         if not isinstance(resource, Mapping) or not isinstance(resource.get("Type"), str):
             raise TemplateError(f"resource {logical_id} has no Type", file,
-                                pointer="/Resources/" + str(logical_id).replace("~", "~0").replace("/", "~1"))
+                                pointer=json_pointer("Resources", str(logical_id)))
         cond = resource.get("Condition")
         if isinstance(cond, str) and resolver.condition(cond) is False:
             continue
@@ -333,7 +334,7 @@ def targets_from_template(
         if not isinstance(resolved, dict):
             resolved = {}
         source = str(origin.get(logical_id, logical_id))
-        pointer = (looped.get(source) or "/Resources/" + source.replace("~", "~0").replace("/", "~1")) + "/Properties"
+        pointer = (looped.get(source) or json_pointer("Resources", source)) + "/Properties"
         targets.append(
             ResourceTarget(
                 resource_type=resource["Type"],

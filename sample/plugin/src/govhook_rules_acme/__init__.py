@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from hook.sdk import Rule
+from hook.sdk import RuleClass
 
 
-def rules() -> list[type[Rule]]:
+def rules() -> list[RuleClass]:
     from govhook_rules_acme.function_name_convention import FunctionNameConvention
+    from govhook_rules_acme.one_team_per_stack import OneTeamPerStack
 
-    return [FunctionNameConvention]
+    return [FunctionNameConvention, OneTeamPerStack]

@@ -15,16 +15,16 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
-from hook.sdk import Action
+from hook.sdk.rule import Action
 
-__all__ = ["SUPPORTED", "blocked_on", "expand_allowed", "family", "lifecycle", "newest_successor", "offered"]
+__all__ = ["SUPPORTED_RUNTIMES", "expand_allowed_runtimes", "newest_runtime_successor", "offered_runtimes", "runtime_blocked_on"]
 
 #: The allow-list entry that stands for every runtime the lifecycle does not block.
-SUPPORTED = "supported"
+SUPPORTED_RUNTIMES = "supported"
 PHASES = ("deprecated", "create_blocked", "update_blocked")
 
 
-def lifecycle() -> Mapping[str, Mapping[str, Any]]:
+def _lifecycle() -> Mapping[str, Mapping[str, Any]]:
     """Runtime -> {deprecated, create_blocked, update_blocked, successor}: ``hook/data/runtimes.json``,
     or the ``GOVHOOK_RUNTIMES`` override (:mod:`hook.sources.runtimes`)."""
     from hook.sources.runtimes import current
@@ -36,10 +36,10 @@ def _d(value: Any) -> date | None:
     return date.fromisoformat(value) if isinstance(value, str) else None
 
 
-def blocked_on(runtime: str, today: date, block_from: str = "deprecated", action: Action = Action.CREATE) -> date | None:
+def runtime_blocked_on(runtime: str, today: date, block_from: str = "deprecated", action: Action = Action.CREATE) -> date | None:
     """The date from which ``runtime`` is blocked (the policy's phase, or AWS's own block for the
     action), if that date has come; None when it is usable today or not in the data."""
-    info = lifecycle().get(runtime)
+    info = _lifecycle().get(runtime)
     if info is None:
         return None
     aws = _d(info.get("create_blocked" if action is Action.CREATE else "update_blocked"))
@@ -47,7 +47,7 @@ def blocked_on(runtime: str, today: date, block_from: str = "deprecated", action
     return min(reached) if reached else None
 
 
-def family(runtime: str) -> str:
+def _family(runtime: str) -> str:
     """``python3.13`` -> ``python``; ``provided.al2023`` -> ``provided``; ``dotnetcore3.1`` -> ``dotnet``."""
     head = re.match(r"[a-z]+", runtime)
     name = head.group() if head else runtime
@@ -56,33 +56,33 @@ def family(runtime: str) -> str:
 
 def _newness(runtime: str) -> tuple[Any, ...]:
     """Later deprecation first, then the higher version (python3.14 after python3.13)."""
-    info = lifecycle().get(runtime, {})
+    info = _lifecycle().get(runtime, {})
     dep = _d(info.get("deprecated")) or date.max
     numbers = tuple(int(n) for n in re.findall(r"\d+", runtime))
     return (dep, numbers)
 
 
-def expand_allowed(allowed: Iterable[Any] | None, today: date, block_from: str = "deprecated") -> list[str]:
+def expand_allowed_runtimes(allowed: Iterable[Any] | None, today: date, block_from: str = "deprecated") -> list[str]:
     """The allow-list with ``supported`` expanded (newest first within a family); None means ``supported``."""
     out: list[str] = []
-    for entry in [SUPPORTED] if allowed is None else allowed:
+    for entry in [SUPPORTED_RUNTIMES] if allowed is None else allowed:
         name = str(entry).strip()
-        if name == SUPPORTED:
-            by_family = sorted(lifecycle(), key=lambda r: _newness(r), reverse=True)
-            for rt in sorted(by_family, key=family):  # stable: newest first within a family
-                if blocked_on(rt, today, block_from) is None and rt not in out:
+        if name == SUPPORTED_RUNTIMES:
+            by_family = sorted(_lifecycle(), key=lambda r: _newness(r), reverse=True)
+            for rt in sorted(by_family, key=_family):  # stable: newest first within a family
+                if runtime_blocked_on(rt, today, block_from) is None and rt not in out:
                     out.append(rt)
         elif name and name not in out:
             out.append(name)
     return out
 
 
-def offered(allowed: Sequence[str], today: date, block_from: str = "deprecated") -> list[str]:
+def offered_runtimes(allowed: Sequence[str], today: date, block_from: str = "deprecated") -> list[str]:
     """What a fix may suggest: the allowed runtimes the lifecycle does not block today."""
-    return [rt for rt in allowed if blocked_on(rt, today, block_from) is None]
+    return [rt for rt in allowed if runtime_blocked_on(rt, today, block_from) is None]
 
 
-def newest_successor(runtime: str, allowed: Sequence[str] | None, today: date,
+def newest_runtime_successor(runtime: str, allowed: Sequence[str] | None, today: date,
                      block_from: str = "deprecated") -> tuple[str | None, bool]:
     """``(runtime to move to, whether the allow-list allows it)``.
 
@@ -90,14 +90,14 @@ def newest_successor(runtime: str, allowed: Sequence[str] | None, today: date,
     provided.al2023), that the lifecycle does not block today. The newest allowed one wins; when the
     allow-list allows none, the newest candidate is named with ``False`` (the allow-list needs it).
     """
-    data = lifecycle()
+    data = _lifecycle()
     chain: list[str] = []
     nxt = data.get(runtime, {}).get("successor")
     while isinstance(nxt, str) and nxt not in chain and nxt != runtime:
         chain.append(nxt)
         nxt = data.get(nxt, {}).get("successor")
-    fam = [rt for rt in data if family(rt) == family(runtime) and _newness(rt) > _newness(runtime)]
-    candidates = [rt for rt in {*chain, *fam} if blocked_on(rt, today, block_from) is None]
+    fam = [rt for rt in data if _family(rt) == _family(runtime) and _newness(rt) > _newness(runtime)]
+    candidates = [rt for rt in {*chain, *fam} if runtime_blocked_on(rt, today, block_from) is None]
     if not candidates:
         return None, False
     candidates.sort(key=_newness, reverse=True)

@@ -1,90 +1,19 @@
-"""``serverless.yml`` -> the targets CloudFormation's hooks would see when the Framework deploys it.
-
-The Serverless Framework turns ``serverless.yml`` into a CloudFormation template and deploys that;
-the hook only ever sees the generated template. This adapter builds the same resources offline, so
-``govhook check serverless.yml`` gives the verdict the hook will give, with findings pointing at
-the ``serverless.yml`` key they are about:
-
-- per function ``<Name>LambdaFunction`` (``AWS::Lambda::Function``), named as the Framework names
-  it (first letter upper-cased, ``-`` -> ``Dash``, ``_`` -> ``Underscore``), ``FunctionName``
-  ``<service>-<stage>-<function>`` unless ``name:`` is set. Function keys override provider keys
-  (``runtime``, ``memorySize`` (Framework default 1024), ``timeout`` (default 6), ``architecture``,
-  ``tracing``, ``environment`` (merged), ``tags`` (merged), ``layers``, ``kmsKeyArn``, ``vpc``,
-  ``role``, ``reservedConcurrency``, ``ephemeralStorageSize``, ``snapStart``); ``image`` makes a
-  container-image function (no ``Runtime``). A function with no runtime anywhere gets an
-  unresolved ``Runtime``: the Framework's default depends on its version, so it is not guessed.
-- ``<Name>LogGroup`` (``/aws/lambda/<function name>``, ``logRetentionInDays``) unless ``disableLogs``;
-- ``<Name>LambdaVersion`` (``DeletionPolicy: Retain``) when ``versionFunctions`` is on: provider
-  ``versionFunctions`` (true when absent, as in the Framework), function ``versionFunction``
-  overriding. The Framework appends a code hash to the id; it is unknown before packaging and left
-  out, so exemptions should use ``<Name>LambdaVersion*``. ``provisionedConcurrency`` adds
-  ``<Name>ProvConcLambdaAlias``;
-- ``IamRoleLambdaExecution`` (shared by every function without its own ``role``) with
-  ``provider.iam.role.statements`` (or the older ``iamRoleStatements``);
-- ``url`` -> ``<Name>LambdaFunctionUrl`` (``AuthType: NONE`` unless ``authorizer: aws_iam``, with the
-  Framework's public ``<Name>LambdaPermissionFnUrl``);
-- events: ``http`` (``ApiGatewayRestApi`` + ``ApiGatewayMethod<Path><Verb>``), ``httpApi``
-  (``HttpApi`` + ``HttpApiIntegration<Name>``), ``sqs`` (``<Name>EventSourceMappingSQS<Queue>``),
-  ``stream`` (``<Name>EventSourceMapping<Dynamodb|Kinesis><Stream>``, with ``destinations.onFailure``);
-- everything under ``resources.Resources`` as written; an id the Framework generates there, and
-  ``resources.extensions``, are merged into the generated resource key by key (lists replaced).
-
-The stack target carries that template plus the Framework view under
-``Metadata["govhook:serverless"]`` (:data:`METADATA_KEY`: ``service``, ``stage``, ``region`` and
-the resolved ``config``), which is how ``lambda.version-functions-disabled`` sees the
-configuration; for a plain template the key is absent and that rule SKIPs.
-
-Variables. Resolved, because they are unambiguous from the file and the command line:
-``${self:a.b}`` (any key of the same file, recursively), ``${opt:stage}``/``${opt:region}`` and
-any ``${opt:X}`` given with ``--param X=...`` (``--stage`` is ``--param stage=``),
-``${param:X}`` (``--param``, then ``params.<stage>``, then ``params.default``), ``${sls:stage}``,
-``${aws:region}``, and the fallback of ``${opt:...}``/``${self:...}``/``${param:...}`` when the
-value is not set (``${opt:stage, 'dev'}``). Never resolved (deploy-time sources, even with a
-fallback, since the real value may exist): ``${env:...}``, ``${ssm:...}``, ``${s3:...}``,
-``${cf:...}``, ``${file(...)}``, ``${aws:accountId}``, ``${sls:instanceId}`` and any other source.
-Those become :class:`hook.sdk.Unresolved` markers with the reason, so rules SKIP, never guess.
-``${AWS::Region}``-style CloudFormation ``Sub`` references are left as they are. Stage: ``--stage``,
-else ``provider.stage``, else ``dev``; region: ``provider.region``, else ``us-east-1``; stack name:
-``provider.stackName``, else ``<service>-<stage>``.
-"""
+"""The Framework's template: the resources ``serverless deploy`` would create from a resolved
+serverless.yml, each located at the serverless.yml key it came from (see the package docstring)."""
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Mapping
 from typing import Any
 
 import yaml
 
-from hook.cli.adapters.template import Resolver, TemplateResult
 from hook.core.errors import TemplateError
-from hook.core.model import ResourceTarget, StackTarget, Target
-from hook.inputs.yamlcfn import Locator, load_template_nodes, read_source
-from hook.sdk import SERVERLESS_METADATA_KEY, Action, Unresolved, is_unresolved
+from hook.inputs.locations import MarkedMapping, SourceMap, key_node
+from hook.sdk import Unresolved, is_unresolved
 
-__all__ = [
-    "METADATA_KEY",
-    "SERVERLESS_FILES",
-    "is_serverless_file",
-    "load_serverless",
-    "logical_id_prefix",
-    "targets_from_serverless",
-]
-
-SERVERLESS_FILES = ("serverless.yml", "serverless.yaml")
-#: The key under the synthesized template's ``Metadata`` that holds the Framework's view.
-METADATA_KEY = SERVERLESS_METADATA_KEY
-
-_MISSING: Any = object()
-_VAR = re.compile(r"\$\{([^${}]*)\}")
-_SOURCE = re.compile(r"^\s*([a-z][A-Za-z0-9]*)(?::|\()")
-_SLOT = re.compile(r"\x00(\d+)\x00")
-_DEPLOY_TIME = "resolved by the Framework at deploy time"
-
-
-def is_serverless_file(path: str) -> bool:
-    return os.path.basename(path) in SERVERLESS_FILES
+__all__ = ["Builder", "logical_id_prefix"]
 
 
 def logical_id_prefix(name: str) -> str:
@@ -95,230 +24,6 @@ def logical_id_prefix(name: str) -> str:
 
 def _normalize(text: str) -> str:
     return text[:1].upper() + text[1:]
-
-
-# -- variables ----------------------------------------------------------------------------------
-
-
-class _Variables:
-    """Resolves ``${...}`` in one serverless.yml (see the module docstring for what resolves)."""
-
-    def __init__(self, config: Mapping[str, Any], options: Mapping[str, str]) -> None:
-        self.config = config
-        self.options = dict(options)
-        self.stage: Any = "dev"
-        self.region: Any = "us-east-1"
-        self._active: set[str] = set()
-
-    def settle(self) -> None:
-        provider = self.config.get("provider")
-        provider = provider if isinstance(provider, Mapping) else {}
-        if "stage" in self.options:
-            self.stage = self.options["stage"]
-        elif provider.get("stage") is not None:
-            self.stage = self.resolve(provider["stage"])
-        if "region" in self.options:
-            self.region = self.options["region"]
-        elif provider.get("region") is not None:
-            self.region = self.resolve(provider["region"])
-
-    def resolve(self, value: Any) -> Any:
-        if isinstance(value, str):
-            return self._string(value) if "${" in value else value
-        if isinstance(value, list):
-            return [self.resolve(v) for v in value]
-        if isinstance(value, Mapping):
-            return {k: self.resolve(v) for k, v in value.items()}
-        return value
-
-    def _string(self, text: str) -> Any:
-        slots: list[Any] = []
-        literal: list[bool] = []
-        original = text
-
-        def repl(m: re.Match[str]) -> str:
-            inner = m.group(1)
-            if _SOURCE.match(inner) is None:  # ${AWS::Region}, ${MyBucket.Arn}: CloudFormation's, not ours
-                slots.append(m.group(0))
-                literal.append(True)
-            else:
-                slots.append(self._variable(inner, slots))
-                literal.append(False)
-            return f"\x00{len(slots) - 1}\x00"
-
-        while True:
-            new = _VAR.sub(repl, text)
-            if new == text:
-                break
-            text = new
-        whole = _SLOT.fullmatch(text)
-        if whole:
-            value = slots[int(whole.group(1))]
-            if isinstance(value, Unresolved):
-                return Unresolved(original, value.reason)
-            return value
-        pieces: list[str] = []
-        pos = 0
-        for m in _SLOT.finditer(text):
-            pieces.append(text[pos:m.start()])
-            value = slots[int(m.group(1))]
-            if isinstance(value, Unresolved):
-                return Unresolved(original, value.reason)
-            pieces.append(_text(value))
-            pos = m.end()
-        pieces.append(text[pos:])
-        return "".join(pieces)
-
-    def _fill(self, text: str, slots: list[Any]) -> Any:
-        """A variable's address with its nested variables filled in (Unresolved when one is)."""
-        out = []
-        pos = 0
-        for m in _SLOT.finditer(text):
-            out.append(text[pos:m.start()])
-            value = slots[int(m.group(1))]
-            if isinstance(value, Unresolved):
-                return value
-            out.append(_text(value))
-            pos = m.end()
-        out.append(text[pos:])
-        return "".join(out)
-
-    def _variable(self, inner: str, slots: list[Any]) -> Any:
-        primary, sep, fallback = inner.partition(",")
-        address = self._fill(primary.strip(), slots)
-        if isinstance(address, Unresolved):
-            return address
-        source, _, key = address.partition(":")
-        if "(" in source:
-            return Unresolved(address, f"{source.split('(')[0]}(...) is {_DEPLOY_TIME}")
-        key = key.strip()
-        value = self._lookup(source, key)
-        if value is not _MISSING:
-            return value
-        if sep:
-            return self._fallback(fallback.strip(), slots)
-        hint = {
-            "opt": f"pass --param {key}=..." + (" or --stage" if key == "stage" else ""),
-            "param": f"pass --param {key}=... or set params.{_text(self.stage)}.{key}",
-            "self": "the key is not set in this file",
-        }.get(source, "")
-        return Unresolved(address, f"{address} has no value" + (f"; {hint}" if hint else ""))
-
-    def _fallback(self, text: str, slots: list[Any]) -> Any:
-        whole = _SLOT.fullmatch(text)
-        if whole:
-            return slots[int(whole.group(1))]
-        if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"":
-            return text[1:-1]
-        if _SOURCE.match(text):
-            return self._variable(text, slots)
-        try:
-            return int(text)
-        except ValueError:
-            pass
-        if text in ("true", "false"):
-            return text == "true"
-        return text
-
-    def _lookup(self, source: str, key: str) -> Any:
-        if source == "self":
-            return self._self(key)
-        if source == "opt":
-            return self.options.get(key, _MISSING)
-        if source == "param":
-            if key in self.options:
-                return self.options[key]
-            params = self.config.get("params")
-            if isinstance(params, Mapping):
-                for scope in (self.stage, "default"):
-                    block = params.get(scope) if isinstance(scope, str) else None
-                    if isinstance(block, Mapping) and key in block:
-                        return self._self(f"params.{scope}.{key}")
-            return _MISSING
-        if source == "sls" and key == "stage":
-            return self.stage
-        if source == "aws" and key == "region":
-            return self.region
-        return Unresolved(f"${{{source}:{key}}}", f"${{{source}:...}} is {_DEPLOY_TIME}")
-
-    def _self(self, address: str) -> Any:
-        node: Any = self.config
-        for part in [p for p in address.split(".") if p] if address else []:
-            if isinstance(node, Mapping) and part in node:
-                node = node[part]
-            elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
-                node = node[int(part)]
-            else:
-                return _MISSING
-        if address in self._active:
-            return Unresolved(f"${{self:{address}}}", "refers to itself")
-        self._active.add(address)
-        try:
-            return self.resolve(node)
-        finally:
-            self._active.discard(address)
-
-
-def _text(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
-
-
-# -- where things are in serverless.yml ---------------------------------------------------------
-
-
-_MAP = "tag:yaml.org,2002:map"
-_STR = "tag:yaml.org,2002:str"
-
-
-class _Source:
-    """(key node, value node) pairs of the original file, looked up by key path."""
-
-    def __init__(self, root: Any) -> None:
-        self.root = root if isinstance(root, yaml.MappingNode) else None
-
-    def pair(self, *path: str) -> tuple[Any, Any] | None:
-        node = self.root
-        found: tuple[Any, Any] | None = None
-        for part in path:
-            if not isinstance(node, yaml.MappingNode):
-                return None
-            hit = next(((k, v) for k, v in node.value if getattr(k, "value", None) == part), None)
-            if hit is None:
-                return None
-            found = hit
-            node = hit[1]
-        return found
-
-
-class _Tree:
-    """A synthesized mapping whose keys carry the marks of the serverless.yml keys they came from.
-
-    The Locator walks it like any composed YAML tree, so ``/Resources/HelloLambdaFunction/
-    Properties/Runtime`` lands on the line of ``functions.hello.runtime`` (or ``provider.runtime``).
-    """
-
-    def __init__(self, anchor: Any) -> None:
-        self.anchor = anchor  # the node whose mark stands for this mapping
-        self.entries: dict[str, tuple[Any, Any]] = {}
-
-    def put(self, key: str, pair: tuple[Any, Any] | None, value: Any = None) -> None:
-        """``key`` at the mark of ``pair``'s key; its children are ``value`` (a _Tree) or the original."""
-        if pair is None:
-            return
-        self.entries[key] = (pair[0], value if value is not None else pair[1])
-
-    def node(self) -> Any:
-        items = []
-        for key, (anchor, value) in self.entries.items():
-            key_node = yaml.ScalarNode(_STR, key, anchor.start_mark, anchor.end_mark)
-            items.append((key_node, value.node() if isinstance(value, _Tree) else value))
-        mark = self.anchor.start_mark
-        return yaml.MappingNode(_MAP, items, mark, mark)
-
-
-# -- the Framework's template -------------------------------------------------------------------
 
 
 def _first(*values: Any) -> Any:
@@ -337,8 +42,8 @@ def _on(value: Any) -> bool | None:
     return bool(value)
 
 
-class _Builder:
-    def __init__(self, config: dict[str, Any], raw: Mapping[str, Any], src: _Source, file: str | None,
+class Builder:
+    def __init__(self, config: dict[str, Any], raw: Mapping[str, Any], src: SourceMap, file: str | None,
                  stage: Any, region: Any) -> None:
         self.config = config
         self.raw = raw
@@ -356,12 +61,12 @@ class _Builder:
             service = service.get("name")
         self.service = service
         self.resources: dict[str, Any] = {}
-        root_anchor = src.root if src.root is not None else yaml.ScalarNode(_STR, "", None, None)
-        self.tree = _Tree(root_anchor)
-        self.res_tree = _Tree(root_anchor)
+        root_anchor = src.root if src.root is not None else key_node("", None)
+        self.tree = MarkedMapping(root_anchor)
+        self.res_tree = MarkedMapping(root_anchor)
         self.shared_role_users: list[str] = []
         #: logical id -> (its resource's location tree, its Properties' location tree)
-        self.trees: dict[str, tuple[_Tree, _Tree]] = {}
+        self.trees: dict[str, tuple[MarkedMapping, MarkedMapping]] = {}
 
     def err(self, message: str, *path: str) -> TemplateError:
         pair = self.src.pair(*path) if path else None
@@ -409,12 +114,12 @@ class _Builder:
             "Resources": self.resources,
         }
 
-    def add(self, logical_id: str, resource: dict[str, Any], pair: tuple[Any, Any] | None, props: _Tree | None) -> None:
+    def add(self, logical_id: str, resource: dict[str, Any], pair: tuple[Any, Any] | None, props: MarkedMapping | None) -> None:
         self.resources[logical_id] = resource
         if pair is None:
             return
-        props = props if props is not None else _Tree(pair[0])
-        node = _Tree(pair[0])
+        props = props if props is not None else MarkedMapping(pair[0])
+        node = MarkedMapping(pair[0])
         node.put("Properties", pair, props)
         for key in ("DeletionPolicy", "UpdateReplacePolicy"):
             node.put(key, pair)
@@ -425,7 +130,7 @@ class _Builder:
         prefix = logical_id_prefix(name)
         fid = f"{prefix}LambdaFunction"
         fpair = self.src.pair("functions", name)
-        where = _Tree(fpair[0] if fpair else self.tree.anchor)
+        where = MarkedMapping(fpair[0] if fpair else self.tree.anchor)
         props: dict[str, Any] = {}
 
         def setting(prop: str, fkey: str, pkey: str | None = None) -> Any:
@@ -529,7 +234,7 @@ class _Builder:
         props: dict[str, Any] = {"AuthType": auth, "TargetFunctionArn": {"Fn::GetAtt": [fid, "Arn"]}}
         if isinstance(url, Mapping) and url.get("invokeMode") is not None:
             props["InvokeMode"] = url["invokeMode"]
-        where = _Tree(pair[0]) if pair else None
+        where = MarkedMapping(pair[0]) if pair else None
         auth_pair = self.src.pair("functions", name, "url", "authorizer")
         if where is not None:
             where.put("AuthType", auth_pair or pair)
@@ -539,7 +244,7 @@ class _Builder:
                 "FunctionName": {"Fn::GetAtt": [fid, "Arn"]}, "Action": "lambda:InvokeFunctionUrl",
                 "Principal": "*", "FunctionUrlAuthType": "NONE"}}, pair, None)
 
-    def merged(self, fn: Mapping[str, Any], name: str, key: str, prop: str, where: _Tree,
+    def merged(self, fn: Mapping[str, Any], name: str, key: str, prop: str, where: MarkedMapping,
                inner: str | None) -> Any:
         """provider.<key> merged with functions.<name>.<key> (function wins), with per-key lines."""
         pval, fval = self.provider.get(key), fn.get(key)
@@ -552,7 +257,7 @@ class _Builder:
             return value
         merged: dict[str, Any] = {}
         anchor = self.src.pair("functions", name, key) or self.src.pair("provider", key)
-        sub = _Tree(anchor[0] if anchor else where.anchor)
+        sub = MarkedMapping(anchor[0] if anchor else where.anchor)
         for scope, value in (("provider", pval), ("functions", fval)):
             if isinstance(value, Mapping):
                 for k, v in value.items():
@@ -562,13 +267,13 @@ class _Builder:
         if inner is None:
             where.put(prop, anchor, sub)
         else:
-            outer = _Tree(anchor[0] if anchor else where.anchor)
+            outer = MarkedMapping(anchor[0] if anchor else where.anchor)
             outer.put(inner, anchor, sub)
             where.put(prop, anchor, outer)
         return merged
 
     def log_group(self, name: str, fn: Mapping[str, Any], prefix: str, fname: Any, fpair: Any) -> None:
-        where = _Tree(fpair[0] if fpair else self.tree.anchor)
+        where = MarkedMapping(fpair[0] if fpair else self.tree.anchor)
         props: dict[str, Any] = {
             "LogGroupName": Unresolved(fname, "the function name is not known")
             if isinstance(fname, Unresolved) else f"/aws/lambda/{fname}"
@@ -719,9 +424,9 @@ class _Builder:
             props["ManagedPolicyArns"] = managed
         where = None
         if pair is not None:
-            where = _Tree(pair[0])
-            doc = _Tree(pair[0])
-            stmts = _Tree(pair[0])
+            where = MarkedMapping(pair[0])
+            doc = MarkedMapping(pair[0])
+            stmts = MarkedMapping(pair[0])
             seq = pair[1]
             if isinstance(seq, yaml.MappingNode):
                 inner = next((v for k, v in seq.value if getattr(k, "value", None) == "statements"), None)
@@ -730,9 +435,9 @@ class _Builder:
                 for i, node in enumerate(seq.value):
                     stmts.put(str(i + 1), (node, node))  # entry 0 is the Framework's own logs statement
             doc.put("Statement", pair, stmts)
-            pol = _Tree(pair[0])
+            pol = MarkedMapping(pair[0])
             pol.put("PolicyDocument", pair, doc)
-            pols = _Tree(pair[0])
+            pols = MarkedMapping(pair[0])
             pols.put("0", pair, pol)
             where.put("Policies", pair, pols)
         self.add("IamRoleLambdaExecution", {"Type": "AWS::IAM::Role", "Properties": props},
@@ -816,88 +521,3 @@ def _queue_name(arn: Any) -> str:
             return _normalize(re.sub(r"[^A-Za-z0-9]", "", str(arg)))
     return "Queue"
 
-
-def targets_from_serverless(
-    config: Mapping[str, Any],
-    *,
-    node: Any = None,
-    file: str | None = None,
-    stack_name: str | None = None,
-    options: Mapping[str, str] | None = None,
-    account_id: str = "123456789012",
-) -> tuple[list[Target], list[str], Any]:
-    """Resource targets, one stack target, notes, and the node tree the Locator reads for ``file``."""
-    variables = _Variables(config, options or {})
-    variables.settle()
-    resolved = variables.resolve(config)
-    builder = _Builder(resolved, config, _Source(node), file, variables.stage, variables.region)
-    template = builder.build()
-    region = variables.region if isinstance(variables.region, str) else "us-east-1"
-    notes: list[str] = list(builder.notes)
-    if isinstance(variables.region, Unresolved):
-        notes.append(f"provider.region is not known ({variables.region.describe()}); checked as us-east-1")
-    name = stack_name
-    if name is None:
-        explicit = builder.provider.get("stackName")
-        if isinstance(explicit, str):
-            name = explicit
-        elif isinstance(builder.service, str) and isinstance(variables.stage, str):
-            name = f"{builder.service}-{variables.stage}"
-        else:
-            name = re.sub(r"[^A-Za-z0-9-]", "-", os.path.basename(os.path.dirname(os.path.abspath(file or "."))))
-    template["Metadata"] = {
-        METADATA_KEY: {"service": builder.service, "stage": variables.stage, "region": variables.region,
-                       "config": resolved},
-    }
-    resolver = Resolver(template, stack_name=name, parameters=None, account_id=account_id, region=region)
-    targets: list[Target] = []
-    for logical_id, resource in template["Resources"].items():
-        props = resource.get("Properties") or {}
-        resolved_props = resolver.resolve(props) if isinstance(props, Mapping) else {}
-        targets.append(ResourceTarget(
-            resource_type=resource["Type"], logical_id=logical_id, action=Action.CREATE,
-            properties=resolved_props if isinstance(resolved_props, dict) else {},
-            stack_name=name, account_id=account_id, region=region, file=file,
-            source_pointer=f"/Resources/{logical_id.replace('~', '~0').replace('/', '~1')}/Properties",
-        ))
-    targets.append(StackTarget(template=template, stack_name=name, account_id=account_id, region=region, file=file))
-    tree: Any = None
-    if builder.src.root is not None:
-        # The original top-level keys (so /provider/versionFunctions finds its line) plus the
-        # synthesized /Resources and /Metadata/govhook:serverless/config.
-        meta = _Tree(builder.src.root)
-        config_tree = _Tree(builder.src.root)
-        config_tree.put("config", (builder.src.root, builder.src.root))
-        meta.put(METADATA_KEY, (builder.src.root, builder.src.root), config_tree)
-        top = builder.tree.node()
-        originals = [(k, v) for k, v in builder.src.root.value if getattr(k, "value", None) not in ("Resources", "Metadata")]
-        meta_key = yaml.ScalarNode(_STR, "Metadata", builder.src.root.start_mark, builder.src.root.start_mark)
-        tree = yaml.MappingNode(_MAP, originals + list(top.value) + [(meta_key, meta.node())],
-                                builder.src.root.start_mark, builder.src.root.end_mark)
-    return targets, notes, tree
-
-
-def load_serverless(
-    path: str,
-    *,
-    stack_name: str | None = None,
-    options: Mapping[str, str] | None = None,
-    account_id: str = "123456789012",
-    locator: Locator | None = None,
-) -> TemplateResult:
-    """Read one serverless.yml; errors name the file and line (exit 2 in the CLI)."""
-    text = read_source(path, "serverless.yml")
-    try:
-        config, node = load_template_nodes(text, path)
-    except TemplateError as exc:
-        if exc.message.startswith("a template must be"):
-            raise TemplateError("a serverless.yml must be a mapping with service, provider and functions",
-                                path, 1, 1) from exc
-        raise
-    targets, notes, tree = targets_from_serverless(
-        config, node=node, file=path, stack_name=stack_name, options=options, account_id=account_id
-    )
-    if locator is not None:
-        locator.add(path, text, tree)
-    stack = next(t for t in targets if isinstance(t, StackTarget))
-    return TemplateResult(path, dict(stack.template), targets, notes)
