@@ -17,6 +17,10 @@ os.environ.setdefault("AWS_REGION", "us-east-1")
 os.environ.pop("AWS_PROFILE", None)
 os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "govhook-tests")
 os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "govhook")
+# The CLI's result cache (hook/cli/cache.py) stays off in tests unless a test turns it on, and never
+# touches the user's cache directory.
+os.environ["GOVHOOK_NO_CACHE"] = "1"
+os.environ["XDG_CACHE_HOME"] = os.path.join(__import__("tempfile").mkdtemp(prefix="govhook-test-cache-"))
 
 
 @pytest.fixture(scope="session")

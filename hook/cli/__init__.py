@@ -53,7 +53,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     from hook.cli.discovery import choose_policy
     from hook.cli.files import find_templates as find
     from hook.core.errors import InputError
-    from hook.core.pipeline import Invocation, Options, Pipeline
+    from hook.core.pipeline import Invocation, Options, Pipeline, combine
     from hook.core.policy import load_policy, parse_policy
     from hook.inputs.locations import Locator
 
@@ -103,34 +103,40 @@ def cmd_check(args: argparse.Namespace) -> int:
     errors: list[InputError] = list(found.errors)
     if not found.files and not errors and not assemblies and not args.ignore_non_templates:
         raise UsageError(f"no CloudFormation templates found in {' '.join(args.paths)}")
+    if args.jobs is not None and args.jobs < 1:
+        raise UsageError(f"--jobs {args.jobs}: must be at least 1")
     locator = Locator()
     pipeline = Pipeline(registry, policy, values, account, Options(today=today, locator=locator))
-    targets: list[Any] = []
-    notes: list[str] = list(found.notes)
-    checked: list[str] = []
-    requests: list[Any] = []
-    # A template of a cloud assembly is read with what the manifest says of its stack.
-    sources = [(path, False) for path in found.files] + [(directory, True) for directory in assemblies]
-    for path, is_assembly in sources:
+    # Each file on its own (on all cores, or from the result cache: hook/cli/check_run.py), the
+    # verdicts combined in file order; the discovery notes first.
+    from hook.cli.cache import policy_identity
+    from hook.cli.check_run import run_check
+
+    # A template of a CDK cloud assembly is read with its manifest (stack name, environment, nested
+    # stacks, construct paths, acknowledgements), never from the result cache: the manifest changes
+    # what the template alone says.
+    assembly_files = [p for p in found.files if cdk.assembly_of_template(p)]
+    files = [p for p in found.files if p not in assembly_files]
+    results = run_check(files, policy_identity=policy_identity(choice.location, choice.origin, choice.text),
+                        pipeline=pipeline, args=args, params=params, today=today, load=_load)
+    checked = [path for path, r in zip(files, results, strict=True) if not isinstance(r, InputError)]
+    errors.extend(r for r in results if isinstance(r, InputError))
+    verdicts = [r for r in results if not isinstance(r, InputError)]
+    for path, whole in [(p, False) for p in assembly_files] + [(d, True) for d in assemblies]:
         try:
-            if is_assembly:
-                results: list[Any] = list(cdk.load_assembly(path, locator=locator, region=args.region))
-            else:
-                results = list(cdk.load_assembly_template(path, locator=locator, region=args.region)) \
-                    or [_load(path, args, params, locator)]
+            stacks = (cdk.load_assembly if whole else cdk.load_assembly_template)(path, locator=locator,
+                                                                                   region=args.region)
         except InputError as exc:
             errors.append(exc)
             continue
         except OSError as exc:
             errors.append(InputError(exc.strerror or str(exc), path))
             continue
-        for result in results:
-            checked.append(str(getattr(result, "file", None) or path))
-            notes.extend(f"{checked[-1]}: {n}" for n in result.notes)
-            targets.extend(result.targets)
-            requests.extend(getattr(result, "requests", ()))
-    checked = list(dict.fromkeys(checked))
-    verdict = pipeline.evaluate(targets, Invocation(notes=notes, requests=requests))
+        for stack in stacks:
+            checked.append(stack.file)
+            verdicts.append(pipeline.evaluate(stack.targets, Invocation(
+                notes=[f"{stack.file}: {n}" for n in stack.notes], requests=stack.requests)))
+    verdict = combine(verdicts, notes=found.notes)
     errors = found.in_order(errors)
     for err in errors:
         print(f"govhook: error: {err}", file=sys.stderr)
@@ -389,6 +395,10 @@ def build_parser() -> argparse.ArgumentParser:
                        help="write today's failing findings to FILE, as the baseline of later runs")
     check.add_argument("--no-color", action="store_true", help="no ANSI colours (also when NO_COLOR is set or not a terminal)")
     check.add_argument("--ignore-non-templates", action="store_true", help="skip named files that are not templates")
+    check.add_argument("--jobs", "-j", type=int, metavar="N",
+                       help="check files in N processes (default: the machine's cores; 1: in this process)")
+    check.add_argument("--no-cache", action="store_true",
+                       help="do not read or write the result cache ($XDG_CACHE_HOME/govhook, else ~/.cache/govhook)")
     check.add_argument("--today", help=argparse.SUPPRESS)
     check.set_defaults(func=cmd_check)
 

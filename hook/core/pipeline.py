@@ -41,7 +41,7 @@ from hook.core.requests import (
 from hook.core.values import ValueSource
 from hook.sdk import AccountFacts, Action, Rule
 
-__all__ = ["Invocation", "Level", "Options", "Pipeline", "hook_pipeline", "local_pipeline"]
+__all__ = ["Invocation", "Level", "Options", "Pipeline", "combine", "hook_pipeline", "local_pipeline"]
 
 
 class Level(Enum):
@@ -250,3 +250,16 @@ def local_pipeline(policy_path: str, *, registry: Registry | None = None, today:
                 raise PolicyError(f"rule {rule_id} parameter '{name}' comes from ssm:{ref.ssm} with no default; "
                                   "add a default or run with --aws", policy.source)
     return Pipeline(registry, policy, values, account, Options(today=today, locator=locator))
+
+
+def combine(verdicts: Sequence[Verdict], notes: Sequence[str] = ()) -> Verdict:
+    """The verdicts of the parts of one input, evaluated apart (files checked in parallel or read
+    from the result cache), as the one verdict of the whole: ``notes`` (what reading the whole input
+    noticed) first, findings in the parts' order, each note once where it first appears, targets
+    summed, rules in the order they first ran."""
+    if len(verdicts) == 1 and not notes:
+        return verdicts[0]
+    findings = tuple(f for v in verdicts for f in v.findings)
+    all_notes = _unique(tuple(notes) + tuple(n for v in verdicts for n in v.notes))
+    rules = _unique(tuple(r for v in verdicts for r in v.rules_run))
+    return Verdict(findings, all_notes, sum(v.targets for v in verdicts), rules)

@@ -49,17 +49,9 @@ def expand(
     """The expanded template and, for each generated resource, the SAM resource it came from."""
     import logging
 
-    import boto3
-    from samtranslator.metrics.metrics import Metrics
-    from samtranslator.model.exceptions import InvalidDocumentException
-    from samtranslator.parser.parser import Parser
-    from samtranslator.translator.arn_generator import ArnGenerator
-    from samtranslator.translator.translator import Translator
-    from samtranslator.utils.py27hash_fix import (
-        to_py27_compatible_template,
-        undo_mark_unicode_str_in_template,
-    )
+    from hook.cli.adapters.sam_fast import RegionSession, sam_api
 
+    sam = sam_api()  # samtranslator, imported and prepared once per process
     partition = "aws-cn" if region.startswith("cn-") else "aws-us-gov" if region.startswith("us-gov-") else "aws"
     doc = copy.deepcopy(dict(template))
     sam_ids = set()
@@ -102,22 +94,21 @@ def expand(
     if not sam_log.handlers:
         sam_log.addHandler(logging.NullHandler())
     try:
-        ArnGenerator.BOTO_SESSION_REGION_NAME = region
-        session = boto3.session.Session(region_name=region)
+        sam.ArnGenerator.BOTO_SESSION_REGION_NAME = region
         # Our own metrics object, published (to samtranslator's no-op publisher) when done: left
         # unpublished, samtranslator warns "There are unpublished metrics" on stderr at exit.
-        sam_metrics = Metrics()
-        translator = Translator(None, Parser(), boto_session=session, metrics=sam_metrics)
-        to_py27_compatible_template(doc, values)
+        sam_metrics = sam.Metrics()
+        translator = sam.Translator(None, sam.Parser(), boto_session=RegionSession(region), metrics=sam_metrics)
+        sam.to_py27_compatible_template(doc, values)
         policies = _AnyManagedPolicies(partition)
         try:
-            out = undo_mark_unicode_str_in_template(
+            out = sam.undo_mark_unicode_str_in_template(
                 translator.translate(doc, parameter_values=values, passthrough_metadata=True,
                                      get_managed_policy_map=lambda: policies)
             )
         finally:
             sam_metrics.publish()
-    except InvalidDocumentException as exc:
+    except sam.InvalidDocumentException as exc:
         causes = "; ".join(str(getattr(c, "message", c)) for c in getattr(exc, "causes", []) or [exc])
         raise TemplateError(f"SAM transform failed: {causes}", file) from exc
     except Exception as exc:  # the translator raises many kinds; each is a template problem
