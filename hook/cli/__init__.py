@@ -53,7 +53,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     from hook.cli.discovery import choose_policy
     from hook.cli.files import find_templates as find
     from hook.core.errors import InputError
-    from hook.core.pipeline import Options, Pipeline, combine
+    from hook.core.pipeline import Invocation, Options, Pipeline, combine
     from hook.core.policy import load_policy, parse_policy
     from hook.inputs.locations import Locator
 
@@ -96,9 +96,12 @@ def cmd_check(args: argparse.Namespace) -> int:
                     "add a default or run with --aws"
                 )
     baseline = _baseline(args)
-    found = find(args.paths, ignore_non_templates=args.ignore_non_templates)
+    from hook.cli.adapters import cdk
+
+    assemblies, plain = cdk.split_assemblies(args.paths)  # cdk.out/ directories: read by their manifest
+    found = find(plain, ignore_non_templates=args.ignore_non_templates)
     errors: list[InputError] = list(found.errors)
-    if not found.files and not errors and not args.ignore_non_templates:
+    if not found.files and not errors and not assemblies and not args.ignore_non_templates:
         raise UsageError(f"no CloudFormation templates found in {' '.join(args.paths)}")
     if args.jobs is not None and args.jobs < 1:
         raise UsageError(f"--jobs {args.jobs}: must be at least 1")
@@ -109,11 +112,31 @@ def cmd_check(args: argparse.Namespace) -> int:
     from hook.cli.cache import policy_identity
     from hook.cli.check_run import run_check
 
-    results = run_check(found.files, policy_identity=policy_identity(choice.location, choice.origin, choice.text),
+    # A template of a CDK cloud assembly is read with its manifest (stack name, environment, nested
+    # stacks, construct paths, acknowledgements), never from the result cache: the manifest changes
+    # what the template alone says.
+    assembly_files = [p for p in found.files if cdk.assembly_of_template(p)]
+    files = [p for p in found.files if p not in assembly_files]
+    results = run_check(files, policy_identity=policy_identity(choice.location, choice.origin, choice.text),
                         pipeline=pipeline, args=args, params=params, today=today, load=_load)
-    checked = [path for path, r in zip(found.files, results, strict=True) if not isinstance(r, InputError)]
+    checked = [path for path, r in zip(files, results, strict=True) if not isinstance(r, InputError)]
     errors.extend(r for r in results if isinstance(r, InputError))
-    verdict = combine([r for r in results if not isinstance(r, InputError)], notes=found.notes)
+    verdicts = [r for r in results if not isinstance(r, InputError)]
+    for path, whole in [(p, False) for p in assembly_files] + [(d, True) for d in assemblies]:
+        try:
+            stacks = (cdk.load_assembly if whole else cdk.load_assembly_template)(path, locator=locator,
+                                                                                   region=args.region)
+        except InputError as exc:
+            errors.append(exc)
+            continue
+        except OSError as exc:
+            errors.append(InputError(exc.strerror or str(exc), path))
+            continue
+        for stack in stacks:
+            checked.append(stack.file)
+            verdicts.append(pipeline.evaluate(stack.targets, Invocation(
+                notes=[f"{stack.file}: {n}" for n in stack.notes], requests=stack.requests)))
+    verdict = combine(verdicts, notes=found.notes)
     errors = found.in_order(errors)
     for err in errors:
         print(f"govhook: error: {err}", file=sys.stderr)

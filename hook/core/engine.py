@@ -253,9 +253,7 @@ class Engine(Frozen):
         static = self._statics.get(cfg_id)
         if static is None or static.fields["rule_id"] != rule.id:
             cfg = self.policy.rules[cfg_id]
-            scope = cfg.scope
-            wide = not (scope.stacks_include or scope.stacks_exclude or scope.resources_include
-                        or scope.resources_exclude)
+            wide = cfg.scope.is_wide
             fields = {
                 "rule_id": rule.id,
                 "title": rule.title,
@@ -382,7 +380,8 @@ class Engine(Frozen):
         static = self._static(cfg_id, rule)
         if not static.wide_scope:
             scope = self.policy.rules[cfg_id].scope
-            if not scope.covers_stack(target.stack_name) or not scope.covers_resource(target.logical_id):
+            if (not scope.covers_stack(target.stack_name) or not scope.covers_resource(target.logical_id)
+                    or not scope.covers_construct(target.construct_path)):
                 return []
         if self.deadline is not None:
             self._check_deadline()
@@ -439,7 +438,11 @@ class Engine(Frozen):
             raws = [_Raw(Outcome.ERROR, f"rule {rule.id} could not run: {exc}")]
         else:
             raws = self._run(rule, ctx(), params)
-        raws = [r for r in raws if cfg.scope.covers_resource(r.logical_id)] or [_Raw(Outcome.PASS, "")]
+        raws = [
+            r for r in raws
+            if cfg.scope.covers_resource(r.logical_id)
+            and (r.logical_id is None or cfg.scope.covers_construct(construct_path_of(target.template, r.logical_id)))
+        ] or [_Raw(Outcome.PASS, "")]
         previous: set[tuple[str | None, str, str]] = set()
         prev_template = target.previous_template
         if prev_template and any(r.outcome is Outcome.FAIL for r in raws):
@@ -493,6 +496,7 @@ class Engine(Frozen):
             "exemption": None,
             "preexisting": False,
             "downgraded_by": None,
+            "construct_path": target.construct_path,
             "gap": False,
         })
 
@@ -508,13 +512,19 @@ class Engine(Frozen):
         static = self._static(cfg_id, rule)
         logical_id = raw.logical_id
         resource_type: str | None = None
+        construct_path: str | None = None
         if isinstance(target, ResourceTarget):
             logical_id = target.logical_id
             resource_type = target.source_type or target.resource_type
+            construct_path = target.construct_path
         elif logical_id is not None:
             res = (target.template.get("Resources") or {}).get(logical_id)
             if isinstance(res, Mapping) and isinstance(res.get("Type"), str):
                 resource_type = res["Type"]
+            construct_path = construct_path_of(target.template, logical_id)
+        cfg = self.policy.rules[cfg_id]
+        override = cfg.override_for(construct_path) if cfg.overrides else None
+        mode = (override.mode if override and override.mode else None) or self.policy.mode(cfg_id)
         exemption: Exempted | None = None
         downgraded: str | None = None
         if raw.outcome is Outcome.PASS:
@@ -537,8 +547,10 @@ class Engine(Frozen):
                     disposition = Disposition.BLOCKING
             elif raw.advisory:
                 disposition, downgraded = Disposition.WARNING, "advisory (a heads-up, not a violation yet)"
-            elif self.policy.mode(cfg_id) is Mode.WARN:
-                disposition, downgraded = Disposition.WARNING, "mode: warn"
+            elif mode is Mode.WARN:
+                disposition, downgraded = Disposition.WARNING, (
+                    f"mode: warn for construct {construct_path} ({override.reason})"
+                    if override and override.mode is Mode.WARN else "mode: warn")
             elif preexisting and self.policy.existing(cfg_id) is Mode.WARN:
                 disposition, downgraded = Disposition.WARNING, "pre-existing (existing: warn)"
             else:
@@ -554,8 +566,11 @@ class Engine(Frozen):
             message = static.pass_message
         else:
             message = _default_message(raw.outcome, rule)
+        fields = static.fields
+        if override is not None and override.severity is not None:
+            fields = {**fields, "severity": override.severity}
         return Finding.from_fields({
-            **static.fields,
+            **fields,
             "outcome": raw.outcome,
             "disposition": disposition,
             "message": message,
@@ -568,6 +583,7 @@ class Engine(Frozen):
             "exemption": exemption,
             "preexisting": preexisting,
             "downgraded_by": downgraded,
+            "construct_path": construct_path,
             "gap": raw.gap,
         })
 
@@ -592,6 +608,15 @@ class Engine(Frozen):
             if found is not None:
                 return found
         return Location(target.file)
+
+
+def construct_path_of(template: Mapping[str, Any], logical_id: str) -> str | None:
+    """``Metadata["aws:cdk:path"]`` of a resource (the CDK construct path), if it has one."""
+    resources = template.get("Resources")
+    res = resources.get(logical_id) if isinstance(resources, Mapping) else None
+    meta = res.get("Metadata") if isinstance(res, Mapping) else None
+    path = meta.get("aws:cdk:path") if isinstance(meta, Mapping) else None
+    return path if isinstance(path, str) and path else None
 
 
 def _is_gap(exc: NotApplicable) -> bool:

@@ -56,7 +56,8 @@ class ResourceTarget(Frozen):
     """
 
     _fields = ("resource_type", "logical_id", "action", "properties", "previous_properties", "stack_name",
-               "account_id", "region", "file", "source_pointer", "source_type", "source_pointers")
+               "account_id", "region", "file", "source_pointer", "source_type", "source_pointers",
+               "construct_path")
     resource_type: str
     logical_id: str
     action: Action
@@ -69,6 +70,9 @@ class ResourceTarget(Frozen):
     source_pointer: str | None
     source_type: str | None
     source_pointers: Mapping[str, str] | None
+    #: The CDK construct path (``Metadata["aws:cdk:path"]``, e.g. ``Orders/Api/Handler/Resource``),
+    #: when the resource came from a CDK app; policy scopes and overrides match it by glob.
+    construct_path: str | None
 
     level = "resource"
 
@@ -86,12 +90,13 @@ class ResourceTarget(Frozen):
         source_pointer: str | None = None,
         source_type: str | None = None,
         source_pointers: Mapping[str, str] | None = None,
+        construct_path: str | None = None,
     ) -> None:
         self.__dict__.update(
             resource_type=resource_type, logical_id=logical_id, action=action, properties=properties,
             previous_properties=previous_properties, stack_name=stack_name, account_id=account_id,
             region=region, file=file, source_pointer=source_pointer, source_type=source_type,
-            source_pointers=source_pointers,
+            source_pointers=source_pointers, construct_path=construct_path,
         )
 
 
@@ -168,7 +173,7 @@ class Finding(Frozen):
 
     _fields = ("rule_id", "title", "outcome", "disposition", "severity", "level", "message", "logical_id",
                "resource_type", "path", "remediation", "remediation_url", "stack_name", "location", "exemption",
-               "preexisting", "downgraded_by", "gap")
+               "preexisting", "downgraded_by", "gap", "construct_path", "suppressible")
     rule_id: str
     title: str
     outcome: Outcome
@@ -187,6 +192,11 @@ class Finding(Frozen):
     preexisting: bool
     #: Why a FAIL became a warning rather than blocking ("mode: warn", "pre-existing", "on_error: warn").
     downgraded_by: str | None
+    #: The CDK construct path of the resource (``Metadata["aws:cdk:path"]``), when known.
+    construct_path: str | None = None
+    #: A FAIL the policy would exempt on a developer's request (the rule has ``requests: allow``
+    #: and no request for it was refused). CDK gets the others as ``fatal``: acknowledge cannot hide them.
+    suppressible: bool = False
     #: A SKIP that leaves a gap in what was checked (a value not known before deployment, an account
     #: fact that could not be read), rather than a rule that does not apply. (Class default: a
     #: Finding built by ``from_fields`` without it has none.)
@@ -211,6 +221,7 @@ class Finding(Frozen):
         exemption: Exempted | None = None,
         preexisting: bool = False,
         downgraded_by: str | None = None,
+        construct_path: str | None = None,
         gap: bool = False,
     ) -> None:
         self.__dict__.update(gap=gap)
@@ -219,6 +230,7 @@ class Finding(Frozen):
             level=level, message=message, logical_id=logical_id, resource_type=resource_type, path=path,
             remediation=remediation, remediation_url=remediation_url, stack_name=stack_name,
             location=location, exemption=exemption, preexisting=preexisting, downgraded_by=downgraded_by,
+            construct_path=construct_path,
         )
 
     @classmethod
@@ -231,6 +243,10 @@ class Finding(Frozen):
         finding: Finding = object.__new__(cls)
         finding.__dict__.update(fields)
         return finding
+
+    def replace(self, **changes: Any) -> Finding:
+        """A copy with some fields changed (exemption requests, construct paths added after the engine)."""
+        return Finding.from_fields({**self.__dict__, **changes})
 
     @property
     def is_violation(self) -> bool:
@@ -260,6 +276,8 @@ class Finding(Frozen):
             "column": self.location.column if self.location else None,
             "preexisting": self.preexisting,
             "downgraded_by": self.downgraded_by,
+            "construct_path": self.construct_path,
+            "suppressible": self.suppressible,
             "gap": self.gap,
             "exemption": None,
         }

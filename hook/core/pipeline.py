@@ -21,15 +21,23 @@ input carries and stay as they are.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date
 from enum import Enum
+from typing import Any
 
 from hook.core._record import Frozen
 from hook.core.engine import Engine, Locator
 from hook.core.model import NotEvaluated, ResourceTarget, StackTarget, Target, Verdict
 from hook.core.policy_model import Policy
 from hook.core.registry import Registry
+from hook.core.requests import (
+    ExemptionRequest,
+    apply_requests,
+    needs_stack_template,
+    requests_from_targets,
+    resource_metadata,
+)
 from hook.core.values import ValueSource
 from hook.sdk import AccountFacts, Action, Rule
 
@@ -54,13 +62,21 @@ class Level(Enum):
 class Invocation(Frozen):
     """What a door knows about one evaluation besides its targets."""
 
-    _fields = ("level", "notes")
+    _fields = ("level", "notes", "requests", "stack_template")
     level: Level
     #: What reading the input noticed (adapter notes); reported before the engine's notes.
     notes: tuple[str, ...]
+    #: Exemption requests the input carries besides its templates' Metadata (which the pipeline
+    #: reads itself): CDK acknowledgements read from a cloud assembly.
+    requests: tuple[ExemptionRequest, ...]
+    #: For a RESOURCE invocation, which carries no Metadata: reads the stack's template, called
+    #: only when the resource's construct path or requests could change the decision.
+    stack_template: Callable[[], Mapping[str, Any]] | None
 
-    def __init__(self, level: Level = Level.TEMPLATE, notes: Sequence[str] = ()) -> None:
-        self.__dict__.update(level=level, notes=tuple(notes))
+    def __init__(self, level: Level = Level.TEMPLATE, notes: Sequence[str] = (),
+                 requests: Sequence[ExemptionRequest] = (),
+                 stack_template: Callable[[], Mapping[str, Any]] | None = None) -> None:
+        self.__dict__.update(level=level, notes=tuple(notes), requests=tuple(requests), stack_template=stack_template)
 
 
 class Options(Frozen):
@@ -102,7 +118,7 @@ class Pipeline:
 
     def evaluate(self, targets: Iterable[Target], context: Invocation | None = None) -> Verdict:
         context = context or Invocation()
-        todo = list(targets)
+        todo = targets_all = list(targets)
         if context.level is Level.STACK:
             todo = [t for t in todo if isinstance(t, StackTarget)]
         elif context.level in (Level.RESOURCE, Level.CLOUD_CONTROL):
@@ -111,8 +127,40 @@ class Pipeline:
                 return Verdict((), self.notes + context.notes + (skipped.note,), not_evaluated=skipped)
         covered, outside, scope_notes = self._scope(todo)
         verdict = self._engine.evaluate(covered)
+        # Exemption requests: the templates' Metadata (a STACK or CHANGE_SET payload, template files)
+        # and what the door passes (CDK acknowledgements); the policy accepts or refuses each.
+        requests = [*context.requests, *requests_from_targets(targets_all)]
+        if (context.level is Level.RESOURCE and context.stack_template is not None and len(covered) == 1
+                and needs_stack_template(self.policy, verdict)):
+            verdict, found = self._with_template_metadata(covered[0], verdict, context.stack_template)
+            requests.extend(found)
+        verdict = apply_requests(verdict, requests, self.policy, self.options.today, self._aliases())
         notes = _unique(self.notes + context.notes + scope_notes + verdict.notes)
         return Verdict(verdict.findings, notes, verdict.targets + outside, verdict.rules_run)
+
+    def _aliases(self) -> dict[str, tuple[str, ...]]:
+        return {rid: tuple(getattr(self.registry.get(rid), "aliases", ())) for rid in self.policy.rules}
+
+    def _with_template_metadata(self, target: Target, verdict: Verdict,
+                                read: Callable[[], Mapping[str, Any]]) -> tuple[Verdict, list[ExemptionRequest]]:
+        """A RESOURCE invocation re-decided with what its stack's template says of the resource:
+        the construct path (``aws:cdk:path``) and ``govhook.exempt`` requests. CloudFormation sends
+        no Metadata with a resource; a template that cannot be read leaves the decision, noted."""
+        if not isinstance(target, ResourceTarget):
+            return verdict, []
+        try:
+            template = read()
+        except Exception as exc:  # a source's failure is a note, never the hook's crash
+            note = (f"{exc}: the resource's Metadata (construct path, exemption requests) could not be read; "
+                    "decided without it")
+            return Verdict(verdict.findings, (*verdict.notes, note), verdict.targets, verdict.rules_run), []
+        path, found = resource_metadata(template, target.logical_id, target.stack_name)
+        if path and path != target.construct_path:
+            target = ResourceTarget(target.resource_type, target.logical_id, target.action, target.properties,
+                                    target.previous_properties, target.stack_name, target.account_id,
+                                    target.region, target.file, target.source_pointer, construct_path=path)
+            verdict = self._engine.evaluate([target])
+        return verdict, found
 
     def _not_evaluated(self, targets: Sequence[Target]) -> NotEvaluated | None:
         """A resource invocation no enabled rule looks at: its type, or its DELETE."""

@@ -12,7 +12,17 @@ from typing import Any
 
 from hook.core._record import Frozen, Record
 from hook.core.errors import PolicyError
-from hook.core.policy_model import Defaults, Exemption, Mode, Policy, RuleConfig, Scope, ValueRef
+from hook.core.policy_model import (
+    ConstructOverride,
+    Defaults,
+    Exemption,
+    Mode,
+    Policy,
+    RequestSettings,
+    RuleConfig,
+    Scope,
+    ValueRef,
+)
 from hook.core.registry import Registry, RuleClass
 from hook.core.schema import keys_at, validate
 from hook.sdk import Severity, pointer_tokens
@@ -417,6 +427,34 @@ def _rule_config(canonical: str, cfg: dict[str, Any], params: dict[str, Any]) ->
         scope=_scope(cfg.get("scope")),
         existing=_mode(cfg.get("existing")),
         on_error=_mode(cfg.get("on_error")),
+        overrides=_overrides(cfg.get("overrides")),
+        requests=cfg["requests"] if cfg.get("requests") in ("allow", "deny") else None,
+    )
+
+
+def _overrides(raw: Any) -> tuple[ConstructOverride, ...]:
+    """``overrides:``: a mode or severity for construct paths (wrong shapes are the schema's errors)."""
+    out = []
+    for o in raw if isinstance(raw, list) else []:
+        if not (isinstance(o, dict) and isinstance(o.get("constructs"), list)):
+            continue
+        severity = o.get("severity")
+        out.append(ConstructOverride(
+            tuple(str(g) for g in o["constructs"]), mode=_mode(o.get("mode")),
+            severity=Severity(severity) if severity in {s.value for s in Severity} else None,
+            reason=str(o.get("reason", ""))))
+    return tuple(out)
+
+
+def _request_settings(raw: Any) -> RequestSettings:
+    """``requests:``: what an accepted exemption request must carry."""
+    if not isinstance(raw, dict):
+        return RequestSettings()
+    max_days = raw.get("max_days")
+    return RequestSettings(
+        require_reason=raw.get("require_reason") is not False,
+        require_expiry=raw.get("require_expiry") is True,
+        max_days=max_days if isinstance(max_days, int) and not isinstance(max_days, bool) else None,
     )
 
 
@@ -464,11 +502,13 @@ def _build(data: dict[str, Any], configs: dict[str, RuleConfig], exemptions: lis
             mode=Mode(defaults.get("mode", "fail")),
             on_error=Mode(defaults.get("on_error", "fail")),
             existing=Mode(defaults.get("existing", "fail")),
+            requests=defaults.get("requests") if defaults.get("requests") in ("allow", "deny") else None,
         ),
         scope=_scope(data.get("scope")),
         rules=configs,
         exemptions=tuple(exemptions),
         source=source,
+        requests=_request_settings(data.get("requests")),
     )
 
 
@@ -503,11 +543,14 @@ def _scope(raw: Any) -> Scope:
         value = section.get(key)
         return tuple(str(v) for v in value) if isinstance(value, list) else ()
 
+    constructs: dict[str, Any] = raw["constructs"] if isinstance(raw.get("constructs"), dict) else {}
     return Scope(
         stacks_include=globs(stacks, "include"),
         stacks_exclude=globs(stacks, "exclude"),
         resources_include=globs(resources, "include"),
         resources_exclude=globs(resources, "exclude"),
+        constructs_include=globs(constructs, "include"),
+        constructs_exclude=globs(constructs, "exclude"),
     )
 
 

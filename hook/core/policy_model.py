@@ -15,10 +15,12 @@ from hook.core._record import Frozen
 from hook.sdk import Severity
 
 __all__ = [
+    "ConstructOverride",
     "Defaults",
     "Exemption",
     "Mode",
     "Policy",
+    "RequestSettings",
     "RuleConfig",
     "Scope",
     "ValueRef",
@@ -53,13 +55,16 @@ class ValueRef(Frozen):
 
 
 class Scope(Frozen):
-    """Which stacks and resources a policy or a rule applies to (glob patterns)."""
+    """Which stacks, resources and CDK constructs a policy or a rule applies to (glob patterns)."""
 
-    _fields = ("stacks_include", "stacks_exclude", "resources_include", "resources_exclude")
+    _fields = ("stacks_include", "stacks_exclude", "resources_include", "resources_exclude",
+               "constructs_include", "constructs_exclude")
     stacks_include: tuple[str, ...]
     stacks_exclude: tuple[str, ...]
     resources_include: tuple[str, ...]
     resources_exclude: tuple[str, ...]
+    constructs_include: tuple[str, ...]
+    constructs_exclude: tuple[str, ...]
 
     def __init__(
         self,
@@ -67,11 +72,30 @@ class Scope(Frozen):
         stacks_exclude: tuple[str, ...] = (),
         resources_include: tuple[str, ...] = (),
         resources_exclude: tuple[str, ...] = (),
+        constructs_include: tuple[str, ...] = (),
+        constructs_exclude: tuple[str, ...] = (),
     ) -> None:
         self.__dict__.update(
             stacks_include=stacks_include, stacks_exclude=stacks_exclude,
             resources_include=resources_include, resources_exclude=resources_exclude,
+            constructs_include=constructs_include, constructs_exclude=constructs_exclude,
         )
+
+    @property
+    def is_wide(self) -> bool:
+        """Narrows nothing: no per-target glob matching needed."""
+        return not (self.stacks_include or self.stacks_exclude or self.resources_include
+                    or self.resources_exclude or self.constructs_include or self.constructs_exclude)
+
+    def covers_construct(self, construct_path: str | None) -> bool:
+        """A resource with no construct path (not from a CDK app) is outside an ``include`` list
+        and inside every ``exclude`` list's complement."""
+        if not (self.constructs_include or self.constructs_exclude):
+            return True
+        path = construct_path or ""
+        if self.constructs_include and not (path and _any_match(path, self.constructs_include)):
+            return False
+        return not (path and _any_match(path, self.constructs_exclude))
 
     def covers_stack(self, stack_name: str | None) -> bool:
         # No stack (Cloud Control) is covered by every scope: a scope narrows stacks only.
@@ -93,10 +117,41 @@ def _any_match(name: str, patterns: tuple[str, ...]) -> bool:
     return any(fnmatch.fnmatchcase(name, p) for p in patterns)
 
 
+class ConstructOverride(Frozen):
+    """``rules.<id>.overrides[]``: a different mode or severity for resources whose CDK construct
+    path matches (a framework function whose runtime the developer cannot choose, say)."""
+
+    _fields = ("constructs", "mode", "severity", "reason")
+    constructs: tuple[str, ...]
+    mode: Mode | None
+    severity: Severity | None
+    reason: str
+
+    def __init__(self, constructs: tuple[str, ...], mode: Mode | None = None, severity: Severity | None = None,
+                 reason: str = "") -> None:
+        self.__dict__.update(constructs=constructs, mode=mode, severity=severity, reason=reason)
+
+    def matches(self, construct_path: str | None) -> bool:
+        return bool(construct_path) and _any_match(construct_path or "", self.constructs)
+
+
+class RequestSettings(Frozen):
+    """``requests:`` (top level): what an exemption request made from the developer's side
+    (CDK ``acknowledge``, a resource's ``Metadata.govhook.exempt``) must carry to be accepted."""
+
+    _fields = ("require_reason", "require_expiry", "max_days")
+    require_reason: bool
+    require_expiry: bool
+    max_days: int | None
+
+    def __init__(self, require_reason: bool = True, require_expiry: bool = False, max_days: int | None = None) -> None:
+        self.__dict__.update(require_reason=require_reason, require_expiry=require_expiry, max_days=max_days)
+
+
 class RuleConfig(Frozen):
     """One entry under ``rules:``; unset fields fall back to the policy defaults."""
 
-    _fields = ("rule_id", "mode", "severity", "params", "scope", "existing", "on_error")
+    _fields = ("rule_id", "mode", "severity", "params", "scope", "existing", "on_error", "overrides", "requests")
     rule_id: str
     mode: Mode | None
     severity: Severity | None
@@ -104,6 +159,10 @@ class RuleConfig(Frozen):
     scope: Scope
     existing: Mode | None
     on_error: Mode | None
+    overrides: tuple[ConstructOverride, ...]
+    #: ``allow`` or ``deny`` exemption requests for this rule; None: the default (deny for a rule
+    #: in ``mode: fail``, allow for one in ``mode: warn``).
+    requests: str | None
 
     def __init__(
         self,
@@ -114,11 +173,22 @@ class RuleConfig(Frozen):
         scope: Scope = _NEW,
         existing: Mode | None = None,
         on_error: Mode | None = None,
+        overrides: tuple[ConstructOverride, ...] = (),
+        requests: str | None = None,
     ) -> None:
         self.__dict__.update(
             rule_id=rule_id, mode=mode, severity=severity, params={} if params is _NEW else params,
             scope=Scope() if scope is _NEW else scope, existing=existing, on_error=on_error,
+            overrides=overrides, requests=requests,
         )
+
+    def override_for(self, construct_path: str | None) -> ConstructOverride | None:
+        if not construct_path:
+            return None
+        for override in self.overrides:
+            if override.matches(construct_path):
+                return override
+        return None
 
 
 class Exemption(Frozen):
@@ -155,23 +225,27 @@ class Exemption(Frozen):
 
 
 class Defaults(Frozen):
-    _fields = ("mode", "on_error", "existing")
+    _fields = ("mode", "on_error", "existing", "requests")
     mode: Mode
     on_error: Mode
     existing: Mode
+    #: ``allow``/``deny`` for every rule that does not say; None: by mode (deny for fail rules).
+    requests: str | None
 
-    def __init__(self, mode: Mode = Mode.FAIL, on_error: Mode = Mode.FAIL, existing: Mode = Mode.FAIL) -> None:
-        self.__dict__.update(mode=mode, on_error=on_error, existing=existing)
+    def __init__(self, mode: Mode = Mode.FAIL, on_error: Mode = Mode.FAIL, existing: Mode = Mode.FAIL,
+                 requests: str | None = None) -> None:
+        self.__dict__.update(mode=mode, on_error=on_error, existing=existing, requests=requests)
 
 
 class Policy(Frozen):
-    _fields = ("version", "defaults", "scope", "rules", "exemptions", "source")
+    _fields = ("version", "defaults", "scope", "rules", "exemptions", "source", "requests")
     version: int
     defaults: Defaults
     scope: Scope
     rules: Mapping[str, RuleConfig]
     exemptions: tuple[Exemption, ...]
     source: str
+    requests: RequestSettings
 
     def __init__(
         self,
@@ -181,10 +255,22 @@ class Policy(Frozen):
         rules: Mapping[str, RuleConfig],
         exemptions: tuple[Exemption, ...] = (),
         source: str = "<policy>",
+        requests: RequestSettings = _NEW,
     ) -> None:
         self.__dict__.update(
-            version=version, defaults=defaults, scope=scope, rules=rules, exemptions=exemptions, source=source
+            version=version, defaults=defaults, scope=scope, rules=rules, exemptions=exemptions, source=source,
+            requests=RequestSettings() if requests is _NEW else requests,
         )
+
+    def accepts_requests(self, rule_id: str) -> bool:
+        """Whether an exemption request for this rule can be accepted (``requests: allow``).
+        The default: deny for a rule in ``mode: fail`` (it blocks: a platform team decides), allow
+        for one in ``mode: warn``."""
+        cfg = self.rules.get(rule_id)
+        setting = (cfg.requests if cfg else None) or self.defaults.requests
+        if setting is not None:
+            return setting == "allow"
+        return cfg is not None and self.mode(rule_id) is Mode.WARN
 
     def mode(self, rule_id: str) -> Mode:
         cfg = self.rules[rule_id]

@@ -9,6 +9,8 @@ bundled ``policies/default.policy.yaml``), ``GOVHOOK_CACHE_SECONDS``, ``GOVHOOK_
 ``GOVHOOK_DEADLINE_MARGIN_MS`` (default 2000), ``GOVHOOK_ALLOW_LOOPBACK_PAYLOAD`` (tests only); each
 validated once per container (:mod:`hook.handler.config`): a bad value fails closed, naming it.
 Every network call gets what is left of the deadline as its total timeout (:mod:`hook.sources.budget`).
+``GOVHOOK_STACK_METADATA`` (``1``: a RESOURCE invocation whose decision depends on the resource's
+Metadata reads it from the stack's template, ``cloudformation:GetTemplate``).
 """
 
 from __future__ import annotations
@@ -52,6 +54,7 @@ def handle(
     values: Any = None,
     account: Any = None,
     observe: bool = True,
+    stack_template: Callable[[str], dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """Evaluate one invocation; returns the response and never raises."""
     from hook.handler.limits import MAX_MESSAGE_CLOUD_CONTROL, finalize, message_limit, url_secrets
@@ -64,7 +67,7 @@ def handle(
     cloud_control = limit == MAX_MESSAGE_CLOUD_CONTROL
     record: dict[str, Any] = {"outcome": "error"}
     try:
-        response, record, _ = _evaluate(event, context, fetch, token, token_key, values, account)
+        response, record, _ = _evaluate(event, context, fetch, token, token_key, values, account, stack_template)
     except Exception as exc:  # the hook never raises: CloudFormation's reaction is undocumented
         reason = _reason(exc)
         response = failure(reason, token, token_key, cloud_control=cloud_control)
@@ -93,7 +96,8 @@ def _reason(exc: BaseException) -> str:
 
 
 def _evaluate(event: Any, context: Any, fetch: Callable[[str], bytes] | None, token: str | None,
-              token_key: str, values: Any, account: Any) -> tuple[dict[str, Any], dict[str, Any], bool]:
+              token_key: str, values: Any, account: Any,
+              stack_template: Callable[[str], dict[str, Any]] | None = None) -> tuple[dict[str, Any], dict[str, Any], bool]:
     from hook.core.engine import DeadlineExceeded
     from hook.handler.config import settings
     from hook.sources.budget import Budget, use
@@ -103,14 +107,15 @@ def _evaluate(event: Any, context: Any, fetch: Callable[[str], bytes] | None, to
     with use(Budget(deadline)) as budget:
         try:
             return _evaluate_within(event, deadline, config.policy, config.allow_loopback, fetch, token, token_key,
-                                    values, account)
+                                    values, account, stack_template)
         except DeadlineExceeded as exc:
             raise DeadlineExceeded(budget.slowest()) from exc
 
 
 def _evaluate_within(event: Any, deadline: float, policy_location: str, allow_loopback: bool,
                      fetch: Callable[[str], bytes] | None, token: str | None, token_key: str, values: Any,
-                     account: Any) -> tuple[dict[str, Any], dict[str, Any], bool]:
+                     account: Any, stack_template: Callable[[str], dict[str, Any]] | None = None,
+                     ) -> tuple[dict[str, Any], dict[str, Any], bool]:
     """Parse the event, call the pipeline, render the response (and the decision record)."""
     from hook.core.pipeline import Invocation, Level, hook_pipeline
     from hook.handler.limits import ident
@@ -139,7 +144,9 @@ def _evaluate_within(event: Any, deadline: float, policy_location: str, allow_lo
         return {"hookStatus": "SUCCESS", "message": f"stack {ident(parsed.stack_name)}: DELETE is not blocked "
                 "(the payload has no template to check)", token_key: token}, record | {"outcome": "delete"}, False
     pipeline = hook_pipeline(policy_location, values=values, account=account, deadline=deadline)
-    verdict = pipeline.evaluate(parsed.targets, Invocation(Level(parsed.kind)))
+    # A RESOURCE event carries no Metadata: the pipeline reads the stack's template when it matters.
+    verdict = pipeline.evaluate(parsed.targets, Invocation(Level(parsed.kind),
+                                                           stack_template=_template_reader(event, stack_template)))
     out = response(verdict, token, token_key, cloud_control=cloud_control)
     if verdict.not_evaluated is not None:
         return out, record | {"outcome": verdict.not_evaluated.kind}, cloud_control
@@ -147,6 +154,24 @@ def _evaluate_within(event: Any, deadline: float, policy_location: str, allow_lo
     record |= {"outcome": "blocked" if verdict.is_blocking else "allowed", "rules_run": list(verdict.rules_run),
                "counts": counts, "violations": sorted({f.rule_id for f in verdict.blocking})}
     return out, record, cloud_control
+
+
+def _template_reader(event: Any, read: Callable[[str], dict[str, Any]] | None) -> Callable[[], dict[str, Any]] | None:
+    """How the pipeline reads the stack's template for a RESOURCE invocation (which carries no
+    Metadata): the given reader, else ``cloudformation:GetTemplate`` when GOVHOOK_STACK_METADATA=1."""
+    stack_id = event.get("stackId") if isinstance(event, dict) else None
+    if not (isinstance(stack_id, str) and stack_id):
+        return None
+    if read is None:
+        import os
+
+        if os.environ.get("GOVHOOK_STACK_METADATA") != "1":
+            return None
+        from hook.sources.stack_template import get_stack_template
+
+        read = get_stack_template
+    reader = read
+    return lambda: reader(stack_id)
 
 
 def _observe(token: str | None, record: dict[str, Any]) -> None:

@@ -176,12 +176,23 @@ def _payload_targets(kind: str, body: bytes, ev: ParsedEvent) -> list[Target]:
             rtype = change.get("resourceType")
             if not isinstance(rtype, str):
                 continue
+            logical_id = str(change.get("logicalResourceId"))
             targets.append(
-                ResourceTarget(rtype, str(change.get("logicalResourceId")), action, after or {}, before,
-                               ev.stack_name, ev.account_id, ev.region)
+                ResourceTarget(rtype, logical_id, action, after or {}, before,
+                               ev.stack_name, ev.account_id, ev.region,
+                               construct_path=_construct_path(template, logical_id))
             )
     targets.append(StackTarget(template, previous, ev.stack_name, ev.account_id, ev.region))
     return targets
+
+
+def _construct_path(template: Mapping[str, Any], logical_id: str) -> str | None:
+    """The CDK construct path the template's Metadata gives the resource (``aws:cdk:path``)."""
+    resources = template.get("Resources")
+    res = resources.get(logical_id) if isinstance(resources, Mapping) else None
+    meta = res.get("Metadata") if isinstance(res, Mapping) else None
+    path = meta.get("aws:cdk:path") if isinstance(meta, Mapping) else None
+    return path if isinstance(path, str) and path else None
 
 
 def _context(raw: Any) -> dict[str, Any] | None:

@@ -81,22 +81,6 @@ def may_be_absent(value: Any) -> bool:
 
 # -- The "integer within [min, max]" shape (memory, timeout, storage) ------------------------------
 
-def _cdk_chose(ctx: ResourceContext, pointer: str, label: str, value: int, unit: str, limit: str) -> Violation | None:
-    """A CDK framework function's value is CDK's choice (:mod:`hook.sdk.cdk`): reported as a
-    warning that says so, never blocking."""
-    from hook.sdk.cdk import cdk_framework_function
-
-    fn = cdk_framework_function(ctx.logical_id or "", ctx.properties)
-    if fn is None:
-        return None
-    return Violation(
-        f"{label} is {value} {unit}, {limit}: CDK chose this value for {fn.what}, not the app",
-        path=pointer,
-        remediation=f"Nothing to change in the app ({fn.override}); exempt it by construct path if the warning is unwanted.",
-        advisory=True,
-    )
-
-
 def within_bounds(ctx: ResourceContext, params: Params, *, pointer: str, label: str, unit: str, default: int,
                   platform: tuple[int, int]) -> Iterator[Violation]:
     """Violations of ``params["min"] <= value <= params["max"]`` for the integer at ``pointer``
@@ -113,9 +97,6 @@ def within_bounds(ctx: ResourceContext, params: Params, *, pointer: str, label: 
             path=pointer,
             remediation=f"Set {label} between {max(low, lo_p)} and {min(high, hi_p)} {unit}.",
         )
-    elif (value < low or value > high) and (cdk := _cdk_chose(
-            ctx, pointer, label, value, unit, f"the policy's minimum is {low} {unit}" if value < low else f"the policy's maximum is {high} {unit}")):
-        yield cdk
     elif value < low:
         yield Violation(
             f"{label} is {value} {unit}{shown_default}; the policy's minimum is {low} {unit} "

@@ -93,37 +93,16 @@ def test_a_runtime_from_globals_is_reported_at_the_globals_line_and_siblings_are
     assert "  Api (AWS::Serverless::Function)" in text and "  Worker (AWS::Serverless::Function)" in text
 
 
-def test_cdk_framework_functions_warn_that_cdk_chose_the_value(capsys: pytest.CaptureFixture[str]) -> None:
-    # GIVEN a synthesized CDK stack: CDK's autoDeleteObjects singleton and an app function, both 900 s
-    # WHEN govhook checks it with the default policy
-    code, report, _ = check(capsys, REAL / "cdk-framework-functions.json")
-    timeouts = {f["logical_id"]: f for f in report["findings"] if f["rule_id"] == "lambda.timeout-within-bounds"}
-    # THEN CDK's function is a warning that says CDK chose the value, and the app's own still blocks
-    cdk = timeouts["CustomS3AutoDeleteObjectsCustomResourceProviderHandler9D90184F"]
-    assert cdk["disposition"] == "warning" and "CDK chose this value" in cdk["message"]
-    assert timeouts["AppFunction1A2B3C4D"]["disposition"] == "blocking"
-    assert code == 1
+def test_cdk_framework_functions_are_recognised_by_construct_id_and_handler() -> None:
+    from hook.sdk import cdk_framework_function
 
-
-@pytest.mark.parametrize("path", ["sls-by-content/serverless.prod.yml", "sls-json/serverless.json", "sls-json"])
-def test_a_serverless_service_is_recognised_by_its_content_and_json_is_accepted(capsys: pytest.CaptureFixture[str],
-                                                                                path: str) -> None:
-    # GIVEN a service under another name, or as serverless.json (a file, or the directory holding it)
-    # WHEN govhook checks it
-    code, report, err = check(capsys, REAL / path)
-    # THEN it is read as the Framework would deploy it: the function on nodejs16.x is blocked
-    assert code == 1, err
-    assert any(f["rule_id"] == "lambda.runtime-supported" and f["logical_id"] == "CreateLambdaFunction"
-               and f["disposition"] == "blocking" for f in report["findings"])
-
-
-@pytest.mark.parametrize("path", ["sls-ts/serverless.ts", "sls-ts"])
-def test_a_service_written_in_code_must_be_printed_first(capsys: pytest.CaptureFixture[str], path: str) -> None:
-    # GIVEN serverless.ts (the Framework runs it as code)
-    # WHEN govhook is pointed at it
-    code, _, err = check(capsys, REAL / path)
-    # THEN it says plainly to print it first, exit 2
-    assert code == 2 and "serverless print" in err and "serverless.ts" in err
+    # GIVEN CDK's autoDeleteObjects singleton and an app function that borrows its name
+    # THEN only the one with CDK's handler shape is CDK's
+    fn = cdk_framework_function("CustomS3AutoDeleteObjectsCustomResourceProviderHandler9D90184F",
+                                {"Handler": "__entrypoint__.handler", "Timeout": 900})
+    assert fn is not None and "autoDeleteObjects" in fn.what
+    assert cdk_framework_function("CustomS3AutoDeleteObjectsCustomResourceProviderHandler9D90184F", {"Handler": "app.main"}) is None
+    assert cdk_framework_function("MyProviderframeworkonEvent83C1D0A7", {"Handler": "framework.onEvent"}) is not None
 
 
 def test_file_variables_are_read_relative_to_the_service(capsys: pytest.CaptureFixture[str]) -> None:

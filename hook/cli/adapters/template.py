@@ -270,6 +270,13 @@ def _has_unresolved(value: Any) -> bool:
     return False
 
 
+def _cdk_path(resource: Mapping[str, Any]) -> str | None:
+    """The CDK construct path CDK writes into a resource's Metadata (``aws:cdk:path``)."""
+    meta = resource.get("Metadata")
+    path = meta.get("aws:cdk:path") if isinstance(meta, Mapping) else None
+    return path if isinstance(path, str) and path else None
+
+
 def _is_sam(template: Mapping[str, Any]) -> bool:
     transform = template.get("Transform")
     names = transform if isinstance(transform, list) else [transform]
@@ -320,6 +327,7 @@ def targets_from_template(
     parameters: Mapping[str, str] | None = None,
     account_id: str = "123456789012",
     region: str = "us-east-1",
+    construct_paths: Mapping[str, str] | None = None,
 ) -> tuple[list[Target], list[str]]:
     """Resource targets (resolved, SAM expanded) plus one stack target with the raw template."""
     name = stack_name or "stack"
@@ -382,6 +390,7 @@ def targets_from_template(
                 source_pointer=pointer,
                 source_type=source_type if source_type != resource["Type"] else None,
                 source_pointers=elsewhere,
+                construct_path=_cdk_path(resource) or (construct_paths or {}).get(logical_id),
             )
         )
     targets.append(StackTarget(template=template, stack_name=name, account_id=account_id, region=region, file=file))

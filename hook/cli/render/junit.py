@@ -36,7 +36,9 @@ def render(verdict: Verdict, *, files: list[str] | None = None, input_errors: Se
     for file in sorted(by_file):
         cases: dict[tuple[str, str], list[Finding]] = defaultdict(list)
         for f in by_file[file]:
-            cases[(f.rule_id, f.logical_id or "stack")].append(f)
+            # A CDK resource is named by its construct path too (the logical id is a hash of it).
+            res = f.logical_id or "stack"
+            cases[(f.rule_id, f"{res} ({f.construct_path})" if f.construct_path else res)].append(f)
         suite = ET.SubElement(suites, "testsuite", name=file)
         counts = {"tests": 0, "failures": 0, "skipped": 0}
         for (rule_id, res), items in sorted(cases.items()):

@@ -71,17 +71,22 @@ def render(verdict: Verdict, registry: Registry, *, input_errors: Sequence[Input
                         "artifactLocation": {"uri": _uri(loc.file) if loc else "template.yaml"},
                         "region": region,
                     },
-                    "logicalLocations": [{"name": f.logical_id or "stack", "kind": "resource"}],
+                    "logicalLocations": [
+                        {"name": f.logical_id or "stack", "kind": "resource",
+                         **({"fullyQualifiedName": f.construct_path} if f.construct_path else {})}
+                    ],
                 }
             ],
             "partialFingerprints": {"govhook/v1": fingerprint},
-            "properties": {"disposition": f.disposition.value, "severity": f.severity.value, "path": f.path},
+            "properties": {"disposition": f.disposition.value, "severity": f.severity.value, "path": f.path,
+                           **({"constructPath": f.construct_path} if f.construct_path else {})},
         }
         if baselined is not None:
             result["baselineState"] = "unchanged" if baselined(f) else "new"
         if f.disposition is Disposition.EXEMPTED and f.exemption:
             result["suppressions"] = [
-                {"kind": "external", "justification": f"{f.exemption.id}: {f.exemption.reason} (until {f.exemption.expires})"}
+                {"kind": "external", "justification": f"{f.exemption.id}: {f.exemption.reason}"
+                 + (f" (until {f.exemption.expires})" if f.exemption.expires else "")}
             ]
         results.append(result)
     doc = {

@@ -104,7 +104,8 @@ def render(
         for res in sorted(by_res):
             items = sorted(by_res[res], key=lambda f: (_ORDER[f.disposition], f.rule_id, f.path, f.message))
             rtype = next((f.resource_type for f in items if f.resource_type), "")
-            lines.append(f"  {res}" + (f" ({rtype})" if rtype else ""))
+            cpath = next((f.construct_path for f in items if f.construct_path), "")
+            lines.append(f"  {res}" + (f" ({rtype})" if rtype else "") + (f"  construct {cpath}" if cpath else ""))
             for f in items:
                 lines.extend(_finding_lines(f, c, known(f)))
         counts = hidden[file]
@@ -133,7 +134,8 @@ def _finding_lines(f: Finding, c: Callable[[str, str], str], is_known: bool) -> 
     if is_known:
         out.append(f"{_INDENT}in the baseline: not failing this run")
     elif f.disposition is Disposition.EXEMPTED and f.exemption:
-        out.append(f"{_INDENT}exempted by {f.exemption.id} until {f.exemption.expires}: {f.exemption.reason}")
+        until = f" until {f.exemption.expires}" if f.exemption.expires else ""
+        out.append(f"{_INDENT}exempted by {f.exemption.id}{until}: {f.exemption.reason}")
     elif f.downgraded_by:
         out.append(f"{_INDENT}not blocking: {f.downgraded_by}")
     if f.remediation and f.disposition is not Disposition.EXEMPTED:
