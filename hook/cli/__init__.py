@@ -175,7 +175,9 @@ def _load(path: str, args: argparse.Namespace, params: dict[str, str], locator: 
     from hook.core.errors import TemplateError
 
     try:
-        if os.path.basename(path) in ("serverless.yml", "serverless.yaml"):
+        from hook.cli.adapters.detect import is_serverless_service
+
+        if is_serverless_service(path):
             from hook.cli.adapters.serverless import load_serverless
 
             options = {**params, **({"stage": args.stage} if args.stage else {}),

@@ -21,7 +21,9 @@ from hook.inputs.files import S3_LIMIT, check_regular_file, too_big
 __all__ = ["Inputs", "find_templates", "looks_like_template"]
 
 TEMPLATE_SUFFIXES = (".yaml", ".yml", ".json", ".template")
-SERVERLESS_NAMES = ("serverless.yml", "serverless.yaml")
+SERVERLESS_NAMES = ("serverless.yml", "serverless.yaml", "serverless.json")
+#: Serverless services written in code (hook.cli.adapters.detect): reported, to be printed first.
+CODE_CONFIGS = ("serverless.ts", "serverless.js", "serverless.cjs", "serverless.mjs")
 # Tool output and dependencies. Not "events" or "plugin": a service of that name is a service,
 # and hook events or rule case files are told apart by their content (looks_like_template).
 SKIP_DIRS = {".git", ".venv", "node_modules", "__pycache__", ".aws-sam", "build", "cdk.out"}
@@ -70,9 +72,13 @@ def _head(path: str) -> str | None:
 
 
 def looks_like_template(path: str) -> bool:
+    from hook.cli.adapters.detect import is_serverless_service
+
     if os.path.basename(path) in SERVERLESS_NAMES:
         return True  # a Serverless Framework service (hook.cli.adapters.serverless)
     head = _head(path)
+    if head is not None and path.endswith((".yml", ".yaml", ".json")) and is_serverless_service(path, head):
+        return True  # a service under another name (serverless deploy --config serverless.prod.yml)
     if head is None or not _template_markers(head):
         return False
     # The words appear in hook events, payloads and rule case files too: a template has them as
@@ -98,6 +104,9 @@ def _walk(folder: str, out: Inputs) -> None:
             f"{exc.filename}: skipped ({exc.strerror or exc})")):
         dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.startswith("."))
         for name in sorted(names):
+            if name in CODE_CONFIGS and not any(n in names for n in SERVERLESS_NAMES):
+                out.error(_print_first(os.path.join(root, name)))
+                continue
             if not (name.endswith(TEMPLATE_SUFFIXES) or name in SERVERLESS_NAMES):
                 continue
             full = os.path.join(root, name)
@@ -109,9 +118,17 @@ def _walk(folder: str, out: Inputs) -> None:
                 out.add(full)
 
 
+def _print_first(path: str) -> TemplateError:
+    from hook.cli.adapters.detect import print_first_message
+
+    return TemplateError(print_first_message(path).split(": ", 1)[1], path)
+
+
 def _named(path: str, out: Inputs, *, ignore_non_templates: bool) -> None:
     why = check_regular_file(path)
-    if why is not None:
+    if why is None and os.path.basename(path) in CODE_CONFIGS:
+        out.error(_print_first(path))
+    elif why is not None:
         out.error(TemplateError(f"cannot read template: {why}", path))
     elif os.path.getsize(path) > S3_LIMIT:  # named on purpose: say why it is refused
         out.error(TemplateError(f"cannot read template: {too_big(os.path.getsize(path))}", path))

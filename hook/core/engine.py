@@ -488,7 +488,7 @@ class Engine(Frozen):
             "disposition": Disposition.PASSED,
             "message": static.pass_message,
             "logical_id": target.logical_id,
-            "resource_type": target.resource_type,
+            "resource_type": target.source_type or target.resource_type,
             "path": "",
             "remediation": "",
             "stack_name": target.stack_name,
@@ -515,7 +515,7 @@ class Engine(Frozen):
         construct_path: str | None = None
         if isinstance(target, ResourceTarget):
             logical_id = target.logical_id
-            resource_type = target.resource_type
+            resource_type = target.source_type or target.resource_type
             construct_path = target.construct_path
         elif logical_id is not None:
             res = (target.template.get("Resources") or {}).get(logical_id)
@@ -593,6 +593,10 @@ class Engine(Frozen):
         pointer: str | None
         if isinstance(target, ResourceTarget):
             pointer = (target.source_pointer or "") + raw.path if target.source_pointer else None
+            if target.source_pointers and raw.path:  # a value written elsewhere (SAM Globals)
+                head = "/" + raw.path.split("/", 2)[1]
+                if head in target.source_pointers:
+                    pointer = target.source_pointers[head] + raw.path[len(head):]
         elif raw.path.startswith("/"):
             pointer = raw.path
         elif logical_id:

@@ -48,11 +48,16 @@ class ResourceTarget(Frozen):
 
     ``source_pointer`` is the JSON pointer of the resource's ``Properties`` in the source template
     (CLI only; for a SAM-expanded resource it points at the SAM resource it came from), so a
-    property path can be turned into a file line.
+    property path can be turned into a file line. ``source_type`` is the type as written in the
+    source when it differs (``AWS::Serverless::Function`` for the function SAM expands), so reports
+    name a resource the way its author wrote it, whichever rule found something; ``source_pointers``
+    maps a property path to where its value is written when that is not under the resource (a
+    ``Runtime`` that comes from SAM ``Globals``).
     """
 
     _fields = ("resource_type", "logical_id", "action", "properties", "previous_properties", "stack_name",
-               "account_id", "region", "file", "source_pointer", "construct_path")
+               "account_id", "region", "file", "source_pointer", "source_type", "source_pointers",
+               "construct_path")
     resource_type: str
     logical_id: str
     action: Action
@@ -63,6 +68,8 @@ class ResourceTarget(Frozen):
     region: str | None
     file: str | None
     source_pointer: str | None
+    source_type: str | None
+    source_pointers: Mapping[str, str] | None
     #: The CDK construct path (``Metadata["aws:cdk:path"]``, e.g. ``Orders/Api/Handler/Resource``),
     #: when the resource came from a CDK app; policy scopes and overrides match it by glob.
     construct_path: str | None
@@ -81,12 +88,15 @@ class ResourceTarget(Frozen):
         region: str | None = None,
         file: str | None = None,
         source_pointer: str | None = None,
+        source_type: str | None = None,
+        source_pointers: Mapping[str, str] | None = None,
         construct_path: str | None = None,
     ) -> None:
         self.__dict__.update(
             resource_type=resource_type, logical_id=logical_id, action=action, properties=properties,
             previous_properties=previous_properties, stack_name=stack_name, account_id=account_id,
-            region=region, file=file, source_pointer=source_pointer, construct_path=construct_path,
+            region=region, file=file, source_pointer=source_pointer, source_type=source_type,
+            source_pointers=source_pointers, construct_path=construct_path,
         )
 
 

@@ -120,6 +120,7 @@ class _Doc:
         if isinstance(node, yaml.MappingNode):
             out: dict[Any, Any] = {}
             merged: dict[Any, Any] = {}
+            first_lines: dict[Any, int] = {}
             for key_node, value_node in node.value:
                 if key_node.tag == "tag:yaml.org,2002:merge":
                     # `<<: *common` (or a list of them): the keys written here win over merged ones.
@@ -140,10 +141,14 @@ class _Doc:
                 elif not isinstance(key, str | int | float | bool) and key is not None:
                     key = str(key)
                 if key in out:
+                    first = first_lines.get(key)
                     self.duplicates.append(
                         PolicyIssue(self.source, key_node.start_mark.line + 1, key_node.start_mark.column + 1,
-                                    _yaml_path((*path, key)), f"duplicate key '{key}'")
+                                    _yaml_path((*path, key)),
+                                    f"duplicate key '{key}' (first at line {first}, again at line "
+                                    f"{key_node.start_mark.line + 1}): YAML keeps only the last, so one of them is ignored")
                     )
+                first_lines.setdefault(key, key_node.start_mark.line + 1)
                 out[key] = self.build(value_node, (*path, key))
             return {**{k: v for k, v in merged.items() if k not in out}, **out}
         if isinstance(node, yaml.SequenceNode):

@@ -123,13 +123,68 @@ def read_source(path: str, what: str = "template") -> str:
     return read_text_file(path, what)
 
 
+def _refuse_duplicates(node: Any, file: str) -> None:
+    """A mapping with the same key twice: CloudFormation rejects the template (cfn-lint E0000);
+    YAML would keep the last one silently."""
+    first: dict[str, Any] = {}
+    for key_node, _ in node.value:
+        if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == "tag:yaml.org,2002:merge":
+            continue
+        seen = first.get(key_node.value)
+        if seen is not None:
+            line = key_node.start_mark.line + 1
+            raise TemplateError(f"duplicate key '{key_node.value}' at lines {seen.start_mark.line + 1} and {line}: "
+                                "CloudFormation rejects a template with a key repeated in one mapping; keep one",
+                                file, line, key_node.start_mark.column + 1)
+        first[key_node.value] = key_node
+
+
+def _all_duplicates(root: Any, file: str) -> None:
+    """The duplicate check of the documents PyYAML builds (merge keys, aliases): every mapping once."""
+    stack, seen = [root], set()
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            _refuse_duplicates(node, file)
+            stack.extend(v for _, v in node.value)
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+
+
+def _json_pairs(text: str, file: str) -> Any:
+    """An ``object_pairs_hook`` that refuses a key repeated in one object, naming both lines."""
+
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        out = dict(items)
+        if len(out) < len(items):
+            names = [k for k, _ in items]
+            key = next(k for i, k in enumerate(names) if k in names[:i])
+            needle = json.dumps(key)
+            lines: list[int] = []
+            pos = text.find(needle)
+            while pos >= 0 and len(lines) < 64:  # the key's occurrences as a key, in the text
+                after = text[pos + len(needle):pos + len(needle) + 64].lstrip()
+                if after.startswith(":"):
+                    lines.append(text.count("\n", 0, pos) + 1)
+                pos = text.find(needle, pos + 1)
+            where = f" at lines {lines[0]} and {lines[1]}" if len(lines) >= 2 else ""
+            raise TemplateError(f"duplicate key '{key}'{where}: CloudFormation rejects a template with a key "
+                                "repeated in one object; keep one", file, lines[1] if len(lines) >= 2 else None)
+        return out
+
+    return pairs
+
+
 def load_template_nodes(text: str, file: str = "<template>") -> tuple[dict[str, Any], Any]:
     """The template and, for YAML, its node tree (one parse serves data and line numbers)."""
     node: Any = None
     stripped = text.lstrip()
     if stripped.startswith("{"):
         try:
-            data = json.loads(text)
+            data = json.loads(text, object_pairs_hook=_json_pairs(text, file))
         except json.JSONDecodeError as exc:
             raise TemplateError(f"not valid JSON: {exc.msg}", file, exc.lineno, exc.colno) from exc
     else:
@@ -137,6 +192,8 @@ def load_template_nodes(text: str, file: str = "<template>") -> tuple[dict[str, 
             loader = CfnLoader(text)
             try:
                 node = loader.get_single_node()
+                if node is not None:  # before construction: PyYAML flattens merge keys into the nodes
+                    _all_duplicates(node, file)
                 data = construct_document(loader, node, SHORT_TAGS) if node is not None else None
             finally:
                 loader.dispose()

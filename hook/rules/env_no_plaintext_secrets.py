@@ -1,9 +1,34 @@
-"""lambda.env-no-plaintext-secrets: no credentials in environment variables."""
+"""lambda.env-no-plaintext-secrets: no credentials in environment variables.
+
+How a value is judged (the evidence: Checkov's CKV_AWS_45 judges values by their shape, not names;
+detect-secrets' keyword detector pairs a secret-like name with a literal and drops indirections,
+templated values, ids and numbers with its heuristic filters; cfn-lint W1011 asks for dynamic
+references):
+
+- a value shaped like a credential (AWS access key id, private key block, JWT, GitHub or Slack
+  token) fails whatever the variable is called;
+- a secret-like name (PASSWORD, SECRET, TOKEN, API_KEY, ...) fails with a literal value, unless the
+  value or the name says it is an indirection: a dynamic reference (``{{resolve:...}}``), an ARN of
+  any service, an SSM parameter path, a number or a boolean (a port, a TTL, a cache switch), or a
+  name that ends in ``_NAME``, ``_ARN``, ``_ID``, ``_PATH``, ``_PARAM``, ``_URL``, ``_PORT``, ...
+  (``SECRET_NAME`` holds the *name* of a secret, which the function reads at run time); the AWS
+  Parameters and Secrets Lambda extension's documented settings (``PARAMETERS_SECRETS_EXTENSION_*``,
+  ``SECRETS_MANAGER_*``, ``SSM_PARAMETER_STORE_*``) are settings, not secrets;
+- a reference to another resource (``!Ref``, ``!GetAtt``) is judged as CloudFormation resolves it:
+  an ARN, a name or a URL, never a secret, so the CLI (which sees the reference) and the hook (which
+  sees the resolved value) agree; a Serverless Framework variable (``${ssm:...}``, ``${file(...)}``,
+  ``${self:custom...}``) is written into the template as plaintext when the Framework packages,
+  so under a secret-like name it fails.
+
+Every pattern is linear in the length of the value: bounded repetitions, no pattern that can
+restart at every character (the JWT check splits the value into tokens first).
+"""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
+from typing import Any
 
 from hook.sdk import (
     NotApplicable,
@@ -11,31 +36,94 @@ from hook.sdk import (
     ResourceContext,
     Rule,
     Severity,
+    Unresolved,
     Violation,
     is_unresolved,
     json_pointer,
 )
 
-_SECRET_NAME = re.compile(r"(PASS(WORD|WD)?|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|ACCESS_?KEY|CREDENTIALS?|AUTH)", re.I)
+_SECRET_NAME = re.compile(r"PASS(?:WORD|WD)?|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|ACCESS_?KEY|CREDENTIALS?|AUTH", re.I)
+#: A name that says the value points at the secret rather than holding it.
+_INDIRECT_NAME = re.compile(
+    r"(?:_|^)(?:NAME|ARN|ID|PATH|PARAM|PARAMETER|PARAMETER_NAME|PARAM_NAME|URL|URI|ENDPOINT|HOST|PORT|REGION|"
+    r"TTL|TIMEOUT|TIMEOUT_MILLIS|SECONDS|ENABLED|HEADER|HEADER_NAME|FILE|LOCATION|KEY_ID|TYPE|SIZE|LENGTH|"
+    r"EXPIRY|EXPIRATION|ISSUER|AUDIENCE|SCOPE|SCOPES|TABLE|BUCKET|QUEUE|TOPIC)$",
+    re.I,
+)
+#: Settings of the AWS Parameters and Secrets Lambda extension (documented, non-secret):
+#: https://docs.aws.amazon.com/secretsmanager/latest/userguide/retrieving-secrets_lambda_env-var.html
+_KNOWN_SETTINGS = re.compile(r"^(?:PARAMETERS_SECRETS_EXTENSION_|SECRETS_MANAGER_|SSM_PARAMETER_STORE_|POWERTOOLS_)", re.I)
 _VALUE_PATTERNS = {
-    "an AWS access key id": re.compile(r"\b(AKIA|ASIA)[A-Z0-9]{16}\b"),
-    "a private key": re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----"),
-    "a JSON Web Token": re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}"),
+    "an AWS access key id": re.compile(r"\b(?:AKIA|ASIA)[A-Z0-9]{16}\b"),
+    "a private key": re.compile(r"-----BEGIN [A-Z ]{0,40}PRIVATE KEY-----"),
     "a GitHub token": re.compile(r"\bgh[pousr]_[A-Za-z0-9]{36}\b"),
-    "a Slack token": re.compile(r"\bxox[abpr]-[A-Za-z0-9-]{10,}"),
+    "a Slack token": re.compile(r"\bxox[abpr]-[A-Za-z0-9-]{10}"),
 }
-_SAFE_VALUE = re.compile(r"^(\{\{resolve:(secretsmanager|ssm-secure|ssm):.*\}\}|arn:aws[a-z-]*:(secretsmanager|ssm|kms):.*)$")
+_SEPARATORS = re.compile(r"[^A-Za-z0-9_.-]+")  # splits a value into tokens: each character is read once
+_JWT_PART = re.compile(r"[A-Za-z0-9_-]{8,}")  # fullmatch on one dot-free part: linear
+_DYNAMIC_REF = re.compile(r"\{\{resolve:(?:secretsmanager|ssm-secure|ssm):[^{}]*\}\}")
+_ARN = re.compile(r"arn:aws[a-z-]{0,20}:[a-z0-9-]{1,64}:[a-z0-9-]{0,32}:(?:\d{12}|aws)?:\S")
+_SSM_PATH = re.compile(r"/[A-Za-z0-9_.\-]{1,1024}(?:/[A-Za-z0-9_.\-]{1,1024}){0,14}")
+_PLAIN_SETTING = re.compile(r"\d{1,10}|true|false|yes|no|on|off|enabled|disabled", re.I)
+_NAME_LIMIT = 256  # Lambda's variable names are short ([a-zA-Z][a-zA-Z0-9_]+); longer ones are cut before matching
+
+
+def _jwt(text: str) -> bool:
+    """``eyJ<header>.<payload>.<signature>``, each part at least 8 characters: token by token."""
+    if "eyJ" not in text:
+        return False
+    for value in _SEPARATORS.split(text):
+        if "eyJ" not in value or value.count(".") < 2:
+            continue
+        parts = value.split(".")
+        for i in range(len(parts) - 2):
+            head = parts[i]
+            if len(head) < 11 or len(parts[i + 1]) < 8 or len(parts[i + 2]) < 8:
+                continue
+            start = head.find("eyJ")
+            while start > 0 and (head[start - 1].isalnum() or head[start - 1] == "_"):  # \b before eyJ
+                start = head.find("eyJ", start + 1)
+            if start < 0 or not _JWT_PART.fullmatch(head[start + 3:]):
+                continue
+            if _JWT_PART.fullmatch(parts[i + 1]) and _JWT_PART.fullmatch(parts[i + 2]):
+                return True
+    return False
+
+
+#: A literal every match of the pattern contains: a substring test (fast, linear) comes first.
+_MUST_CONTAIN = {"an AWS access key id": ("AKIA", "ASIA"), "a private key": ("PRIVATE KEY",),
+                 "a GitHub token": ("gh",), "a Slack token": ("xox",)}
+
+
+def value_shape(text: str) -> str | None:
+    """What a value looks like when it looks like a credential, else None."""
+    for what, rx in _VALUE_PATTERNS.items():
+        if any(lit in text for lit in _MUST_CONTAIN[what]) and rx.search(text):
+            return what
+    return "a JSON Web Token" if _jwt(text) else None
+
+
+def is_indirection(text: str) -> bool:
+    """A value that names or points at a secret, or a plain setting, rather than holding a secret."""
+    text = text.strip()
+    return bool(_DYNAMIC_REF.fullmatch(text) or _ARN.match(text) or _SSM_PATH.fullmatch(text)
+                or _PLAIN_SETTING.fullmatch(text))
+
+
+def _framework_variable(value: Any) -> bool:
+    """A Serverless Framework variable: resolved when the Framework packages, written as plaintext."""
+    return isinstance(value, Unresolved) and isinstance(value.expr, str) and "${" in value.expr
 
 
 class EnvNoPlaintextSecrets(Rule):
     """Environment variables hold no plaintext credentials; the value is never printed.
 
-    - PASS when no variable looks like a credential: a secret-like name (PASSWORD, SECRET,
-      TOKEN, API_KEY, ...) with a literal value, or a value shaped like a key (AKIA..., a private
-      key block, a JWT, GitHub/Slack tokens). Dynamic references (``{{resolve:secretsmanager:...}}``,
-      ``{{resolve:ssm-secure:...}}``), ARNs of secrets or parameters, empty values, unresolved
-      intrinsics (a NoEcho parameter) and names in ``allowed_names`` pass.
-    - FAIL for each variable that looks like a credential, naming the variable and why.
+    - PASS when no variable looks like a credential (see the module docstring for how a value is
+      judged): references to other resources, dynamic references, ARNs, SSM parameter names, secret
+      names, numbers and the Parameters and Secrets extension's settings pass, and so do names in
+      ``allowed_names``.
+    - FAIL for each variable whose value is shaped like a credential, or whose secret-like name has
+      a literal value (or a Serverless Framework variable, inlined as plaintext at packaging).
     - SKIP when the Variables map itself is unresolved.
     """
 
@@ -63,16 +151,27 @@ class EnvNoPlaintextSecrets(Rule):
             raise NotApplicable("Environment.Variables is not known before deployment")
         extra = [re.compile(p, re.I) for p in params["extra_name_patterns"]]
         for name, value in variables.items():
-            if name in params["allowed_names"] or is_unresolved(value) or value is None:
-                continue
-            text = str(value)
-            if not text.strip() or _SAFE_VALUE.match(text.strip()):
+            key = str(name)[:_NAME_LIMIT]
+            if name in params["allowed_names"] or value is None:
                 continue
             path = json_pointer("Environment", "Variables", str(name))
-            shape = next((what for what, rx in _VALUE_PATTERNS.items() if rx.search(text)), None)
+            secret_name = (_SECRET_NAME.search(key) is not None or any(rx.search(key) for rx in extra)) \
+                and _INDIRECT_NAME.search(key) is None and _KNOWN_SETTINGS.match(key) is None
+            if is_unresolved(value):
+                if secret_name and _framework_variable(value):
+                    yield Violation(
+                        f"environment variable {name} is set from {value.expr}, which the Serverless Framework "
+                        "resolves when it packages and writes into the template as plaintext",
+                        path, "Pass the secret's name or ARN instead and read it at run time (Secrets Manager, "
+                              "SSM SecureString, or the Parameters and Secrets extension).")
+                continue
+            text = str(value)
+            if not text.strip():
+                continue
+            shape = value_shape(text)
             if shape:
                 yield Violation(f"environment variable {name} holds what looks like {shape} (value not shown)", path,
                                 "Store it in Secrets Manager and pass {{resolve:secretsmanager:...}} or the secret's ARN.")
-            elif _SECRET_NAME.search(str(name)) or any(rx.search(str(name)) for rx in extra):
+            elif secret_name and not is_indirection(text):
                 yield Violation(f"environment variable {name} looks like a credential and has a literal value (value not shown)", path,
                                 "Store it in Secrets Manager or SSM SecureString and reference it, or list the name in allowed_names.")

@@ -3,22 +3,57 @@
 from __future__ import annotations
 
 import fnmatch
+import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from functools import cache
+from pathlib import Path
+from typing import Any
 
-from hook.sdk import NotApplicable, Params, ResourceContext, Rule, Severity, Violation, is_unresolved
+from hook.sdk import (
+    NotApplicable,
+    Params,
+    ResourceContext,
+    Rule,
+    Severity,
+    Unresolved,
+    Violation,
+    is_unresolved,
+)
 
-_LAYER_ARN = re.compile(r"^arn:[a-z0-9-]+:lambda:[a-z0-9-]+:(\d{12}):layer:[A-Za-z0-9_-]+:\d+$")
+_LAYER_ARN = re.compile(r"^arn:[a-z0-9-]+:lambda:[a-z0-9-]+:(\d{12}):layer:([A-Za-z0-9_-]+):\d+$")
+
+
+@cache
+def layer_groups() -> Mapping[str, Mapping[str, Any]]:
+    """Allow groups of AWS-published layers (hook/data/aws_layers.json): name -> {description, layers}."""
+    data = json.loads((Path(__file__).parent.parent / "data" / "aws_layers.json").read_text())
+    return data["groups"]  # type: ignore[no-any-return]
+
+
+def published_by(group: str, account: str, name: str) -> bool:
+    """The layer ``name`` of ``account`` is one AWS publishes in ``group`` (any partition, any region)."""
+    return any(account in entry["accounts"] and fnmatch.fnmatchcase(name, entry["name"])
+               for entry in layer_groups().get(group, {}).get("layers", ()))
 
 
 class LayersAllowed(Rule):
-    """Layers come from allowed accounts or match allowed ARN patterns; at most ``max_layers``.
+    """Layers come from allowed accounts, allowed groups of AWS-published layers, or match allowed
+    ARN patterns; at most ``max_layers``.
+
+    ``allowed_groups`` names groups of layers AWS publishes (``hook/data/aws_layers.json``, with
+    the AWS page each publisher account comes from): ``aws-powertools`` (Powertools for AWS Lambda,
+    Python and TypeScript, every partition; on by default) and ``aws-extensions`` (the Parameters
+    and Secrets extension and the AppConfig extension). A group matches the layer's name *and* its
+    publisher account, so a look-alike layer name in another account is not allowed.
 
     - PASS when every layer ARN's account is in ``allowed_accounts`` (the function's own account
-      always is) or the ARN matches one of ``allowed_patterns``, and there are at most ``max_layers``.
+      always is), the layer is in one of ``allowed_groups``, or the ARN matches one of
+      ``allowed_patterns``, and there are at most ``max_layers``.
     - FAIL for a layer from another account that is not allowed, or too many layers.
-    - SKIP when the Layers list itself is unresolved. A layer given as an unresolved intrinsic
-      (a Ref to a layer in the same stack) is in the stack's own account and passes.
+    - SKIP when the Layers list itself is unresolved, or when a layer is not known before deployment
+      (a parameter without a default, an import) and no other layer fails. A layer of the same
+      stack (``!Ref MyLayer``) is in the stack's own account and passes.
     """
 
     id = "lambda.layers-allowed"
@@ -35,11 +70,17 @@ class LayersAllowed(Rule):
                 "default": [],
                 "description": "Accounts whose layers may be used, besides the function's own.",
             },
+            "allowed_groups": {
+                "type": "array",
+                "items": {"type": "string", "enum": ["aws-powertools", "aws-extensions"]},
+                "default": ["aws-powertools"],
+                "description": "Groups of AWS-published layers that may be used: aws-powertools (default), aws-extensions.",
+            },
             "allowed_patterns": {
                 "type": "array",
                 "items": {"type": "string"},
-                "default": ["arn:aws:lambda:*:017000801446:layer:AWSLambdaPowertools*"],
-                "description": "Glob patterns of layer ARNs that may be used (AWS Powertools by default).",
+                "default": [],
+                "description": "Glob patterns of layer ARNs that may be used.",
             },
             "max_layers": {"type": "integer", "minimum": 0, "maximum": 5, "default": 5},
         },
@@ -67,8 +108,14 @@ class LayersAllowed(Rule):
         trusted = set(params["allowed_accounts"])
         if ctx.account_id:
             trusted.add(ctx.account_id)
+        unknown: list[str] = []
+        violated = len(layers) > params["max_layers"]
         for i, layer in enumerate(layers):
             if is_unresolved(layer):
+                # A layer of this stack is in its account; any other value (a parameter without a
+                # default, an import) could come from anywhere: not known, never passed.
+                if isinstance(layer, Unresolved) and layer.resource_type != "AWS::Lambda::LayerVersion":
+                    unknown.append(f"/Layers/{i}")
                 continue
             arn = str(layer)
             if any(fnmatch.fnmatchcase(arn, p) for p in params["allowed_patterns"]):
@@ -77,9 +124,15 @@ class LayersAllowed(Rule):
             account = match.group(1) if match else None
             if account is not None and account in trusted:
                 continue
+            if match and any(published_by(g, match.group(1), match.group(2)) for g in params["allowed_groups"]):
+                continue
             who = f"account {account}" if account else "an unrecognised ARN"
             yield Violation(
                 f"layer {arn} comes from {who}, which is not allowed",
                 path=f"/Layers/{i}",
-                remediation="Use a layer from an allowed account, or add the account to allowed_accounts after review.",
+                remediation="Use a layer from an allowed account, or add the account to allowed_accounts after review "
+                            "(AWS-published extensions: allowed_groups: [aws-powertools, aws-extensions]).",
             )
+            violated = True
+        if unknown and not violated:
+            raise NotApplicable(f"layer {', '.join(unknown)} is not known before deployment")

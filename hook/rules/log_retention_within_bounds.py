@@ -71,7 +71,8 @@ class LogRetentionWithinBounds(StackRule):
 
     The log group is the one ``LoggingConfig.LogGroup`` names, else ``/aws/lambda/<name>``
     declared as an ``AWS::Logs::LogGroup`` (``!Sub /aws/lambda/${Fn}``, a Join, or the literal
-    name). SAM functions and ``Globals`` are read as written.
+    name), or the ``Custom::LogRetention`` resource CDK's ``logRetention`` creates for that name
+    (its ``RetentionInDays`` is the group's). SAM functions and ``Globals`` are read as written.
 
     - PASS when every function's log group has ``RetentionInDays`` within ``[min_days, max_days]``.
     - FAIL when a function has no log group in the stack (Lambda then creates one that never
@@ -104,7 +105,9 @@ class LogRetentionWithinBounds(StackRule):
     )
 
     def evaluate(self, ctx: StackContext, params: Params) -> Iterator[Violation]:
-        groups = dict(ctx.resources_of_type("AWS::Logs::LogGroup"))
+        # CDK's logRetention sets the retention of /aws/lambda/<fn> through a custom resource with
+        # the same LogGroupName and RetentionInDays properties: it counts as the function's group.
+        groups = dict(ctx.resources_of_type("AWS::Logs::LogGroup", "Custom::LogRetention"))
         known = 0
         for fid, _res in ctx.resources_of_type(*FUNCTION_TYPES):
             name_value = ctx.function_property(fid, "FunctionName")

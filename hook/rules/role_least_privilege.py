@@ -65,6 +65,10 @@ def _admin_managed(arns: Any) -> list[str]:
     return found
 
 
+#: The execution role the Serverless Framework generates for every function of a service.
+_SERVERLESS_DEFAULT_ROLE = "IamRoleLambdaExecution"
+
+
 class RoleLeastPrivilege(StackRule):
     """A function's execution role in the template grants no administrator rights.
 
@@ -142,11 +146,18 @@ class RoleLeastPrivilege(StackRule):
         for role_id, functions in by_role.items():
             yield from self._role(ctx, role_id, functions, wild)
             if len(functions) > 1 and not params["allow_shared_roles"]:
+                framework = role_id == _SERVERLESS_DEFAULT_ROLE
                 for fid in functions[1:]:
                     yield Violation(
-                        f"function {fid} shares role {role_id} with {functions[0]}: each gets the other's permissions",
+                        f"function {fid} shares role {role_id} with {functions[0]}: each gets the other's permissions"
+                        + (" (IamRoleLambdaExecution is the Serverless Framework's default role, shared by every "
+                           "function of the service)" if framework else ""),
                         path=json_pointer("Resources", fid, "Properties", "Role"),
-                        remediation="Give each function its own role with only what it needs.",
+                        remediation=("Give each function its own role: the serverless-iam-roles-per-function plugin "
+                                     "(iamRoleStatements under each function), or a role per function in resources "
+                                     "referenced by functions.<name>.role; provider.iam.role statements apply to every "
+                                     "function, so scope them to what all of them need, or set allow_shared_roles.")
+                        if framework else "Give each function its own role with only what it needs.",
                         logical_id=fid,
                     )
         if judged == 0:

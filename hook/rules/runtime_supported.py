@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import difflib
+import re
 from collections.abc import Iterator
 from datetime import date
 from typing import Any
@@ -18,6 +20,11 @@ from hook.sdk import (
     newest_runtime_successor,
     runtime_lifecycle,
 )
+
+#: The shape of a runtime AWS could add after the data was retrieved (python3.15, nodejs26.x, java29,
+#: dotnet12, ruby4.1, provided.al2027): not yet known, so not judged. Anything else is not a runtime.
+_PLAUSIBLE = re.compile(r"(?:python\d{1,2}\.\d{1,2}|nodejs\d{1,3}\.x|java\d{1,3}|dotnet\d{1,3}|ruby\d{1,2}\.\d{1,2}"
+                        r"|provided\.al20\d\d)")
 
 __all__ = ["RuntimeSupported"]
 
@@ -41,7 +48,9 @@ class RuntimeSupported(Rule):
     - FAIL when it has reached ``block_from``; on CREATE also when AWS already blocks creates, on
       UPDATE when AWS blocks updates. Within ``warn_days_before`` days of deprecation the finding
       is advisory: reported as a warning, never blocking.
-    - SKIP for container images, unresolved runtimes and runtimes the data file does not list.
+    - FAIL, with a did-you-mean, for a string that is not a runtime at all (``provided.al2023023``).
+    - SKIP for container images, unresolved runtimes and runtimes the data file does not list yet
+      but that have the shape of one (``python3.15``: newer than the data).
     """
 
     id = "lambda.runtime-supported"
@@ -80,6 +89,14 @@ class RuntimeSupported(Rule):
         if runtime is None:
             raise NotApplicable("Runtime is not set")
         info = runtime_lifecycle().get(runtime)
+        if info is None and _PLAUSIBLE.fullmatch(runtime[:64]) is None:
+            close = difflib.get_close_matches(runtime[:64], list(runtime_lifecycle()), n=1, cutoff=0.6)
+            hint = f"; did you mean '{close[0]}'?" if close else ""
+            yield Violation(f"runtime '{runtime[:64]}' is not a Lambda runtime{hint} (Lambda rejects the function)",
+                            path="/Runtime",
+                            remediation=f"Set Runtime to {close[0] if close else 'a supported runtime'} "
+                                        "(docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html).")
+            return
         if info is None:
             raise NotApplicable(f"no lifecycle data for runtime '{runtime}' in hook/data/runtimes.json")
         today = ctx.today

@@ -42,7 +42,8 @@ class VersionFunctionsDisabled(StackRule):
     - PASS when versioning is off for every function, or the stage matches ``retain_allowed_stages``.
     - FAIL once for the provider setting (naming the functions it versions) and once for each
       function that turns versioning on itself; paths are JSON pointers into serverless.yml.
-    - SKIP for a plain CloudFormation or SAM template (no Serverless Framework configuration), when
+    - SKIP for a plain CloudFormation or SAM template (no Serverless Framework configuration), for a
+      service of another provider (``provider.name`` other than ``aws``: openwhisk, google, ...), when
       the stage is not known and some stages are allowed, or when a setting is an unresolved
       ``${...}`` variable and nothing else fails.
     """
@@ -81,6 +82,9 @@ class VersionFunctionsDisabled(StackRule):
         raw_provider, raw_functions = config.get("provider"), config.get("functions")
         provider: Mapping[str, Any] = raw_provider if isinstance(raw_provider, Mapping) else {}
         functions: Mapping[str, Any] = raw_functions if isinstance(raw_functions, Mapping) else {}
+        name = provider.get("name", "aws")
+        if isinstance(name, str) and name != "aws":
+            raise NotApplicable(f"provider.name is {name!r}, not aws: nothing in this service deploys to AWS Lambda")
         stage = service.stage
         allowed = list(params["retain_allowed_stages"])
         if isinstance(stage, str) and any(fnmatch.fnmatchcase(stage, p) for p in allowed):

@@ -32,6 +32,7 @@ one is an import on the hook's cold start.
 
 from __future__ import annotations
 
+from hook.sdk.cdk import CdkFunction, cdk_framework_function
 from hook.sdk.context import (
     AccountFacts,
     AccountSettings,
@@ -90,6 +91,8 @@ __all__ = [
     # rule classes and what they yield
     "Rule",
     "StackRule",
+    "CdkFunction",
+    "cdk_framework_function",
     "RuleClass",
     "Params",
     "Violation",

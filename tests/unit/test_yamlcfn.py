@@ -88,6 +88,8 @@ def test_fast_construction_equals_pyyaml_on_every_yaml_file_in_the_repository() 
     for path in files:
         # WHEN both constructors build it THEN they agree
         generic, fast = _both(path.read_text(encoding="utf-8"))
+        if isinstance(fast, tuple) and "duplicate key" in str(fast[1]):
+            continue  # refused on purpose: CloudFormation rejects a repeated key (tests/templates/real)
         assert _same(generic, fast), path
 
 
@@ -119,6 +121,15 @@ def _yaml(depth: int) -> st.SearchStrategy[str]:
     return st.one_of(leaf, flow_seq, flow_map, tagged)
 
 
+def _repeats_a_key(node: Any) -> bool:
+    if isinstance(node, yaml.MappingNode):
+        keys = [k.value for k, _ in node.value if isinstance(k, yaml.ScalarNode)]
+        return len(set(keys)) < len(keys) or any(_repeats_a_key(v) for _, v in node.value)
+    if isinstance(node, yaml.SequenceNode):
+        return any(_repeats_a_key(v) for v in node.value)
+    return False
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.tuples(_SCALARS, _yaml(3)), min_size=1, max_size=6))
 def test_fast_construction_equals_pyyaml_on_generated_documents(pairs: list[tuple[str, str]]) -> None:
@@ -130,4 +141,8 @@ def test_fast_construction_equals_pyyaml_on_generated_documents(pairs: list[tupl
         return  # not YAML at all: nothing to construct
     # WHEN both constructors build it THEN they agree
     generic, fast = _both(text)
+    if isinstance(fast, tuple) and "duplicate key" in str(fast[1]):
+        # refused on purpose (CloudFormation rejects a repeated key): only when a key is repeated
+        assert _repeats_a_key(yaml.compose(text, Loader=CfnLoader)), (text, fast)
+        return
     assert _same(generic, fast), (text, generic, fast)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -36,6 +37,43 @@ class _AnyManagedPolicies(Mapping[str, str]):
 
     def __len__(self) -> int:
         return 0
+
+
+@contextlib.contextmanager
+def _recording_origins(made: dict[str, str]) -> Iterator[None]:
+    """While SAM translates: each generated resource's logical id -> the SAM resource whose
+    ``to_cloudformation`` made it (events, roles, versions, aliases, URLs, permissions)."""
+    import samtranslator.model.sam_resources  # noqa: F401  (defines the SamResourceMacro classes)
+    from samtranslator.model import SamResourceMacro
+
+    def classes(cls: type) -> Iterator[type]:
+        subs: list[type] = cls.__subclasses__()
+        for sub in subs:
+            yield sub
+            yield from classes(sub)
+
+    originals: dict[type, Any] = {}
+
+    def wrap(original: Any) -> Any:
+        def to_cloudformation(self: Any, *args: Any, **kwargs: Any) -> Any:
+            resources = original(self, *args, **kwargs)
+            for resource in resources or ():
+                lid = getattr(resource, "logical_id", None)
+                if isinstance(lid, str) and isinstance(self.logical_id, str):
+                    made.setdefault(lid, self.logical_id)
+            return resources
+
+        return to_cloudformation
+
+    for cls in classes(SamResourceMacro):
+        if "to_cloudformation" in cls.__dict__:
+            originals[cls] = cls.__dict__["to_cloudformation"]
+            cls.to_cloudformation = wrap(originals[cls])  # type: ignore[attr-defined]
+    try:
+        yield
+    finally:
+        for cls, original in originals.items():
+            cls.to_cloudformation = original  # type: ignore[attr-defined]
 
 
 def expand(
@@ -101,11 +139,13 @@ def expand(
         translator = sam.Translator(None, sam.Parser(), boto_session=RegionSession(region), metrics=sam_metrics)
         sam.to_py27_compatible_template(doc, values)
         policies = _AnyManagedPolicies(partition)
+        made: dict[str, str] = {}
         try:
-            out = sam.undo_mark_unicode_str_in_template(
-                translator.translate(doc, parameter_values=values, passthrough_metadata=True,
-                                     get_managed_policy_map=lambda: policies)
-            )
+            with _recording_origins(made):
+                out = sam.undo_mark_unicode_str_in_template(
+                    translator.translate(doc, parameter_values=values, passthrough_metadata=True,
+                                         get_managed_policy_map=lambda: policies)
+                )
         finally:
             sam_metrics.publish()
     except sam.InvalidDocumentException as exc:
@@ -113,15 +153,14 @@ def expand(
         raise TemplateError(f"SAM transform failed: {causes}", file) from exc
     except Exception as exc:  # the translator raises many kinds; each is a template problem
         raise TemplateError(f"SAM transform failed: {type(exc).__name__}: {exc}", file) from exc
+    # Where each generated resource came from, as samtranslator made it (never guessed from names:
+    # a user's MyFunctionPermission is its own resource, not MyFunction's).
     origin: dict[str, str] = {}
     for logical_id, res in (out.get("Resources") or {}).items():
         meta = res.get("Metadata") if isinstance(res, dict) else None
         sam_id = meta.get("SamResourceId") if isinstance(meta, dict) else None
         if isinstance(sam_id, str):
             origin[logical_id] = sam_id
-            continue
-        # Generated ids start with the SAM resource's id (FnRole, FnVersion1a2b, FnAliaslive, FnUrl).
-        prefixes = sorted((s for s in sam_ids if logical_id.startswith(s)), key=len, reverse=True)
-        if prefixes:
-            origin[logical_id] = prefixes[0]
+        elif logical_id in made and made[logical_id] != logical_id:
+            origin[logical_id] = made[logical_id]
     return dict(out), origin

@@ -164,8 +164,10 @@ class Resolver:
                 return self.pseudo[arg]
             if arg in self.params:
                 return self.params[arg]
-            if arg in self.resources:
-                return Unresolved(expr, _AFTER)
+            if arg in self.resources:  # unknown, but what it is a reference to is known
+                res = self.resources.get(arg)
+                rtype = res.get("Type") if isinstance(res, Mapping) else None
+                return Unresolved(expr, _AFTER, resource_type=rtype if isinstance(rtype, str) else None)
             return Unresolved(expr, f"{arg} is not a parameter or resource")
         if key == "Fn::If":
             if not (isinstance(arg, list) and len(arg) == 3):
@@ -281,6 +283,42 @@ def _is_sam(template: Mapping[str, Any]) -> bool:
     return any(isinstance(n, str) and n.startswith("AWS::Serverless") for n in names)
 
 
+def _as_written(template: Mapping[str, Any], logical_id: str) -> tuple[str | None, dict[str, str] | None]:
+    """For a resource SAM expanded in place (the function itself): its type as written, and the
+    properties whose value comes from ``Globals`` (``/Runtime`` -> ``/Globals/Function/Runtime``)."""
+    resources = template.get("Resources")
+    res = resources.get(logical_id) if isinstance(resources, Mapping) else None
+    rtype = res.get("Type") if isinstance(res, Mapping) else None
+    if not (isinstance(rtype, str) and rtype.startswith("AWS::Serverless::")):
+        return None, None
+    section = rtype.rsplit("::", 1)[1]
+    glob = template.get("Globals")
+    defaults = glob.get(section) if isinstance(glob, Mapping) else None
+    props = res.get("Properties") if isinstance(res, Mapping) else None
+    own = props if isinstance(props, Mapping) else {}
+    elsewhere = {json_pointer(str(key)): json_pointer("Globals", section, str(key))
+                 for key in (defaults if isinstance(defaults, Mapping) else {}) if key not in own and "/" not in str(key)}
+    return rtype, elsewhere or None
+
+
+def _refuse_sam_without_transform(template: Mapping[str, Any], file: str | None) -> None:
+    """SAM resources or ``Globals`` without ``Transform: AWS::Serverless-2016-10-31``: CloudFormation
+    rejects the template (unrecognized resource types), so it is bad input, never a pass."""
+    resources = template.get("Resources")
+    sam = [(lid, str(res.get("Type"))) for lid, res in resources.items()
+           if isinstance(res, Mapping) and str(res.get("Type", "")).startswith("AWS::Serverless::")] \
+        if isinstance(resources, Mapping) else []
+    fix = "add 'Transform: AWS::Serverless-2016-10-31' at the top level"
+    if sam:
+        lid, rtype = sam[0]
+        more = f" (and {len(sam) - 1} more)" if len(sam) > 1 else ""
+        raise TemplateError(f"resource {lid}{more} is {rtype} without the SAM Transform: CloudFormation rejects "
+                            f"the template; {fix}", file, pointer=json_pointer("Resources", str(lid)))
+    if "Globals" in template:
+        raise TemplateError(f"Globals without the SAM Transform: CloudFormation rejects the template; {fix}",
+                            file, pointer="/Globals")
+
+
 def targets_from_template(
     template: Mapping[str, Any],
     *,
@@ -305,7 +343,10 @@ def targets_from_template(
         expanded, looped = expand_foreach(template, parameters or {}, file=file)
         check_resource_count(expanded.get("Resources"), file, "Fn::ForEach expands the template to")
     check_conditions(expanded, file)
-    if _is_sam(expanded):
+    if not _is_sam(expanded):
+        _refuse_sam_without_transform(expanded, file)
+    sam_expanded = _is_sam(expanded)
+    if sam_expanded:
         from hook.cli.adapters.sam import expand
 
         expanded, origin = expand(expanded, parameters or {}, region=region, account_id=account_id, file=file)
@@ -335,6 +376,7 @@ def targets_from_template(
             resolved = {}
         source = str(origin.get(logical_id, logical_id))
         pointer = (looped.get(source) or json_pointer("Resources", source)) + "/Properties"
+        source_type, elsewhere = _as_written(template, logical_id) if source == logical_id and sam_expanded else (None, None)
         targets.append(
             ResourceTarget(
                 resource_type=resource["Type"],
@@ -346,6 +388,8 @@ def targets_from_template(
                 region=region,
                 file=file,
                 source_pointer=pointer,
+                source_type=source_type if source_type != resource["Type"] else None,
+                source_pointers=elsewhere,
                 construct_path=_cdk_path(resource) or (construct_paths or {}).get(logical_id),
             )
         )

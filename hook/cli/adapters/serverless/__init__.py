@@ -39,9 +39,11 @@ Variables. Resolved, because they are unambiguous from the file and the command 
 any ``${opt:X}`` given with ``--param X=...`` (``--stage`` is ``--param stage=``),
 ``${param:X}`` (``--param``, then ``params.<stage>``, then ``params.default``), ``${sls:stage}``,
 ``${aws:region}``, and the fallback of ``${opt:...}``/``${self:...}``/``${param:...}`` when the
-value is not set (``${opt:stage, 'dev'}``). Never resolved (deploy-time sources, even with a
-fallback, since the real value may exist): ``${env:...}``, ``${ssm:...}``, ``${s3:...}``,
-``${cf:...}``, ``${file(...)}``, ``${aws:accountId}``, ``${sls:instanceId}`` and any other source.
+value is not set (``${opt:stage, 'dev'}``), and ``${file(./x.yml)}``/``${file(./x.json):key}``: a
+local file read relative to the service (``hook.cli.adapters.serverless_files``; a path outside the
+service, a missing or code file is bad input, never a silent pass). Never resolved (deploy-time
+sources, even with a fallback, since the real value may exist): ``${env:...}``, ``${ssm:...}``,
+``${s3:...}``, ``${cf:...}``, ``${aws:accountId}``, ``${sls:instanceId}`` and any other source.
 Those become :class:`hook.sdk.Unresolved` markers with the reason, so rules SKIP, never guess.
 ``${AWS::Region}``-style CloudFormation ``Sub`` references are left as they are. Stage: ``--stage``,
 else ``provider.stage``, else ``dev``; region: ``provider.region``, else ``us-east-1``; stack name:
@@ -95,7 +97,7 @@ def targets_from_serverless(
     account_id: str = "123456789012",
 ) -> tuple[list[Target], list[str], Any]:
     """Resource targets, one stack target, notes, and the node tree the Locator reads for ``file``."""
-    variables = Variables(config, options or {})
+    variables = Variables(config, options or {}, file)
     variables.settle()
     resolved = variables.resolve(config)
     builder = Builder(resolved, config, SourceMap(node if isinstance(node, yaml.MappingNode) else None), file, variables.stage, variables.region)

@@ -21,8 +21,9 @@ _DEPLOY_TIME = "resolved by the Framework at deploy time"
 class Variables:
     """Resolves ``${...}`` in one serverless.yml (see the module docstring for what resolves)."""
 
-    def __init__(self, config: Mapping[str, Any], options: Mapping[str, str]) -> None:
+    def __init__(self, config: Mapping[str, Any], options: Mapping[str, str], file: str | None = None) -> None:
         self.config = config
+        self.file = file
         self.options = dict(options)
         self.stage: Any = "dev"
         self.region: Any = "us-east-1"
@@ -107,6 +108,10 @@ class Variables:
         if isinstance(address, Unresolved):
             return address
         source, _, key = address.partition(":")
+        if source.startswith("file(") and source.endswith(")") and self.file is not None:
+            from hook.cli.adapters.serverless_files import read_file_variable
+
+            return self.resolve(read_file_variable(self.file, source[5:-1], key.strip()))
         if "(" in source:
             return Unresolved(address, f"{source.split('(')[0]}(...) is {_DEPLOY_TIME}")
         key = key.strip()
