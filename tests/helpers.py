@@ -9,7 +9,7 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -94,3 +94,28 @@ class Clock:
 
     def __call__(self) -> float:
         return self.now
+
+
+def stringified(value: Any, unresolved: Callable[[Any], Any] = lambda _value: "resolved-at-deploy") -> Any:
+    """A value as CloudFormation sends it to a resource hook or in a change set's contexts: every
+    scalar a string; an unresolved value becomes what ``unresolved`` makes of it."""
+    from hook.sdk import Unresolved
+
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(value)
+    if isinstance(value, Unresolved):
+        return unresolved(value)
+    if isinstance(value, list):
+        return [stringified(v, unresolved) for v in value]
+    if isinstance(value, dict):
+        return {k: stringified(v, unresolved) for k, v in value.items()}
+    return value
+
+
+class LambdaContext:
+    """The Lambda context the handler reads: 30 s left, as CloudFormation's own wait."""
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 30000

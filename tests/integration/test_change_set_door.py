@@ -20,34 +20,14 @@ import pytest
 from hook.cli.adapters.template import load_targets
 from hook.core.model import ResourceTarget
 from hook.handler import lambda_handler
-from hook.sdk import Unresolved
 from hook.sources import clear_caches
+from tests.helpers import LambdaContext, stringified
 
 ROOT = Path(__file__).resolve().parents[2]
 # The sample stacks CloudFormation can create as they are (the SAM ones need the transform, which
 # moto's change sets do not run).
 TEMPLATES = [p for p in sorted((ROOT / "sample" / "templates").glob("*.yaml")) if "Transform" not in p.read_text()]
 ACCOUNT = "123456789012"
-
-
-def as_strings(value: Any) -> Any:
-    """Every scalar a string, as in a change set's contexts."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return str(value)
-    if isinstance(value, Unresolved):
-        return "resolved-at-deploy"
-    if isinstance(value, list):
-        return [as_strings(v) for v in value]
-    if isinstance(value, dict):
-        return {k: as_strings(v) for k, v in value.items()}
-    return value
-
-
-class Ctx:
-    def get_remaining_time_in_millis(self) -> int:
-        return 30000
 
 
 def blocking(answer: dict[str, Any]) -> set[str]:
@@ -87,20 +67,20 @@ def test_change_set_door_agrees_with_stack_and_resource_doors(path: Path, aws_cl
                 "hookTypeName": "Private::Lambda::GovernanceTemplate", "actionInvocationPoint": "CREATE_PRE_PROVISION"}
     changed = [{"action": "CREATE", "logicalResourceId": c["LogicalResourceId"], "resourceType": c["ResourceType"],
                 "lineNumber": 0, "beforeContext": None,
-                "afterContext": json.dumps({"Properties": as_strings(dict(resolved[c["LogicalResourceId"]].properties))})}
+                "afterContext": json.dumps({"Properties": stringified(dict(resolved[c["LogicalResourceId"]].properties))})}
                for c in changes]
     # WHEN the CHANGE_SET door is asked, with every scalar of every change a string
     change_set = lambda_handler({**envelope, "changeSetId": change_set_arn, "requestData": {
         "targetName": "CHANGE_SET", "targetType": "CHANGE_SET", "targetLogicalId": change_set_arn,
-        "payload": presign(s3, "cs.json", {"template": submitted, "changedResources": changed})}}, Ctx())
+        "payload": presign(s3, "cs.json", {"template": submitted, "changedResources": changed})}}, LambdaContext())
     # AND the STACK door, and the RESOURCE door once per resource, for the same stack
     answers = [lambda_handler({**envelope, "requestData": {
         "targetName": "STACK", "targetType": "STACK", "targetLogicalId": stack,
-        "payload": presign(s3, "stack.json", {"template": submitted, "previousTemplate": ""})}}, Ctx())]
+        "payload": presign(s3, "stack.json", {"template": submitted, "previousTemplate": ""})}}, LambdaContext())]
     for c in changed:
         answers.append(lambda_handler({**envelope, "requestData": {
             "targetName": c["resourceType"], "targetType": c["resourceType"], "targetLogicalId": c["logicalResourceId"],
-            "targetModel": {"resourceProperties": json.loads(c["afterContext"])["Properties"]}}}, Ctx()))
+            "targetModel": {"resourceProperties": json.loads(c["afterContext"])["Properties"]}}}, LambdaContext()))
     # THEN the change set is failed exactly when one of them fails, for the same rules
     assert change_set["hookStatus"] in ("SUCCESS", "FAILED"), change_set
     assert (change_set["hookStatus"] == "FAILED") == any(a["hookStatus"] == "FAILED" for a in answers), (change_set, answers)

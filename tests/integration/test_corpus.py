@@ -30,6 +30,7 @@ from hook.core.model import ResourceTarget, StackTarget
 from hook.core.values import OfflineValues
 from hook.sdk import Unresolved
 from hook.sources import clear_caches
+from tests.helpers import stringified
 
 ROOT = Path(__file__).resolve().parents[2]
 POLICY = ROOT / "policies" / "default.policy.yaml"
@@ -101,17 +102,7 @@ def deployed(value: Unresolved) -> Any:
 
 def stringify(value: Any) -> Any:
     """A value as CloudFormation sends it to a resource hook: scalars as strings, intrinsics resolved."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return str(value)
-    if isinstance(value, Unresolved):
-        return deployed(value)
-    if isinstance(value, list):
-        return [stringify(v) for v in value]
-    if isinstance(value, dict):
-        return {k: stringify(v) for k, v in value.items()}
-    return value
+    return stringified(value, deployed)
 
 
 def _raw(value: Any) -> Any:

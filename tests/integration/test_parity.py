@@ -17,30 +17,15 @@ from hook.cli import main
 from hook.cli.adapters.template import load_targets
 from hook.core.model import ResourceTarget
 from hook.handler import lambda_handler
-from hook.sdk import Unresolved
 from hook.sources import clear_caches
+from tests.helpers import LambdaContext, stringified
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES = sorted((ROOT / "sample" / "templates").glob("*.yaml"))
 
 
-def stringify(value: Any) -> Any:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return str(value)
-    if isinstance(value, Unresolved):
-        return "resolved-at-deploy"
-    if isinstance(value, list):
-        return [stringify(v) for v in value]
-    if isinstance(value, dict):
-        return {k: stringify(v) for k, v in value.items()}
-    return value
-
-
-class Ctx:
-    def get_remaining_time_in_millis(self) -> int:
-        return 30000
+stringify = stringified
+Ctx = LambdaContext
 
 
 @pytest.mark.parametrize("path", TEMPLATES, ids=lambda p: p.name)
