@@ -60,6 +60,19 @@ def cmd_check(args: argparse.Namespace) -> int:
     registry = _registry()
     today = _today(args.today)
     choice = choose_policy(args.policy, args.paths)
+    # AWS first: a policy in SSM or S3 is read through the --profile/--region session too.
+    values: Any = None
+    account: Any = None
+    if args.aws:
+        from hook.cli.aws import AwsOptionsError, aws_sources
+
+        try:
+            values, account, aws_region = aws_sources(args.region, args.profile)
+        except AwsOptionsError as exc:
+            raise UsageError(str(exc)) from exc
+        args.region = args.region or aws_region
+    elif args.profile:
+        raise UsageError("--profile is used only with --aws (SSM values and account facts from AWS)")
     if choice.text is not None:
         policy = parse_policy(choice.text, choice.location, registry, today=today)
     elif choice.location.startswith(("ssm:", "s3://")):
@@ -76,19 +89,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         if not sep or not key:
             raise UsageError(f"--param {item!r} must be Key=Value")
         params[key] = value
-    values: Any = None
-    account: Any = None
-    if args.aws:
-        from hook.cli.aws import AwsOptionsError, aws_sources
-
-        try:
-            values, account, aws_region = aws_sources(args.region, args.profile)
-        except AwsOptionsError as exc:
-            raise UsageError(str(exc)) from exc
-        args.region = args.region or aws_region
-    else:
-        if args.profile:
-            raise UsageError("--profile is used only with --aws (SSM values and account facts from AWS)")
+    if not args.aws:
         for rule_id, name, ref in policy.value_refs():
             if not ref.has_default:
                 raise UsageError(

@@ -26,7 +26,7 @@ def aws_sources(region: str | None, profile: str | None) -> tuple[Any, Any, str]
     from botocore.config import Config
     from botocore.exceptions import BotoCoreError, NoRegionError, ProfileNotFound
 
-    from hook.sources import AwsAccount, SSMValues
+    from hook.sources import AwsAccount, SSMValues, use_clients
 
     # botocore reads AWS_DEFAULT_REGION only; many shells and CI systems set AWS_REGION.
     region = region or os.environ.get("AWS_REGION") or None
@@ -35,6 +35,8 @@ def aws_sources(region: str | None, profile: str | None) -> tuple[Any, Any, str]
         config = Config(connect_timeout=5, read_timeout=15, retries={"max_attempts": 3, "mode": "standard"})
         ssm = session.client("ssm", config=config)
         lam = session.client("lambda", config=config)
+        # A policy named by GOVHOOK_POLICY=ssm:... or s3://... is read with the same session.
+        use_clients(ssm=ssm, s3=session.client("s3", config=config))
     except ProfileNotFound as exc:
         raise AwsOptionsError(f"--profile {profile}: no such profile in the AWS config files") from exc
     except NoRegionError as exc:

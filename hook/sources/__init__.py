@@ -250,6 +250,12 @@ _BUCKETS = (3.0, 2.0, 1.0, 0.5, 0.25)
 AWS_CALL_CAP = 6.0
 
 
+def use_clients(**clients: Any) -> None:
+    """Serve these boto3 clients (by service name: ``ssm=...``, ``s3=...``) for every call of this
+    process that has no client of its own: the CLI's ``--profile``/``--region`` session."""
+    _CLIENTS.update(clients)
+
+
 def client(service: str, timeout: float = AWS_CALL_CAP) -> Any:
     """A boto3 client whose connect and read timeouts, and retries, fit in ``timeout`` seconds."""
     if service in _CLIENTS:

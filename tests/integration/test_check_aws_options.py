@@ -122,3 +122,34 @@ def test_runtime_lifecycle_override_from_ssm_then_fallback(aws_client: Any, monk
                                     Value=json.dumps({"runtimes": {"x": {"successor": "nope"}}}))
     sources.clear_caches()
     assert current() is bundled()
+
+
+def test_a_policy_in_ssm_is_read_with_the_profile_and_region_too(project: Path) -> None:
+    # GIVEN the team's policy published in SSM in eu-west-1 only (nodejs18.x allowed there), and a
+    # profile 'dev' in eu-west-1 with no credentials or Region in the environment
+    import boto3
+
+    ssm = boto3.client("ssm", endpoint_url=os.environ["AWS_ENDPOINT_URL"], region_name="eu-west-1")
+    ssm.put_parameter(Name="/team/policy", Type="String", Value=(
+        "version: 1\nrules:\n  lambda.runtime-allowed:\n    params: {allowed: [python3.13, nodejs18.x]}\n"))
+    config = project / "config"
+    config.write_text("[profile dev]\nregion = eu-west-1\n")
+    creds = project / "credentials"
+    creds.write_text("[dev]\naws_access_key_id = testing\naws_secret_access_key = testing\n")
+    env = {k: v for k, v in _env(AWS_CONFIG_FILE=str(config), AWS_SHARED_CREDENTIALS_FILE=str(creds),
+                                 GOVHOOK_POLICY="ssm:/team/policy").items()
+           if k not in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")}
+
+    def run(*args: str) -> tuple[int, dict[str, Any] | None, str]:
+        proc = subprocess.run([sys.executable, "-m", "hook.cli", "check", "t.yaml", "--format", "json", *args],
+                              cwd=project, env=env, capture_output=True, text=True, timeout=120, check=False)
+        return proc.returncode, json.loads(proc.stdout) if proc.stdout.strip() else None, proc.stderr
+
+    # WHEN checked with --aws --profile dev (GOVHOOK_POLICY names the policy)
+    code, doc, err = run("--aws", "--profile", "dev")
+    # THEN the policy came from eu-west-1 through the profile's session and passes nodejs18.x
+    assert doc is not None and code == 0, err
+    assert _verdict(doc) == ({"Fn", "EuOnly"}, "passed")
+    # AND with --region us-east-1 the parameter is not there: one line, exit 2 (never another policy)
+    code, doc, err = run("--aws", "--profile", "dev", "--region", "us-east-1")
+    assert code == 2 and "ssm:/team/policy" in err, err
