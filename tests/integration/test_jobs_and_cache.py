@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import os
 import shutil
 from pathlib import Path
@@ -48,8 +49,10 @@ def cache_on(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return directory / "govhook"
 
 
-def _entries(directory: Path) -> int:
-    return sum(1 for p in directory.rglob("*") if p.is_file()) if directory.exists() else 0
+def _entries(directory: Path, kind: str = "v1") -> int:
+    """Entries of one kind: ``v1`` a file's verdict, ``run1`` a whole run's report."""
+    where = directory / kind
+    return sum(1 for p in where.rglob("*") if p.is_file()) if where.exists() else 0
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
@@ -90,9 +93,12 @@ def test_cached_report_is_identical_to_an_uncached_run(tree: Path, cache_on: Pat
     first = _check("--format", fmt, str(tree))
     stored = _entries(cache_on)
     second = _check("--format", fmt, str(tree))
-    # THEN one entry per file is stored, the second run adds none, and all three reports are equal
+    # THEN one entry per file and one for the run are stored, the second run adds none, and all
+    # three reports are equal
     assert stored == 25
+    assert _entries(cache_on, "run1") == 1
     assert _entries(cache_on) == stored
+    assert _entries(cache_on, "run1") == 1
     assert first == uncached
     assert second == uncached
 
@@ -173,3 +179,157 @@ def test_unreadable_cache_entries_are_misses(tree: Path, cache_on: Path) -> None
         assert _check(str(tree)) == expected
     finally:
         os.chmod(cache_on, 0o700)
+
+
+def _unloaded(monkeypatch: pytest.MonkeyPatch) -> None:
+    """From here on, loading the rule catalogue or the policy fails the run: a run answered from its
+    stored report never needs them."""
+    import hook.cli
+    import hook.core.policy
+
+    def boom(*_: object, **__: object) -> None:
+        raise AssertionError("loaded although the run's report was stored")
+
+    monkeypatch.setattr(hook.cli, "_registry", boom)
+    monkeypatch.setattr(hook.core.policy, "load_policy", boom)
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_a_repeated_run_is_answered_whole_without_loading_the_policy(tree: Path, cache_on: Path, tmp_path: Path,
+                                                                     fmt: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    # GIVEN an uncached serial run, and a cached run of the same tree (report to stdout and to a file)
+    uncached = _check("--no-cache", "--jobs", "1", "--format", fmt, str(tree))
+    out = tmp_path / "report.out"
+    assert _check("--format", fmt, str(tree)) == uncached
+    assert _check("--format", fmt, "--output", str(out), str(tree))[0] == uncached[0]
+    written = out.read_text(encoding="utf-8")
+    out.unlink()
+    # WHEN both are run again, with neither the rules nor the policy loadable
+    _unloaded(monkeypatch)
+    again = _check("--format", fmt, str(tree))
+    again_file = _check("--format", fmt, "--output", str(out), str(tree))
+    # THEN the report and exit code are byte-identical to the uncached run, from the stored run
+    assert again == uncached
+    assert again_file == (uncached[0], "")
+    assert out.read_text(encoding="utf-8") == written
+    assert _entries(cache_on, "run1") == 2
+
+
+def test_a_stored_run_is_not_used_when_anything_it_covers_changes(tree: Path, cache_on: Path, tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    # GIVEN a stored run
+    _check(str(tree))
+    runs = _entries(cache_on, "run1")
+    assert runs == 1
+
+    def new_run(*argv: str, where: Path = tree) -> None:
+        # the run is not answered from an earlier one: it reports what an uncached run reports and
+        # stores a run entry of its own
+        nonlocal runs
+        assert _check(*argv, str(where)) == _check("--no-cache", *argv, str(where))
+        assert _entries(cache_on, "run1") == runs + 1
+        runs += 1
+
+    # WHEN a file changes, is added or is removed
+    target = tree / "team0" / "hello-compliant-0.yaml"
+    target.write_text(target.read_text().replace("Runtime: nodejs22.x", "Runtime: nodejs18.x"))
+    new_run()
+    shutil.copy(target, tree / "team0" / "added.yaml")
+    new_run()
+    (tree / "team0" / "added.yaml").unlink()
+    assert _check(str(tree)) == _check("--no-cache", str(tree))  # the run before the addition, again
+    # WHEN an option of the report or of the results differs
+    for argv in (["--format", "json"], ["-v"], ["--stack-name", "other"], ["--param", "Stage=prod"],
+                 ["--region", "eu-west-1"], ["--stage", "prod"], ["--today", "2026-11-24"]):
+        new_run(*argv)
+    # WHEN the baseline file's content changes
+    baseline = tmp_path / "baseline.json"
+    _check("--no-cache", "--write-baseline", str(baseline), str(tree))
+    new_run("--baseline", str(baseline))
+    doc = json.loads(baseline.read_text())
+    assert doc["findings"]
+    doc["findings"] = doc["findings"][1:]
+    baseline.write_text(json.dumps(doc))
+    new_run("--baseline", str(baseline))
+    # WHEN the policy's content changes (same path)
+    policy = _edit_policy(tmp_path)
+    new_run("--policy", policy)
+    Path(policy).write_text(Path(policy).read_text().replace("nodejs22.x", "nodejs18.x"))
+    new_run("--policy", policy)
+    # WHEN govhook's version or a source file of it changes
+    import hook
+    import hook.cli.cache as cache_module
+
+    monkeypatch.setattr(hook, "__version__", hook.__version__ + "+edited")
+    new_run()
+    real = cache_module._file_digest
+    monkeypatch.setattr(cache_module, "_file_digest",
+                        lambda p: b"edited" if p.endswith("runtime_allowed.py") else real(p))
+    new_run()
+    # WHEN a rule pack is installed (the govhook.rules entry point)
+    import hook.core.entry_points as ep_module
+    from hook.core.entry_points import EntryPoint
+
+    scan = ep_module.scan_entry_points
+    monkeypatch.setattr(ep_module, "scan_entry_points",
+                        lambda group: [*scan(group), EntryPoint("extra", "json:loads")])
+    new_run()
+
+
+def test_a_run_with_input_errors_or_a_baseline_written_is_not_stored(tree: Path, cache_on: Path,
+                                                                     tmp_path: Path) -> None:
+    # GIVEN a broken template among good ones
+    broken = tree / "team1" / "a-broken.yaml"
+    broken.write_text("AWSTemplateFormatVersion: 2010-09-09\nResources:\n  Fn: [\n")
+    # WHEN checked with the cache on THEN the good files are cached, the run is not
+    assert _check(str(tree))[0] == 2
+    assert _entries(cache_on) == 25
+    assert _entries(cache_on, "run1") == 0
+    broken.unlink()
+    # AND a run that writes a baseline is not stored (writing the file is part of it)
+    _check("--write-baseline", str(tmp_path / "b.json"), str(tree))
+    assert _entries(cache_on, "run1") == 0
+
+
+def test_a_service_that_reads_another_file_is_never_cached(tmp_path: Path, cache_on: Path) -> None:
+    # GIVEN a serverless.yml whose runtime comes from ${file(./env.yml)}
+    svc = tmp_path / "svc"
+    svc.mkdir()
+    (svc / "env.yml").write_text("runtime: nodejs22.x\n")
+    (svc / "serverless.yml").write_text(
+        "service: reads\nprovider:\n  name: aws\n  runtime: ${file(./env.yml):runtime}\n"
+        "functions:\n  hello:\n    handler: index.handler\n")
+    first = _check(str(svc))
+    # WHEN only the file it reads changes
+    (svc / "env.yml").write_text("runtime: nodejs14.x\n")
+    second = _check(str(svc))
+    # THEN the second run sees the change, as an uncached run does, and nothing was stored
+    assert second == _check("--no-cache", str(svc))
+    assert second != first
+    assert "nodejs14.x" in second[1]
+    assert _entries(cache_on) == 0
+    assert _entries(cache_on, "run1") == 0
+
+
+def test_a_file_changed_while_it_is_checked_is_not_stored(tree: Path, cache_on: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    # GIVEN a check during which one file is rewritten after it was hashed
+    import hook.cli as cli
+
+    target = tree / "team0" / "hello-compliant-0.yaml"
+    real_load = cli._load
+
+    def load(path: str, *rest: object) -> object:
+        if path == str(target):
+            result = real_load(path, *rest)  # type: ignore[arg-type]
+            target.write_text(target.read_text().replace("Runtime: nodejs22.x", "Runtime: nodejs18.x"))
+            return result
+        return real_load(path, *rest)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(cli, "_load", load)
+    _check("--jobs", "1", str(tree))
+    monkeypatch.setattr(cli, "_load", real_load)
+    # THEN neither that file's verdict nor the run is stored, and the next run reports the new content
+    assert _entries(cache_on) == 24
+    assert _entries(cache_on, "run1") == 0
+    assert _check(str(tree)) == _check("--no-cache", str(tree))
