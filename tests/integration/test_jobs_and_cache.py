@@ -55,8 +55,16 @@ def _entries(directory: Path, kind: str = "v1") -> int:
     return sum(1 for p in where.rglob("*") if p.is_file()) if where.exists() else 0
 
 
+@pytest.fixture
+def pool_always(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The tree is below the thresholds that keep a small run in one process: use the pool anyway."""
+    import hook.cli.parallel as parallel
+
+    monkeypatch.setattr(parallel, "MIN_FILES", 2)
+
+
 @pytest.mark.parametrize("fmt", FORMATS)
-def test_jobs_report_is_identical_to_a_serial_run(tree: Path, fmt: str) -> None:
+def test_jobs_report_is_identical_to_a_serial_run(tree: Path, fmt: str, pool_always: None) -> None:
     # GIVEN a tree of 25 templates and services, some blocked
     # WHEN it is checked in this process and on two and three workers
     serial = _check("--jobs", "1", "--format", fmt, str(tree))
@@ -68,7 +76,7 @@ def test_jobs_report_is_identical_to_a_serial_run(tree: Path, fmt: str) -> None:
     assert three == serial
 
 
-def test_jobs_report_bad_files_as_a_serial_run_does(tree: Path) -> None:
+def test_jobs_report_bad_files_as_a_serial_run_does(tree: Path, pool_always: None) -> None:
     # GIVEN two broken templates among good ones
     (tree / "team1" / "a-broken.yaml").write_text("AWSTemplateFormatVersion: 2010-09-09\nResources:\n  Fn: [\n")
     (tree / "team2" / "a-broken.yaml").write_text("AWSTemplateFormatVersion: 2010-09-09\nResources:\n  Fn: {Type: 3\n")
@@ -333,3 +341,50 @@ def test_a_file_changed_while_it_is_checked_is_not_stored(tree: Path, cache_on: 
     assert _entries(cache_on) == 24
     assert _entries(cache_on, "run1") == 0
     assert _check(str(tree)) == _check("--no-cache", str(tree))
+
+
+def _work(path: str) -> object:
+    if path.startswith("raise"):
+        raise ValueError(f"bad {path}")
+    if path == "unpicklable":
+        return lambda: None
+    if path == "kill":
+        os.kill(os.getpid(), 9)
+    return path.upper() * 3
+
+
+@pytest.mark.parametrize("jobs", [2, 3, 8])
+def test_the_pool_answers_in_order_with_each_error_in_its_place(jobs: int) -> None:
+    from hook.cli.parallel import map_files
+
+    # GIVEN paths whose work returns, raises, or returns what cannot be sent back
+    paths = [f"p{i}" for i in range(40)]
+    paths[5] = "raise-5"
+    paths[17] = "unpicklable"
+    paths[0] = "raise-0"  # the one done before the fork
+    # WHEN mapped in forked workers and in this process
+    forked = map_files(_work, paths, jobs)
+    serial = map_files(_work, paths, 1)
+    # THEN every result is in its place, exceptions returned (not raised), as in one process
+    assert [r if not isinstance(r, BaseException) else repr(r) for r in forked][:5] == \
+        [repr(ValueError("bad raise-0")), "P1P1P1", "P2P2P2", "P3P3P3", "P4P4P4"]
+    assert repr(forked[5]) == repr(serial[5]) == repr(ValueError("bad raise-5"))
+    assert isinstance(forked[17], RuntimeError) and callable(serial[17])
+    assert [r for i, r in enumerate(forked) if i not in (0, 5, 17)] == \
+        [r for i, r in enumerate(serial) if i not in (0, 5, 17)]
+    # AND no worker is left behind
+    with pytest.raises(ChildProcessError):
+        os.waitpid(-1, os.WNOHANG)
+
+
+def test_a_worker_that_dies_is_an_error_naming_the_file_not_a_hang() -> None:
+    from hook.cli.parallel import map_files
+
+    # GIVEN a file whose check kills the process checking it
+    paths = [f"p{i}" for i in range(12)]
+    paths[6] = "kill"
+    # WHEN mapped on two workers THEN the run stops with an error naming it, and no worker is left
+    with pytest.raises(RuntimeError, match="before checking kill"):
+        map_files(_work, paths, 2)
+    with pytest.raises(ChildProcessError):
+        os.waitpid(-1, os.WNOHANG)
