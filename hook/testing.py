@@ -34,7 +34,9 @@ Framework's view that ``govhook check serverless.yml`` gives the stack, read as 
 absent for a plain template). Both take ``params`` (merged over the file's), ``stack_name``,
 ``today`` (YYYY-MM-DD), ``account`` (``{settings: {...}, versions: {fn: [...]},
 concurrency: {fn: 10}}``; absent means offline: account facts unknown), ``violations``
-(each with ``path``, ``logical_id``, ``message_contains``, ``message``) and ``preexisting``.
+(each with ``path``, ``logical_id``, ``message_contains``, ``message``, and ``message_excludes``: a
+text neither the message nor the fix may contain, such as the secret a rule must never print) and
+``preexisting``.
 ``skip_reason_contains`` checks a SKIP's reason.
 """
 
@@ -153,7 +155,7 @@ def load_cases(path: str) -> dict[str, Any]:
         wanted = case.get("violations")
         if wanted is not None and not (isinstance(wanted, list) and all(isinstance(w, Mapping) for w in wanted)):
             raise CaseError(f"{path}: case {case['name']!r}: violations must be a list of mappings "
-                            "(path, message, message_contains, logical_id)")
+                            "(path, message, message_contains, message_excludes, logical_id)")
     return dict(data)
 
 
@@ -270,6 +272,8 @@ def _violation_matches(f: Finding, want: Mapping[str, Any]) -> bool:
     if "logical_id" in want and f.logical_id != want["logical_id"]:
         return False
     if "message" in want and f.message != want["message"]:
+        return False
+    if "message_excludes" in want and str(want["message_excludes"]) in f"{f.message}\n{f.remediation}":
         return False
     return not ("message_contains" in want and str(want["message_contains"]) not in f.message)
 

@@ -34,6 +34,7 @@ _MODULES: tuple[str, ...] = (
     "permission_not_public:PermissionNotPublic",
     "function_url_auth_iam:FunctionUrlAuthIam",
     "env_no_plaintext_secrets:EnvNoPlaintextSecrets",
+    "env_no_noecho_defaults:EnvNoNoechoDefaults",
     "env_within_limits:EnvWithinLimits",
     "tracing_active:TracingActive",
     "architecture_allowed:ArchitectureAllowed",

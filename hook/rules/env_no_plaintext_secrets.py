@@ -18,7 +18,12 @@ references):
   an ARN, a name or a URL, never a secret, so the CLI (which sees the reference) and the hook (which
   sees the resolved value) agree; a Serverless Framework variable (``${ssm:...}``, ``${file(...)}``,
   ``${self:custom...}``) is written into the template as plaintext when the Framework packages,
-  so under a secret-like name it fails.
+  so under a secret-like name it fails;
+- a ``NoEcho`` parameter with a ``Default`` is judged where the template is seen, by the companion
+  stack rule ``lambda.env-no-noecho-defaults`` (CLI, STACK and CHANGE_SET): a RESOURCE hook gets
+  the function's properties with the parameter already resolved, so neither it nor this rule can
+  tell that a value came from a NoEcho default; here such a value is judged like any other literal
+  (by its shape and the variable's name), in the CLI and the hook alike.
 
 Every pattern is linear in the length of the value: bounded repetitions, no pattern that can
 restart at every character (the JWT check splits the value into tokens first).
@@ -125,6 +130,9 @@ class EnvNoPlaintextSecrets(Rule):
     - FAIL for each variable whose value is shaped like a credential, or whose secret-like name has
       a literal value (or a Serverless Framework variable, inlined as plaintext at packaging).
     - SKIP when the Variables map itself is unresolved.
+
+    A ``NoEcho`` parameter's ``Default`` read by a variable is ``lambda.env-no-noecho-defaults``'s
+    finding (it needs the template, which a RESOURCE invocation does not have): enable both.
     """
 
     id = "lambda.env-no-plaintext-secrets"

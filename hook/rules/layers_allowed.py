@@ -21,20 +21,41 @@ from hook.sdk import (
     is_unresolved,
 )
 
-_LAYER_ARN = re.compile(r"^arn:[a-z0-9-]+:lambda:[a-z0-9-]+:(\d{12}):layer:([A-Za-z0-9_-]+):\d+$")
+_LAYER_ARN = re.compile(r"^arn:([a-z0-9-]+):lambda:[a-z0-9-]+:(\d{12}):layer:([A-Za-z0-9_-]+):\d+$")
+# A dynamic reference to a plain SSM parameter: {{resolve:ssm:/name}} or {{resolve:ssm:/name:version}}.
+_SSM_REF = re.compile(r"^\{\{resolve:ssm:([A-Za-z0-9_.\-/]+)(?::\d+)?\}\}$")
 
 
 @cache
 def layer_groups() -> Mapping[str, Mapping[str, Any]]:
-    """Allow groups of AWS-published layers (hook/data/aws_layers.json): name -> {description, layers}."""
+    """Allow groups of AWS-published layers (hook/data/aws_layers.json): name -> {description, layers,
+    includes, ssm_prefixes}."""
     data = json.loads((Path(__file__).parent.parent / "data" / "aws_layers.json").read_text())
     return data["groups"]  # type: ignore[no-any-return]
 
 
-def published_by(group: str, account: str, name: str) -> bool:
-    """The layer ``name`` of ``account`` is one AWS publishes in ``group`` (any partition, any region)."""
-    return any(account in entry["accounts"] and fnmatch.fnmatchcase(name, entry["name"])
-               for entry in layer_groups().get(group, {}).get("layers", ()))
+def _expand(group: str, seen: frozenset[str] = frozenset()) -> Iterator[Mapping[str, Any]]:
+    """The group and the groups it includes, each once."""
+    spec = layer_groups().get(group)
+    if spec is None or group in seen:
+        return
+    yield spec
+    for inner in spec.get("includes", ()):
+        yield from _expand(inner, seen | {group})
+
+
+def published_by(group: str, partition: str, account: str, name: str) -> bool:
+    """The layer ``name`` of ``account`` in ``partition`` (aws, aws-cn, aws-us-gov) is one AWS publishes
+    in ``group``. Account ids are per partition: a publisher of the aws partition is not trusted in
+    aws-cn or aws-us-gov."""
+    return any(account in entry["accounts"].get(partition, ()) and fnmatch.fnmatchcase(name, entry["name"])
+               for spec in _expand(group) for entry in spec.get("layers", ()))
+
+
+def published_parameter(group: str, name: str) -> bool:
+    """The SSM parameter ``name`` is a public parameter AWS publishes for ``group`` (its value is one
+    of the group's layer ARNs, e.g. /aws/service/powertools/python/arm64/python3.13/latest)."""
+    return any(name.startswith(item["prefix"]) for spec in _expand(group) for item in spec.get("ssm_prefixes", ()))
 
 
 class LayersAllowed(Rule):
@@ -43,9 +64,24 @@ class LayersAllowed(Rule):
 
     ``allowed_groups`` names groups of layers AWS publishes (``hook/data/aws_layers.json``, with
     the AWS page each publisher account comes from): ``aws-powertools`` (Powertools for AWS Lambda,
-    Python and TypeScript, every partition; on by default) and ``aws-extensions`` (the Parameters
-    and Secrets extension and the AppConfig extension). A group matches the layer's name *and* its
-    publisher account, so a look-alike layer name in another account is not allowed.
+    Python and TypeScript, in the commercial, China and GovCloud (US) partitions; on by default),
+    ``aws-parameters-and-secrets``, ``aws-appconfig``, ``aws-lambda-insights`` (CloudWatch Lambda
+    Insights, x86_64 and arm64), and ``aws-extensions``, which is all three extensions. A group
+    matches the layer's name *and* its publisher account in the ARN's partition, so a look-alike
+    layer name in another account, or a commercial publisher's id in ``aws-cn``, is not allowed.
+    ``{{resolve:ssm:/aws/service/powertools/...}}`` (the public parameter Powertools documents) is
+    the Powertools layer.
+
+    Publisher accounts come from AWS's pages: Powertools
+    https://docs.aws.amazon.com/powertools/python/latest/getting-started/install/ and
+    https://docs.aws.amazon.com/powertools/typescript/latest/getting-started/lambda-layers/;
+    Parameters and Secrets
+    https://docs.aws.amazon.com/secretsmanager/latest/userguide/retrieving-secrets_lambda_ARNs.html;
+    AppConfig
+    https://docs.aws.amazon.com/appconfig/latest/userguide/appconfig-integration-lambda-extensions-versions.html;
+    Lambda Insights
+    https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/Lambda-Insights-extension-versionsx86-64.html
+    and https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/Lambda-Insights-extension-versionsARM.html.
 
     - PASS when every layer ARN's account is in ``allowed_accounts`` (the function's own account
       always is), the layer is in one of ``allowed_groups``, or the ARN matches one of
@@ -72,9 +108,12 @@ class LayersAllowed(Rule):
             },
             "allowed_groups": {
                 "type": "array",
-                "items": {"type": "string", "enum": ["aws-powertools", "aws-extensions"]},
+                "items": {"type": "string", "enum": ["aws-powertools", "aws-parameters-and-secrets", "aws-appconfig",
+                                                     "aws-lambda-insights", "aws-extensions"]},
                 "default": ["aws-powertools"],
-                "description": "Groups of AWS-published layers that may be used: aws-powertools (default), aws-extensions.",
+                "description": "Groups of AWS-published layers that may be used: aws-powertools (default), "
+                               "aws-parameters-and-secrets, aws-appconfig, aws-lambda-insights, aws-extensions "
+                               "(the three extensions).",
             },
             "allowed_patterns": {
                 "type": "array",
@@ -120,18 +159,27 @@ class LayersAllowed(Rule):
             arn = str(layer)
             if any(fnmatch.fnmatchcase(arn, p) for p in params["allowed_patterns"]):
                 continue
+            ssm = _SSM_REF.match(arn)
+            if ssm and any(published_parameter(g, ssm.group(1)) for g in params["allowed_groups"]):
+                continue
             match = _LAYER_ARN.match(arn)
-            account = match.group(1) if match else None
+            account = match.group(2) if match else None
             if account is not None and account in trusted:
                 continue
-            if match and any(published_by(g, match.group(1), match.group(2)) for g in params["allowed_groups"]):
+            if match and any(published_by(g, match.group(1), match.group(2), match.group(3))
+                             for g in params["allowed_groups"]):
                 continue
-            who = f"account {account}" if account else "an unrecognised ARN"
+            if match is None:
+                who = "an SSM parameter that is not an AWS-published layer" if ssm else "an unrecognised ARN"
+            elif match.group(1) == "aws":
+                who = f"account {account}"
+            else:
+                who = f"account {account} in partition {match.group(1)}"
             yield Violation(
                 f"layer {arn} comes from {who}, which is not allowed",
                 path=f"/Layers/{i}",
                 remediation="Use a layer from an allowed account, or add the account to allowed_accounts after review "
-                            "(AWS-published extensions: allowed_groups: [aws-powertools, aws-extensions]).",
+                            "(AWS-published extensions and Lambda Insights: allowed_groups: [aws-powertools, aws-extensions]).",
             )
             violated = True
         if unknown and not violated:

@@ -289,4 +289,4 @@ def test_govhook_test_rejects_a_malformed_case_in_one_line(case: str, expected: 
     code, _, err = run(capsys, "test", str(path))
     # THEN exit 2 with one line naming the file and the case (not a TypeError traceback, not a silent run)
     assert code == 2 and err == f"govhook: error: {path}: {expected}" + (
-        " (path, message, message_contains, logical_id)\n" if "violations" in expected else "\n")
+        " (path, message, message_contains, message_excludes, logical_id)\n" if "violations" in expected else "\n")

@@ -21,7 +21,9 @@ from hook.sources import clear_caches
 from tests.helpers import LambdaContext, stringified
 
 ROOT = Path(__file__).resolve().parents[2]
-TEMPLATES = sorted((ROOT / "sample" / "templates").glob("*.yaml"))
+#: The sample stacks, and small stacks written for one kind each (tests/parity: NoEcho defaults in
+#: environment variables, AWS layers of every partition).
+TEMPLATES = sorted((ROOT / "sample" / "templates").glob("*.yaml")) + sorted((ROOT / "tests" / "parity").glob("*.yaml"))
 
 
 stringify = stringified
