@@ -13,7 +13,8 @@ Each file's ``Verdict`` is stored under a key that covers everything its verdict
   the ``govhook.rules`` entry point adds its name, target and the digest of its package's sources;
 - the libraries that shape the result: aws-sam-translator, PyYAML, and the Python version;
 - the options that change results: ``--stack-name``, ``--param``, ``--stage``, ``--region``, and the
-  date (exemptions expire and runtimes are deprecated by date).
+  date (exemptions expire and runtimes are deprecated by date). A run with ``GOVHOOK_RUNTIMES``
+  set (runtime lifecycle data read from SSM, S3 or a file) does not use the cache.
 
 Two kinds of entry: a file's ``Verdict`` (``v1/``), and a whole run's report (``run1/``): the
 exact text and exit code of a run whose key also covers every file found, in order, the report

@@ -34,6 +34,8 @@ def _options(args: argparse.Namespace, params: Mapping[str, str], today: date | 
 def _cache_enabled(args: argparse.Namespace) -> bool:
     if getattr(args, "no_cache", False) or args.aws:  # live lookups are never cached
         return False
+    if os.environ.get("GOVHOOK_RUNTIMES", "").strip():  # lifecycle data read from elsewhere, maybe live
+        return False
     return os.environ.get("GOVHOOK_NO_CACHE", "") in ("", "0")
 
 

@@ -8,7 +8,8 @@ the check does, hashes them and looks up a run entry (``hook.cli.cache``) whose 
   the policy's location and content, the options that change results, the date);
 - every file found, in order: its path and content (each file's key);
 - what shapes the report: every command-line option but ``--jobs`` and ``--no-cache``, whether
-  it is coloured, the baseline file's content, and the notes of the directory walk.
+  it is coloured, the baseline file's content, the notes of the directory walk, the working
+  directory and how the policy is named (paths are shown relative to it).
 
 On a hit the stored report is written as the run wrote it and its exit code returned. On a miss the
 check runs as always (the files found and their keys are reused, the per-file entries answer for
@@ -99,8 +100,10 @@ def prepare(args: argparse.Namespace) -> Prepared | None:
     run_key = None
     assembly = any(os.path.isfile(os.path.join(os.path.dirname(os.path.abspath(p)), "manifest.json")) for p in files)
     if files and not found.errors and not args.write_baseline and not assembly and None not in keys:
+        # the working directory: reports name files and the policy relative to it
         report = repr((sorted((k, v) for k, v in vars(args).items() if k not in _NOT_IN_REPORT),
-                       report_color(args), found.notes, _baseline_digest(args.baseline)))
+                       report_color(args), found.notes, _baseline_digest(args.baseline), os.getcwd(),
+                       choice.shown, choice.describe()))
         run_key = cache.run_key(report.encode("utf-8", "surrogateescape"), [k for k in keys if k is not None])
     hit = cache.get_run(run_key) if run_key is not None else None
     return Prepared(choice, found, cache, keys, run_key, hit)

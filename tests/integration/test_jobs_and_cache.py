@@ -170,6 +170,9 @@ def test_cache_is_invalidated_by_each_part_of_its_key(tree: Path, cache_on: Path
     assert not _cache_enabled(__import__("argparse").Namespace(no_cache=False, aws=True))
     assert _cache_enabled(__import__("argparse").Namespace(no_cache=False, aws=False))
     assert not _cache_enabled(__import__("argparse").Namespace(no_cache=True, aws=False))
+    # WHEN the runtime lifecycle comes from GOVHOOK_RUNTIMES THEN the cache is not used either
+    monkeypatch.setenv("GOVHOOK_RUNTIMES", "ssm:/lifecycle")
+    assert not _cache_enabled(__import__("argparse").Namespace(no_cache=False, aws=False))
 
 
 def test_unreadable_cache_entries_are_misses(tree: Path, cache_on: Path) -> None:
@@ -246,6 +249,12 @@ def test_a_stored_run_is_not_used_when_anything_it_covers_changes(tree: Path, ca
     new_run()
     (tree / "team0" / "added.yaml").unlink()
     assert _check(str(tree)) == _check("--no-cache", str(tree))  # the run before the addition, again
+    # WHEN the same paths are checked from another working directory (paths shown relative to it)
+    other = tmp_path / "elsewhere"
+    other.mkdir()
+    monkeypatch.chdir(other)
+    new_run()
+    monkeypatch.chdir(ROOT)
     # WHEN an option of the report or of the results differs
     for argv in (["--format", "json"], ["-v"], ["--stack-name", "other"], ["--param", "Stage=prod"],
                  ["--region", "eu-west-1"], ["--stage", "prod"], ["--today", "2026-11-24"]):
