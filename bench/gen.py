@@ -2,6 +2,10 @@
 
 Each function is a realistic, cfn-lint-clean CloudFormation resource with a mix of compliant and
 non-compliant settings so both tools do real work. Output goes to bench/out/ (git-ignored).
+
+Functions share one execution role, a resource of the template; at 500 functions that would be
+501 resources, over CloudFormation's limit of 500 (govhook refuses such a template, as
+CloudFormation does), so there the role is a parameter (``RoleArn``, an existing role's ARN).
 """
 
 from __future__ import annotations
@@ -51,14 +55,25 @@ def function(i: int) -> dict[str, object]:
     return {"Type": "AWS::Lambda::Function", "Properties": props}
 
 
+#: CloudFormation's limit on the resources of one template.
+MAX_RESOURCES = 500
+
+
 def template(n: int, offset: int = 0) -> dict[str, object]:
-    resources: dict[str, object] = {"Role": ROLE}
+    role_resource = n + 1 <= MAX_RESOURCES
+    resources: dict[str, object] = {"Role": ROLE} if role_resource else {}
+    parameters: dict[str, object] = {"Stage": {"Type": "String", "Default": "dev", "AllowedValues": ["dev", "prod"]}}
+    if not role_resource:
+        parameters["RoleArn"] = {"Type": "String", "Default": "arn:aws:iam::123456789012:role/bench-lambda"}
     for i in range(offset, offset + n):
-        resources[f"Function{i:04d}"] = function(i)
+        fn = function(i)
+        if not role_resource:
+            fn["Properties"]["Role"] = {"Ref": "RoleArn"}  # type: ignore[index]
+        resources[f"Function{i:04d}"] = fn
     return {
         "AWSTemplateFormatVersion": "2010-09-09",
         "Description": f"benchmark template with {n} Lambda functions",
-        "Parameters": {"Stage": {"Type": "String", "Default": "dev", "AllowedValues": ["dev", "prod"]}},
+        "Parameters": parameters,
         "Resources": resources,
     }
 

@@ -50,6 +50,12 @@ def _today(value: str | None) -> Any:
 def cmd_check(args: argparse.Namespace) -> int:
     """Every input gets its verdict: an input that cannot be read or parsed is reported (one line on
     stderr, and in the JSON/SARIF/JUnit report) and the others are still checked; exit 2 then."""
+    from hook.cli.run_cache import prepare
+
+    # A repeated run on unchanged files: its report from the result cache, before anything is loaded.
+    prepared = prepare(args)
+    if prepared is not None and prepared.hit is not None:
+        return prepared.replay(args)
     from hook.cli.discovery import choose_policy
     from hook.cli.files import find_templates as find
     from hook.core.errors import InputError
@@ -59,7 +65,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
     registry = _registry()
     today = _today(args.today)
-    choice = choose_policy(args.policy, args.paths)
+    choice = prepared.choice if prepared is not None else choose_policy(args.policy, args.paths)
     # AWS first: a policy in SSM or S3 is read through the --profile/--region session too.
     values: Any = None
     account: Any = None
@@ -100,7 +106,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     from hook.cli.adapters import cdk
 
     assemblies, plain = cdk.split_assemblies(args.paths)  # cdk.out/ directories: read by their manifest
-    found = find(plain, ignore_non_templates=args.ignore_non_templates)
+    found = prepared.found if prepared is not None else find(plain, ignore_non_templates=args.ignore_non_templates)
     errors: list[InputError] = list(found.errors)
     if not found.files and not errors and not assemblies and not args.ignore_non_templates:
         raise UsageError(f"no CloudFormation templates found in {' '.join(args.paths)}")
@@ -119,7 +125,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     assembly_files = [p for p in found.files if cdk.assembly_of_template(p)]
     files = [p for p in found.files if p not in assembly_files]
     results = run_check(files, policy_identity=policy_identity(choice.location, choice.origin, choice.text),
-                        pipeline=pipeline, args=args, params=params, today=today, load=_load)
+                        pipeline=pipeline, args=args, params=params, today=today, load=_load, prepared=prepared)
     checked = [path for path, r in zip(files, results, strict=True) if not isinstance(r, InputError)]
     errors.extend(r for r in results if isinstance(r, InputError))
     verdicts = [r for r in results if not isinstance(r, InputError)]
@@ -147,6 +153,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         n = write_baseline(args.write_baseline, verdict.findings)
         print(f"govhook: wrote {n} finding(s) to the baseline {args.write_baseline}", file=sys.stderr)
     known = baseline.holds(verdict) if baseline is not None else None
+    out = None
     if checked or args.format != "text" or not errors:
         out = _render(verdict, args.format, pipeline.registry, checked, args, policy=choice, input_errors=errors,
                       baselined=known)
@@ -158,8 +165,12 @@ def cmd_check(args: argparse.Namespace) -> int:
     if errors:
         return 2
     if known is not None:
-        return 1 if any(f.disposition.value == "blocking" and not known(f) for f in verdict.findings) else 0
-    return 1 if verdict.is_blocking else 0
+        code = 1 if any(f.disposition.value == "blocking" and not known(f) for f in verdict.findings) else 0
+    else:
+        code = 1 if verdict.is_blocking else 0
+    if prepared is not None and out is not None:
+        prepared.store(code, out)
+    return code
 
 
 def _baseline(args: argparse.Namespace) -> Any:
@@ -231,8 +242,9 @@ def _render(verdict: Any, fmt: str, registry: Any, files: list[str], args: argpa
 
         return rjunit(verdict, files=files, input_errors=input_errors, baselined=baselined)
     from hook.cli.render.text import render as rtext
+    from hook.cli.run_cache import report_color
 
-    color = not args.no_color and not args.output and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    color = report_color(args)
     return rtext(verdict, color=color, files=files, verbose=args.verbose, policy=policy.describe(),
                  input_errors=input_errors, baselined=baselined, baseline_file=baseline_file)
 

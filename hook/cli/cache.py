@@ -13,7 +13,17 @@ Each file's ``Verdict`` is stored under a key that covers everything its verdict
   the ``govhook.rules`` entry point adds its name, target and the digest of its package's sources;
 - the libraries that shape the result: aws-sam-translator, PyYAML, and the Python version;
 - the options that change results: ``--stack-name``, ``--param``, ``--stage``, ``--region``, and the
-  date (exemptions expire and runtimes are deprecated by date).
+  date (exemptions expire and runtimes are deprecated by date). A run with ``GOVHOOK_RUNTIMES``
+  set (runtime lifecycle data read from SSM, S3 or a file) does not use the cache.
+
+Two kinds of entry: a file's ``Verdict`` (``v1/``), and a whole run's report (``run1/``): the
+exact text and exit code of a run whose key also covers every file found, in order, the report
+options (format, ``--verbose``, colour, ``--output``, the baseline file's content) and the walk's
+notes. A repeated run on unchanged files is then one read, without loading the policy, the rules
+or any adapter; a run with one changed file falls back to the per-file entries. A run with input
+errors, ``--write-baseline`` or a CDK cloud assembly is never stored whole, and a Serverless
+Framework service that reads another file (``${file(...)}``) is not cached at all (its verdict
+depends on a file its key does not cover).
 
 Entries live under ``$XDG_CACHE_HOME/govhook`` (else ``~/.cache/govhook``), one file per key,
 written atomically; an entry that cannot be read is a miss. ``--no-cache`` (or ``GOVHOOK_NO_CACHE=1``)
@@ -30,9 +40,12 @@ import sys
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-__all__ = ["ResultCache", "cache_dir", "code_fingerprint", "policy_identity", "rules_fingerprint"]
+__all__ = ["ResultCache", "cache_dir", "code_fingerprint", "policy_identity", "reads_other_files", "rules_fingerprint"]
 
 _FORMAT = b"govhook-result-cache 1"
+_RUN_MAGIC = b"govhook-run-1"
+#: ``hook.core.registry.ENTRY_POINT_GROUP``, without importing the registry and the SDK.
+RULES_GROUP = "govhook.rules"
 
 
 def cache_dir() -> str:
@@ -104,15 +117,20 @@ def rules_fingerprint() -> bytes:
     and the sources of its package (the built-in rules are part of :func:`code_fingerprint`). Read
     from the installed metadata and files, without importing the packs."""
     from hook.core.entry_points import scan_entry_points
-    from hook.core.registry import ENTRY_POINT_GROUP
 
     h = hashlib.sha256()
-    for ep in sorted(scan_entry_points(ENTRY_POINT_GROUP), key=lambda e: (e.name, e.value)):
+    for ep in sorted(scan_entry_points(RULES_GROUP), key=lambda e: (e.name, e.value)):
         h.update(f"{ep.name}={ep.value}\0".encode())
         top = ep.value.split(":", 1)[0].split(".", 1)[0].strip()
         if top != "hook":
             h.update(_module_digest(top, whole_package=True))
     return h.digest()
+
+
+def reads_other_files(content: bytes) -> bool:
+    """Whether a file may be a Serverless Framework service with ``${file(...)}`` (its verdict then
+    depends on the file it names). Errs on the side of yes: such a file is simply not cached."""
+    return b"file(" in content and b"provider" in content
 
 
 class ResultCache:
@@ -142,17 +160,48 @@ class ResultCache:
         return h.hexdigest()
 
     def keys(self, paths: Iterable[str]) -> list[str | None]:
+        """Each file's key; ``None`` for a file that cannot be read (the check reports it) or whose
+        verdict depends on another file (:func:`reads_other_files`)."""
         out: list[str | None] = []
         for path in paths:
             try:
                 with open(path, "rb") as fh:
-                    out.append(self.key(path, fh.read()))
+                    content = fh.read()
             except OSError:
-                out.append(None)  # the check reports it
+                out.append(None)
+                continue
+            out.append(None if reads_other_files(content) else self.key(path, content))
         return out
 
-    def _path(self, key: str) -> str:
-        return os.path.join(self.directory, "v1", key[:2], key)
+    def _path(self, key: str, kind: str = "v1") -> str:
+        return os.path.join(self.directory, kind, key[:2], key)
+
+    def run_key(self, report: bytes, keys: Iterable[str]) -> str:
+        """The key of a whole run: this run's base, what shapes the report, every file's key in order."""
+        h = hashlib.sha256(b"run\0" + self.base)
+        h.update(hashlib.sha256(report).digest())
+        for key in keys:
+            h.update(key.encode() + b"\0")
+        return h.hexdigest()
+
+    def get_run(self, key: str) -> tuple[int, str] | None:
+        """``(exit code, report text)`` of the run stored under ``key``."""
+        try:
+            with open(self._path(key, "run1"), "rb") as fh:
+                data = fh.read()
+        except OSError:
+            return None
+        head, sep, text = data.partition(b"\n")
+        magic, _, code = head.partition(b" ")
+        if not sep or magic != _RUN_MAGIC or not code.isdigit():
+            return None
+        try:
+            return int(code), text.decode("utf-8", "surrogateescape")
+        except ValueError:
+            return None
+
+    def put_run(self, key: str, code: int, text: str) -> None:
+        self._write(self._path(key, "run1"), _RUN_MAGIC + b" %d\n" % code + text.encode("utf-8", "surrogateescape"))
 
     def get(self, key: str | None) -> Any:
         if key is None:
@@ -170,12 +219,15 @@ class ResultCache:
     def put(self, key: str | None, value: Any) -> None:
         if key is None:
             return
-        path = self._path(key)
+        self._write(self._path(key), pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+
+    @staticmethod
+    def _write(path: str, data: bytes) -> None:
         tmp = f"{path}.{os.getpid()}.tmp"
         try:
             os.makedirs(os.path.dirname(path), exist_ok=True)
             with open(tmp, "wb") as fh:
-                pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
+                fh.write(data)
             os.replace(tmp, path)
         except OSError:  # a read-only or full cache directory only costs speed
             with contextlib.suppress(OSError):

@@ -12,10 +12,12 @@ import argparse
 import os
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hook.core.errors import InputError
-from hook.core.model import Verdict
+
+if TYPE_CHECKING:
+    from hook.core.model import Verdict
 
 __all__ = ["run_check"]
 
@@ -32,21 +34,32 @@ def _options(args: argparse.Namespace, params: Mapping[str, str], today: date | 
 def _cache_enabled(args: argparse.Namespace) -> bool:
     if getattr(args, "no_cache", False) or args.aws:  # live lookups are never cached
         return False
+    if os.environ.get("GOVHOOK_RUNTIMES", "").strip():  # lifecycle data read from elsewhere, maybe live
+        return False
     return os.environ.get("GOVHOOK_NO_CACHE", "") in ("", "0")
 
 
 def run_check(files: Sequence[str], *, policy_identity: bytes, pipeline: Any, args: argparse.Namespace,
               params: dict[str, str], today: date | None,
-              load: Callable[[str, argparse.Namespace, dict[str, str], Any], Any]) -> list[Verdict | InputError]:
-    """Each file's verdict, or the input error that stopped it, in file order."""
+              load: Callable[[str, argparse.Namespace, dict[str, str], Any], Any],
+              prepared: Any = None) -> list[Verdict | InputError]:
+    """Each file's verdict, or the input error that stopped it, in file order. ``prepared``: the
+    cache and file keys ``hook.cli.run_cache.prepare`` already computed for this run."""
+    from hook.core.model import Verdict
+
     cache = None
     keys: list[str | None] = [None] * len(files)
     results: list[Verdict | InputError | None] = [None] * len(files)
-    if _cache_enabled(args):
+    if prepared is not None:
+        cache = prepared.cache
+        known = dict(zip(prepared.found.files, prepared.keys, strict=True))
+        keys = [known.get(f) for f in files]
+    elif _cache_enabled(args):
         from hook.cli.cache import ResultCache
 
         cache = ResultCache.for_run(policy=policy_identity, options=_options(args, params, today))
         keys = cache.keys(files)
+    if cache is not None:
         for i, key in enumerate(keys):
             hit = cache.get(key)
             if isinstance(hit, Verdict):
@@ -60,7 +73,9 @@ def run_check(files: Sequence[str], *, policy_identity: bytes, pipeline: Any, ar
             if isinstance(result, BaseException) and not isinstance(result, InputError):
                 raise result
             results[i] = result
-            if cache is not None and isinstance(result, Verdict):
+            # stored only if the file is still what was hashed before it was read
+            if cache is not None and isinstance(result, Verdict) and keys[i] is not None \
+                    and cache.keys([files[i]]) == [keys[i]]:
                 cache.put(keys[i], result)
     return [r for r in results if r is not None]
 

@@ -8,21 +8,28 @@ when a file needs it), so no process pays those twice, and sends back the file's
 tree of plain records, pickled) or the error that stopped it. Threads would not help: the work is
 pure Python under the GIL (measured in bench/README.md).
 
-A pool costs a few milliseconds to start and each file's result a little to send back, so small
-runs stay in the process: one job, one file, or fewer files than :data:`MIN_FILES` unless at least
-two are SAM templates (each costs tens of milliseconds to expand).
+A pool costs a fork per worker and each file's result a pickle to send back, which a small
+template's own check hardly outweighs; so a run stays in this process with one job, or with fewer
+files than :data:`MIN_FILES` and fewer SAM templates than :data:`MIN_SAM_FILES` (each costs much
+more to expand than a plain template to check). Both thresholds are measured (bench/README.md,
+"--jobs"): below them two workers were not faster than one process.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
+import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
-__all__ = ["MIN_FILES", "default_jobs", "map_files", "should_fork"]
+__all__ = ["MIN_FILES", "MIN_SAM_FILES", "default_jobs", "map_files", "should_fork"]
 
-#: Below this many files (and fewer than two SAM templates) a pool costs more than it saves.
-MIN_FILES = 8
+#: From this many files a pool is used ...
+MIN_FILES = 64
+#: ... or from this many SAM templates among them.
+MIN_SAM_FILES = 8
 
 _WORK: Callable[[str], Any] | None = None
 
@@ -46,13 +53,11 @@ def default_jobs() -> int:
 def should_fork(jobs: int, files: int, sam_files: int) -> bool:
     if jobs <= 1 or files <= 1 or not _fork_available():
         return False
-    return files >= MIN_FILES or sam_files >= 2
+    return files >= MIN_FILES or sam_files >= MIN_SAM_FILES
 
 
 def _fork_available() -> bool:
-    import multiprocessing
-
-    return "fork" in multiprocessing.get_all_start_methods()
+    return hasattr(os, "fork") and sys.platform != "darwin"  # macOS: forking a Python process is unsafe
 
 
 def _run_one(path: str) -> Any:
@@ -66,29 +71,149 @@ def _run_one(path: str) -> Any:
 def map_files(work: Callable[[str], Any], paths: Sequence[str], jobs: int) -> list[Any]:
     """``work(path)`` for each path, in order: its result, or the exception it raised (returned).
 
-    With ``jobs`` > 1 the calls run in forked processes; ``work`` and what it closes over are
-    inherited by the fork, never pickled; results and exceptions are pickled back.
+    With ``jobs`` > 1 the first path is done in this process, then the others in forked processes:
+    each worker inherits what that first call loaded and built once (adapters imported on first
+    use, compiled patterns, the rules' remembered answers) instead of building it again. ``work``
+    and what it closes over are inherited by the fork, never pickled; results and exceptions are
+    pickled back.
     """
     global _WORK
     _WORK = work
     try:
-        if jobs <= 1 or len(paths) <= 1:
+        if jobs <= 1 or len(paths) <= 2:
             return [_run_one(p) for p in paths]
-        import multiprocessing
-
-        ctx = multiprocessing.get_context("fork")
-        workers = min(jobs, len(paths))
-        # Small chunks balance uneven files (a SAM template next to a plain one); a few per worker.
-        chunk = max(1, len(paths) // (workers * 4))
-        pool = ctx.Pool(workers)
-        try:
-            results = list(pool.imap(_run_one, paths, chunksize=chunk))
-            pool.close()
-        except BaseException:
-            pool.terminate()
-            raise
-        finally:
-            pool.join()
-        return results
+        first = _run_one(paths[0])
+        return [first, *_forked(list(paths[1:]), min(jobs, len(paths) - 1))]
     finally:
         _WORK = None
+
+
+# -- the pool -------------------------------------------------------------------------------------
+#
+# Each worker is a fork with two pipes: the parent writes it the index of the next path (4 bytes),
+# the worker answers with one frame (8-byte length, then the pickled ``(index, result)``) and gets
+# the next index, until the parent writes STOP. Paths go to whichever worker is free, so a slow
+# file (a SAM template) does not hold up the others. ``multiprocessing.Pool`` would do the same
+# with a result thread, a task thread and its own imports, which cost more than a small run saves.
+
+_STOP = 0xFFFFFFFF
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def _read_exactly(fd: int, size: int) -> bytes | None:
+    """``size`` bytes, or None at end of file (the other side has gone)."""
+    chunks: list[bytes] = []
+    while size:
+        chunk = os.read(fd, min(size, 1 << 20))
+        if not chunk:
+            return None
+        chunks.append(chunk)
+        size -= len(chunk)
+    return b"".join(chunks)
+
+
+def _worker(paths: list[str], tasks: int, results: int) -> None:
+    """The forked worker's loop; never returns (``os._exit``: no atexit handlers, no inherited
+    buffers flushed twice)."""
+    import pickle
+
+    code = 1
+    try:
+        while True:
+            head = _read_exactly(tasks, 4)
+            index = int.from_bytes(head, "little") if head is not None else _STOP
+            if index == _STOP:
+                code = 0
+                break
+            result = _run_one(paths[index])
+            try:
+                data = pickle.dumps((index, result), protocol=pickle.HIGHEST_PROTOCOL)
+            except Exception as exc:  # an unpicklable result or exception: sent as text
+                data = pickle.dumps((index, RuntimeError(f"{type(result).__name__}: {result} ({exc})")))
+            _write_all(results, len(data).to_bytes(8, "little") + data)
+    finally:
+        os._exit(code)
+
+
+def _forked(paths: list[str], workers: int) -> list[Any]:
+    import gc
+    import pickle
+    import selectors
+
+    out: list[Any] = [None] * len(paths)
+    done = [False] * len(paths)
+    children: dict[int, tuple[int, int]] = {}  # pid -> (its task pipe, its result pipe)
+    # Objects made so far are left out of the children's collections, which would otherwise
+    # write to (and so copy) every page of the inherited heap.
+    gc.freeze()
+    try:
+        for _ in range(workers):
+            task_r, task_w = os.pipe()
+            result_r, result_w = os.pipe()
+            pid = os.fork()
+            if pid == 0:  # the worker
+                os.close(task_w)
+                os.close(result_r)
+                for other_task, other_result in children.values():
+                    os.close(other_task)
+                    os.close(other_result)
+                _worker(paths, task_r, result_w)
+            os.close(task_r)
+            os.close(result_w)
+            children[pid] = (task_w, result_r)
+    finally:
+        gc.unfreeze()
+    selector = selectors.DefaultSelector()
+    pending = list(range(len(paths) - 1, -1, -1))  # popped from the end: file order
+    busy: dict[int, int] = {}  # result pipe -> the index its worker is checking
+
+    def give(result_r: int, task_w: int) -> None:
+        index = pending.pop() if pending else _STOP
+        try:
+            os.write(task_w, index.to_bytes(4, "little"))
+        except OSError:  # the worker has gone; its end of file is read next
+            if index != _STOP:
+                pending.append(index)
+            return
+        if index != _STOP:
+            busy[result_r] = index
+
+    try:
+        for task_w, result_r in children.values():
+            selector.register(result_r, selectors.EVENT_READ, task_w)
+            give(result_r, task_w)
+        while not all(done):
+            if not selector.get_map():
+                left = [paths[i] for i, d in enumerate(done) if not d]
+                raise RuntimeError(f"govhook's worker processes ended before checking {left[0]}")
+            for key, _ in selector.select():
+                head = _read_exactly(key.fd, 8)
+                data = _read_exactly(key.fd, int.from_bytes(head, "little")) if head is not None else None
+                if data is None:  # the worker has gone (killed, out of memory): its file to another
+                    selector.unregister(key.fd)
+                    lost = busy.pop(key.fd, None)
+                    if lost is not None:
+                        pending.append(lost)
+                    continue
+                index, result = pickle.loads(data)
+                busy.pop(key.fd, None)
+                out[index] = result
+                done[index] = True
+                give(key.fd, key.data)
+    finally:
+        selector.close()
+        for task_w, result_r in children.values():
+            for fd in (task_w, result_r):
+                with contextlib.suppress(OSError):
+                    os.close(fd)
+        for pid in children:
+            if not all(done):
+                with contextlib.suppress(OSError):
+                    os.kill(pid, signal.SIGTERM)
+            os.waitpid(pid, 0)
+    return out

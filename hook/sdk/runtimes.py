@@ -32,6 +32,34 @@ def _lifecycle() -> Mapping[str, Mapping[str, Any]]:
     return current()
 
 
+#: Answers computed from one lifecycle mapping: ``[that mapping, {question: answer}]``. Every
+#: function here is a pure function of its arguments and the mapping, and rules ask the same few
+#: questions for every function of a template; a new mapping (``GOVHOOK_RUNTIMES`` refreshed)
+#: starts afresh. Bounded: a key is a runtime id, an allow-list, a date and a phase.
+_MEMO: list[Any] = [None, {}]
+_MEMO_LIMIT = 4096
+
+
+def _answers(data: Mapping[str, Any]) -> dict[Any, Any]:
+    if _MEMO[0] is not data or len(_MEMO[1]) >= _MEMO_LIMIT:
+        _MEMO[0] = data
+        _MEMO[1] = {}
+    answers: dict[Any, Any] = _MEMO[1]
+    return answers
+
+
+def _key(values: Iterable[Any] | None) -> tuple[Any, ...] | None:
+    """An allow-list as part of a key; ``None`` for an entry that cannot be one (not memoised)."""
+    if values is None:
+        return ("<none>",)
+    out = tuple(values)
+    try:
+        hash(out)
+    except TypeError:
+        return None
+    return out
+
+
 def _d(value: Any) -> date | None:
     return date.fromisoformat(value) if isinstance(value, str) else None
 
@@ -39,7 +67,18 @@ def _d(value: Any) -> date | None:
 def runtime_blocked_on(runtime: str, today: date, block_from: str = "deprecated", action: Action = Action.CREATE) -> date | None:
     """The date from which ``runtime`` is blocked (the policy's phase, or AWS's own block for the
     action), if that date has come; None when it is usable today or not in the data."""
-    info = _lifecycle().get(runtime)
+    data = _lifecycle()
+    answers = _answers(data)
+    key = ("blocked", runtime, today, block_from, action)
+    if key not in answers:
+        answers[key] = _blocked_on(data, runtime, today, block_from, action)
+    found: date | None = answers[key]
+    return found
+
+
+def _blocked_on(data: Mapping[str, Mapping[str, Any]], runtime: str, today: date, block_from: str,
+                action: Action) -> date | None:
+    info = data.get(runtime)
     if info is None:
         return None
     aws = _d(info.get("create_blocked" if action is Action.CREATE else "update_blocked"))
@@ -64,6 +103,18 @@ def _newness(runtime: str) -> tuple[Any, ...]:
 
 def expand_allowed_runtimes(allowed: Iterable[Any] | None, today: date, block_from: str = "deprecated") -> list[str]:
     """The allow-list with ``supported`` expanded (newest first within a family); None means ``supported``."""
+    entries = None if allowed is None else list(allowed)
+    listed = _key(entries)
+    if listed is None:
+        return _expand(entries, today, block_from)
+    answers = _answers(_lifecycle())
+    key = ("expand", listed, today, block_from)
+    if key not in answers:
+        answers[key] = tuple(_expand(entries, today, block_from))
+    return list(answers[key])
+
+
+def _expand(allowed: list[Any] | None, today: date, block_from: str) -> list[str]:
     out: list[str] = []
     for entry in [SUPPORTED_RUNTIMES] if allowed is None else allowed:
         name = str(entry).strip()
@@ -91,6 +142,19 @@ def newest_runtime_successor(runtime: str, allowed: Sequence[str] | None, today:
     allow-list allows none, the newest candidate is named with ``False`` (the allow-list needs it).
     """
     data = _lifecycle()
+    listed = _key(allowed)
+    if listed is None:
+        return _successor(data, runtime, allowed, today, block_from)
+    answers = _answers(data)
+    key = ("successor", runtime, listed, today, block_from)
+    if key not in answers:
+        answers[key] = _successor(data, runtime, allowed, today, block_from)
+    found: tuple[str | None, bool] = answers[key]
+    return found
+
+
+def _successor(data: Mapping[str, Mapping[str, Any]], runtime: str, allowed: Sequence[str] | None, today: date,
+               block_from: str) -> tuple[str | None, bool]:
     chain: list[str] = []
     nxt = data.get(runtime, {}).get("successor")
     while isinstance(nxt, str) and nxt not in chain and nxt != runtime:

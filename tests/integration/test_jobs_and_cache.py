@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import os
 import shutil
 from pathlib import Path
@@ -48,12 +49,22 @@ def cache_on(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return directory / "govhook"
 
 
-def _entries(directory: Path) -> int:
-    return sum(1 for p in directory.rglob("*") if p.is_file()) if directory.exists() else 0
+def _entries(directory: Path, kind: str = "v1") -> int:
+    """Entries of one kind: ``v1`` a file's verdict, ``run1`` a whole run's report."""
+    where = directory / kind
+    return sum(1 for p in where.rglob("*") if p.is_file()) if where.exists() else 0
+
+
+@pytest.fixture
+def pool_always(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The tree is below the thresholds that keep a small run in one process: use the pool anyway."""
+    import hook.cli.parallel as parallel
+
+    monkeypatch.setattr(parallel, "MIN_FILES", 2)
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
-def test_jobs_report_is_identical_to_a_serial_run(tree: Path, fmt: str) -> None:
+def test_jobs_report_is_identical_to_a_serial_run(tree: Path, fmt: str, pool_always: None) -> None:
     # GIVEN a tree of 25 templates and services, some blocked
     # WHEN it is checked in this process and on two and three workers
     serial = _check("--jobs", "1", "--format", fmt, str(tree))
@@ -65,7 +76,7 @@ def test_jobs_report_is_identical_to_a_serial_run(tree: Path, fmt: str) -> None:
     assert three == serial
 
 
-def test_jobs_report_bad_files_as_a_serial_run_does(tree: Path) -> None:
+def test_jobs_report_bad_files_as_a_serial_run_does(tree: Path, pool_always: None) -> None:
     # GIVEN two broken templates among good ones
     (tree / "team1" / "a-broken.yaml").write_text("AWSTemplateFormatVersion: 2010-09-09\nResources:\n  Fn: [\n")
     (tree / "team2" / "a-broken.yaml").write_text("AWSTemplateFormatVersion: 2010-09-09\nResources:\n  Fn: {Type: 3\n")
@@ -90,9 +101,12 @@ def test_cached_report_is_identical_to_an_uncached_run(tree: Path, cache_on: Pat
     first = _check("--format", fmt, str(tree))
     stored = _entries(cache_on)
     second = _check("--format", fmt, str(tree))
-    # THEN one entry per file is stored, the second run adds none, and all three reports are equal
+    # THEN one entry per file and one for the run are stored, the second run adds none, and all
+    # three reports are equal
     assert stored == 25
+    assert _entries(cache_on, "run1") == 1
     assert _entries(cache_on) == stored
+    assert _entries(cache_on, "run1") == 1
     assert first == uncached
     assert second == uncached
 
@@ -156,6 +170,9 @@ def test_cache_is_invalidated_by_each_part_of_its_key(tree: Path, cache_on: Path
     assert not _cache_enabled(__import__("argparse").Namespace(no_cache=False, aws=True))
     assert _cache_enabled(__import__("argparse").Namespace(no_cache=False, aws=False))
     assert not _cache_enabled(__import__("argparse").Namespace(no_cache=True, aws=False))
+    # WHEN the runtime lifecycle comes from GOVHOOK_RUNTIMES THEN the cache is not used either
+    monkeypatch.setenv("GOVHOOK_RUNTIMES", "ssm:/lifecycle")
+    assert not _cache_enabled(__import__("argparse").Namespace(no_cache=False, aws=False))
 
 
 def test_unreadable_cache_entries_are_misses(tree: Path, cache_on: Path) -> None:
@@ -173,3 +190,210 @@ def test_unreadable_cache_entries_are_misses(tree: Path, cache_on: Path) -> None
         assert _check(str(tree)) == expected
     finally:
         os.chmod(cache_on, 0o700)
+
+
+def _unloaded(monkeypatch: pytest.MonkeyPatch) -> None:
+    """From here on, loading the rule catalogue or the policy fails the run: a run answered from its
+    stored report never needs them."""
+    import hook.cli
+    import hook.core.policy
+
+    def boom(*_: object, **__: object) -> None:
+        raise AssertionError("loaded although the run's report was stored")
+
+    monkeypatch.setattr(hook.cli, "_registry", boom)
+    monkeypatch.setattr(hook.core.policy, "load_policy", boom)
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_a_repeated_run_is_answered_whole_without_loading_the_policy(tree: Path, cache_on: Path, tmp_path: Path,
+                                                                     fmt: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    # GIVEN an uncached serial run, and a cached run of the same tree (report to stdout and to a file)
+    uncached = _check("--no-cache", "--jobs", "1", "--format", fmt, str(tree))
+    out = tmp_path / "report.out"
+    assert _check("--format", fmt, str(tree)) == uncached
+    assert _check("--format", fmt, "--output", str(out), str(tree))[0] == uncached[0]
+    written = out.read_text(encoding="utf-8")
+    out.unlink()
+    # WHEN both are run again, with neither the rules nor the policy loadable
+    _unloaded(monkeypatch)
+    again = _check("--format", fmt, str(tree))
+    again_file = _check("--format", fmt, "--output", str(out), str(tree))
+    # THEN the report and exit code are byte-identical to the uncached run, from the stored run
+    assert again == uncached
+    assert again_file == (uncached[0], "")
+    assert out.read_text(encoding="utf-8") == written
+    assert _entries(cache_on, "run1") == 2
+
+
+def test_a_stored_run_is_not_used_when_anything_it_covers_changes(tree: Path, cache_on: Path, tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    # GIVEN a stored run
+    _check(str(tree))
+    runs = _entries(cache_on, "run1")
+    assert runs == 1
+
+    def new_run(*argv: str, where: Path = tree) -> None:
+        # the run is not answered from an earlier one: it reports what an uncached run reports and
+        # stores a run entry of its own
+        nonlocal runs
+        assert _check(*argv, str(where)) == _check("--no-cache", *argv, str(where))
+        assert _entries(cache_on, "run1") == runs + 1
+        runs += 1
+
+    # WHEN a file changes, is added or is removed
+    target = tree / "team0" / "hello-compliant-0.yaml"
+    target.write_text(target.read_text().replace("Runtime: nodejs22.x", "Runtime: nodejs18.x"))
+    new_run()
+    shutil.copy(target, tree / "team0" / "added.yaml")
+    new_run()
+    (tree / "team0" / "added.yaml").unlink()
+    assert _check(str(tree)) == _check("--no-cache", str(tree))  # the run before the addition, again
+    # WHEN the same paths are checked from another working directory (paths shown relative to it)
+    other = tmp_path / "elsewhere"
+    other.mkdir()
+    monkeypatch.chdir(other)
+    new_run()
+    monkeypatch.chdir(ROOT)
+    # WHEN an option of the report or of the results differs
+    for argv in (["--format", "json"], ["-v"], ["--stack-name", "other"], ["--param", "Stage=prod"],
+                 ["--region", "eu-west-1"], ["--stage", "prod"], ["--today", "2026-11-24"]):
+        new_run(*argv)
+    # WHEN the baseline file's content changes
+    baseline = tmp_path / "baseline.json"
+    _check("--no-cache", "--write-baseline", str(baseline), str(tree))
+    new_run("--baseline", str(baseline))
+    doc = json.loads(baseline.read_text())
+    assert doc["findings"]
+    doc["findings"] = doc["findings"][1:]
+    baseline.write_text(json.dumps(doc))
+    new_run("--baseline", str(baseline))
+    # WHEN the policy's content changes (same path)
+    policy = _edit_policy(tmp_path)
+    new_run("--policy", policy)
+    Path(policy).write_text(Path(policy).read_text().replace("nodejs22.x", "nodejs18.x"))
+    new_run("--policy", policy)
+    # WHEN govhook's version or a source file of it changes
+    import hook
+    import hook.cli.cache as cache_module
+
+    monkeypatch.setattr(hook, "__version__", hook.__version__ + "+edited")
+    new_run()
+    real = cache_module._file_digest
+    monkeypatch.setattr(cache_module, "_file_digest",
+                        lambda p: b"edited" if p.endswith("runtime_allowed.py") else real(p))
+    new_run()
+    # WHEN a rule pack is installed (the govhook.rules entry point)
+    import hook.core.entry_points as ep_module
+    from hook.core.entry_points import EntryPoint
+
+    scan = ep_module.scan_entry_points
+    monkeypatch.setattr(ep_module, "scan_entry_points",
+                        lambda group: [*scan(group), EntryPoint("extra", "json:loads")])
+    new_run()
+
+
+def test_a_run_with_input_errors_or_a_baseline_written_is_not_stored(tree: Path, cache_on: Path,
+                                                                     tmp_path: Path) -> None:
+    # GIVEN a broken template among good ones
+    broken = tree / "team1" / "a-broken.yaml"
+    broken.write_text("AWSTemplateFormatVersion: 2010-09-09\nResources:\n  Fn: [\n")
+    # WHEN checked with the cache on THEN the good files are cached, the run is not
+    assert _check(str(tree))[0] == 2
+    assert _entries(cache_on) == 25
+    assert _entries(cache_on, "run1") == 0
+    broken.unlink()
+    # AND a run that writes a baseline is not stored (writing the file is part of it)
+    _check("--write-baseline", str(tmp_path / "b.json"), str(tree))
+    assert _entries(cache_on, "run1") == 0
+
+
+def test_a_service_that_reads_another_file_is_never_cached(tmp_path: Path, cache_on: Path) -> None:
+    # GIVEN a serverless.yml whose runtime comes from ${file(./env.yml)}
+    svc = tmp_path / "svc"
+    svc.mkdir()
+    (svc / "env.yml").write_text("runtime: nodejs22.x\n")
+    (svc / "serverless.yml").write_text(
+        "service: reads\nprovider:\n  name: aws\n  runtime: ${file(./env.yml):runtime}\n"
+        "functions:\n  hello:\n    handler: index.handler\n")
+    first = _check(str(svc))
+    # WHEN only the file it reads changes
+    (svc / "env.yml").write_text("runtime: nodejs14.x\n")
+    second = _check(str(svc))
+    # THEN the second run sees the change, as an uncached run does, and nothing was stored
+    assert second == _check("--no-cache", str(svc))
+    assert second != first
+    assert "nodejs14.x" in second[1]
+    assert _entries(cache_on) == 0
+    assert _entries(cache_on, "run1") == 0
+
+
+def test_a_file_changed_while_it_is_checked_is_not_stored(tree: Path, cache_on: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    # GIVEN a check during which one file is rewritten after it was hashed
+    import hook.cli as cli
+
+    target = tree / "team0" / "hello-compliant-0.yaml"
+    real_load = cli._load
+
+    def load(path: str, *rest: object) -> object:
+        if path == str(target):
+            result = real_load(path, *rest)  # type: ignore[arg-type]
+            target.write_text(target.read_text().replace("Runtime: nodejs22.x", "Runtime: nodejs18.x"))
+            return result
+        return real_load(path, *rest)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(cli, "_load", load)
+    _check("--jobs", "1", str(tree))
+    monkeypatch.setattr(cli, "_load", real_load)
+    # THEN neither that file's verdict nor the run is stored, and the next run reports the new content
+    assert _entries(cache_on) == 24
+    assert _entries(cache_on, "run1") == 0
+    assert _check(str(tree)) == _check("--no-cache", str(tree))
+
+
+def _work(path: str) -> object:
+    if path.startswith("raise"):
+        raise ValueError(f"bad {path}")
+    if path == "unpicklable":
+        return lambda: None
+    if path == "kill":
+        os.kill(os.getpid(), 9)
+    return path.upper() * 3
+
+
+@pytest.mark.parametrize("jobs", [2, 3, 8])
+def test_the_pool_answers_in_order_with_each_error_in_its_place(jobs: int) -> None:
+    from hook.cli.parallel import map_files
+
+    # GIVEN paths whose work returns, raises, or returns what cannot be sent back
+    paths = [f"p{i}" for i in range(40)]
+    paths[5] = "raise-5"
+    paths[17] = "unpicklable"
+    paths[0] = "raise-0"  # the one done before the fork
+    # WHEN mapped in forked workers and in this process
+    forked = map_files(_work, paths, jobs)
+    serial = map_files(_work, paths, 1)
+    # THEN every result is in its place, exceptions returned (not raised), as in one process
+    assert [r if not isinstance(r, BaseException) else repr(r) for r in forked][:5] == \
+        [repr(ValueError("bad raise-0")), "P1P1P1", "P2P2P2", "P3P3P3", "P4P4P4"]
+    assert repr(forked[5]) == repr(serial[5]) == repr(ValueError("bad raise-5"))
+    assert isinstance(forked[17], RuntimeError) and callable(serial[17])
+    assert [r for i, r in enumerate(forked) if i not in (0, 5, 17)] == \
+        [r for i, r in enumerate(serial) if i not in (0, 5, 17)]
+    # AND no worker is left behind
+    with pytest.raises(ChildProcessError):
+        os.waitpid(-1, os.WNOHANG)
+
+
+def test_a_worker_that_dies_is_an_error_naming_the_file_not_a_hang() -> None:
+    from hook.cli.parallel import map_files
+
+    # GIVEN a file whose check kills the process checking it
+    paths = [f"p{i}" for i in range(12)]
+    paths[6] = "kill"
+    # WHEN mapped on two workers THEN the run stops with an error naming it, and no worker is left
+    with pytest.raises(RuntimeError, match="before checking kill"):
+        map_files(_work, paths, 2)
+    with pytest.raises(ChildProcessError):
+        os.waitpid(-1, os.WNOHANG)

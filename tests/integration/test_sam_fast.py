@@ -17,6 +17,7 @@ DUMP = r"""
 import json, sys
 if sys.argv[1] == "boto3-first":
     import boto3  # noqa: F401  (samtranslator is then imported the normal way)
+from hook.cli.adapters.sam import expand
 from hook.cli.adapters.template import _is_sam, targets_from_template
 from hook.inputs.yamlcfn import load_template_nodes, read_source
 out = {}
@@ -26,9 +27,14 @@ for f in sys.argv[2:]:
         if _is_sam(template):
             targets, notes = targets_from_template(template, file=f)
             out[f] = [repr(t) for t in targets] + notes
+            expanded, origins = expand(template, {}, region="us-east-1", account_id="123456789012", file=f)
+            out[f + " expanded"] = json.dumps([expanded, origins], sort_keys=True, default=repr)
     except Exception as exc:
         out[f] = f"{type(exc).__name__}: {exc}"
 out["boto3 imported"] = [m for m in sys.modules if m == "boto3" or m.startswith("botocore.client")]
+import jsonschema, pydantic_core  # imported after the translator: the real libraries
+out["later imports"] = [pydantic_core.SchemaValidator.__module__, jsonschema.validate.__module__]
+out["stand-ins left"] = [n for n, m in sys.modules.items() if "govhook stand-in" in (getattr(m, "__doc__", "") or "")]
 print(json.dumps(out, sort_keys=True))
 """
 
@@ -41,14 +47,49 @@ def _dump(mode: str, files: list[str]) -> dict[str, object]:
 
 @pytest.mark.skipif(not CORPUS.is_dir(), reason="public corpus not present")
 def test_stand_in_expansion_is_identical_to_the_normal_import_on_corpus_templates() -> None:
-    # GIVEN every fourth SAM template of the public corpus (Globals, events, AutoPublishAlias, policy templates)
-    files = sorted(str(p) for p in (CORPUS / "serverless-patterns").glob("*template*"))[::4]
-    files += sorted(str(p) for p in (CORPUS / "sam-translator").glob("*.yaml"))[::4]
-    # WHEN they are expanded in a process that imported boto3 first, and in one that did not
+    # GIVEN every SAM template of the public corpus (Globals, events, AutoPublishAlias, policy
+    # templates, GraphQL APIs and the other resource types whose models are loaded on first use)
+    files = sorted(str(p) for p in (CORPUS / "serverless-patterns").glob("*template*"))
+    files += sorted(str(p) for p in (CORPUS / "sam-translator").glob("*.yaml"))
+    # WHEN they are expanded in a process that imported boto3 first (samtranslator imported the
+    # normal way), and in one that did not (stand-ins, lazy models)
     normal = _dump("boto3-first", files)
     fast = _dump("stand-in", files)
-    # THEN the targets are the same, and the fast process never imported boto3 or botocore.client
+    # THEN the expansions and targets are the same, the fast process never imported boto3 or
+    # botocore.client, and what it imports later is the real pydantic_core and jsonschema
     assert sorted(normal.pop("boto3 imported")) == ["boto3", "botocore.client"]
     assert fast.pop("boto3 imported") == []
-    assert len(normal) > 40
+    assert fast["later imports"] == ["pydantic_core._pydantic_core", "jsonschema.validators"]
+    assert fast["stand-ins left"] == []
+    assert sum(1 for k in normal if k.endswith(" expanded")) > 150
     assert fast == normal
+
+
+POLICY_TEMPLATES = r"""
+import json, sys
+from hook.cli.adapters.sam_fast import bundled_policy_templates, sam_api
+sam_api()
+assert "jsonschema" not in sys.modules
+from samtranslator.policy_template_processor.processor import PolicyTemplatesProcessor
+def shape(p):
+    return {n: [t.name, t.parameters, t.definition] for n, t in sorted(p.policy_templates.items())}
+ours = shape(bundled_policy_templates())
+validated = shape(PolicyTemplatesProcessor(PolicyTemplatesProcessor.get_default_policy_templates_json()))
+try:
+    PolicyTemplatesProcessor({"Version": "0.0.1", "Templates": {"Bad": {"Definition": 1}}})
+    bad = "accepted"
+except ValueError as exc:
+    bad = "ValueError"
+print(json.dumps({"same": ours == validated, "count": len(ours), "bad": bad, "jsonschema": "jsonschema" in sys.modules}))
+"""
+
+
+def test_bundled_policy_templates_are_what_samtranslator_builds_after_validating_them() -> None:
+    # GIVEN samtranslator imported the fast way (jsonschema not imported)
+    # WHEN the bundled policy templates are built without the schema check, and with it
+    proc = subprocess.run([sys.executable, "-c", POLICY_TEMPLATES], capture_output=True, text=True, check=True)
+    result = json.loads(proc.stdout)
+    # THEN they are the same templates; the check, when asked for, imports the real jsonschema
+    # and rejects a bad dictionary with samtranslator's ValueError
+    assert result == {"same": True, "count": result["count"], "bad": "ValueError", "jsonschema": True}
+    assert result["count"] > 50

@@ -9,7 +9,7 @@ from typing import Any
 
 from hook.core.errors import TemplateError
 
-__all__ = ["expand"]
+__all__ = ["expand", "plain_copy"]
 
 _URI_KEYS = {
     "AWS::Serverless::Function": "CodeUri",
@@ -37,6 +37,36 @@ class _AnyManagedPolicies(Mapping[str, str]):
 
     def __len__(self) -> int:
         return 0
+
+
+def plain_copy(value: Any, memo: dict[int, Any] | None = None) -> Any:
+    """``copy.deepcopy`` of a parsed template: the same copy (a value met twice, a YAML alias, is
+    copied once and shared, as deepcopy does), made without deepcopy's per-value dispatch for the
+    dicts, lists and scalars a template is made of; anything else goes to ``copy.deepcopy``."""
+    if memo is None:
+        memo = {}
+    cls = type(value)
+    if cls is str or cls is int or cls is float or cls is bool or value is None:
+        return value
+    if cls is dict:
+        seen = memo.get(id(value))
+        if seen is not None:
+            return seen
+        out: dict[Any, Any] = {}
+        memo[id(value)] = out
+        for k, v in value.items():
+            out[k if type(k) is str else copy.deepcopy(k, memo)] = plain_copy(v, memo)
+        return out
+    if cls is list:
+        seen = memo.get(id(value))
+        if seen is not None:
+            return seen
+        items: list[Any] = []
+        memo[id(value)] = items
+        for v in value:
+            items.append(plain_copy(v, memo))
+        return items
+    return copy.deepcopy(value, memo)
 
 
 @contextlib.contextmanager
@@ -91,7 +121,7 @@ def expand(
 
     sam = sam_api()  # samtranslator, imported and prepared once per process
     partition = "aws-cn" if region.startswith("cn-") else "aws-us-gov" if region.startswith("us-gov-") else "aws"
-    doc = copy.deepcopy(dict(template))
+    doc = plain_copy(dict(template))
     sam_ids = set()
     for logical_id, res in (doc.get("Resources") or {}).items():
         if not isinstance(res, dict):

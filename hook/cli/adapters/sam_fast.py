@@ -1,12 +1,12 @@
 """aws-sam-translator, loaded once per process and without what the offline path never uses.
 
 The SAM transform is CloudFormation's own code (``samtranslator``), so govhook runs it as is. What it
-costs, measured (bench/README.md, "SAM"): importing boto3 and botocore.client/config (~0.35 s of
-CPU), which samtranslator imports at module level but calls only to read the region of a default
+costs is measured in bench/README.md ("Real templates"): importing boto3 and botocore.client/config,
+which samtranslator imports at module level but calls only to read the region of a default
 session, to reach the Serverless Application Repository for an ``AWS::Serverless::Application``
 with an ``ApplicationId``, or to read feature toggles from AppConfig; its own pydantic models
-(~0.5 s, needed: they validate the properties, as CloudFormation does); and, per template, the
-JSON Schema check of its bundled policy templates (~30 ms).
+(needed: they validate the properties, as CloudFormation does); and, per template, the JSON Schema
+check of its bundled policy templates.
 
 So this module:
 
@@ -15,8 +15,17 @@ So this module:
   gets the real one). Each stand-in forwards every call to the real library, imported at that
   moment, so a template that does reach AWS (a SAR application) behaves exactly as before; the
   translator itself is given a session object that only carries the region, which is all
-  ``Translator`` reads from it. ``botocore.exceptions`` is imported for real (14 ms) so samtranslator's
+  ``Translator`` reads from it. ``botocore.exceptions`` is imported for real so samtranslator's
   ``except ClientError`` clauses catch the real errors.
+- imports ``pydantic.v1`` first, with a stand-in ``pydantic_core`` that carries only the installed
+  version (pydantic 2's package ``__init__`` compares it; ``pydantic.v1`` never uses the compiled
+  core), so the compiled core is not loaded (:func:`_import_pydantic_v1`);
+- puts samtranslator's models of rarely used SAM resource types (:data:`LAZY_SCHEMAS`) in
+  ``sys.modules`` as ``importlib.util.LazyLoader`` modules: their pydantic classes are built the
+  first time a template of that type is translated, not at every start;
+- imports the policy template processor with a stand-in ``jsonschema``: the bundled templates are
+  built without the schema check of that bundled file (:func:`bundled_policy_templates`), and the
+  check, if anything asks for it, imports the real ``jsonschema`` first (:func:`_lazy_validation`);
 - checks the bundled policy templates once per process, not once per template: samtranslator's
   ``make_policy_template_for_function_plugin`` is replaced by one that wraps a single
   ``PolicyTemplatesProcessor`` (it holds the parsed templates and is not changed by a translation:
@@ -31,7 +40,7 @@ import sys
 import types
 from typing import Any
 
-__all__ = ["SamApi", "sam_api", "RegionSession"]
+__all__ = ["LAZY_SCHEMAS", "RegionSession", "SamApi", "bundled_policy_templates", "sam_api"]
 
 
 class RegionSession:
@@ -78,6 +87,125 @@ def _stand_ins() -> dict[str, types.ModuleType]:
     return {"boto3": boto3, "boto3.session": session, "botocore.client": client, "botocore.config": config}
 
 
+def _jsonschema_stand_ins() -> dict[str, types.ModuleType]:
+    """``jsonschema`` and ``jsonschema.exceptions`` for the policy template processor's import: it
+    names ``jsonschema.validate`` and ``ValidationError`` in one function, which :func:`_lazy_validation`
+    points at the real ones on its first call."""
+
+    class ValidationError(Exception):
+        """Never raised: replaced by the real class before the processor validates anything."""
+
+    package = types.ModuleType("jsonschema", "govhook stand-in (hook.cli.adapters.sam_fast)")
+    exceptions = types.ModuleType("jsonschema.exceptions")
+    exceptions.ValidationError = ValidationError  # type: ignore[attr-defined]
+    package.exceptions = exceptions  # type: ignore[attr-defined]
+    return {"jsonschema": package, "jsonschema.exceptions": exceptions}
+
+
+def _lazy_validation() -> None:
+    """``PolicyTemplatesProcessor._is_valid_templates_dict`` as samtranslator wrote it, with the real
+    ``jsonschema`` imported on its first call (a processor built from other templates than the
+    bundled ones, which :class:`SamApi` never builds)."""
+    from samtranslator.policy_template_processor import processor as module
+
+    original = module.PolicyTemplatesProcessor.__dict__["_is_valid_templates_dict"].__func__
+
+    def validate(policy_templates_dict: Any, schema: Any = None) -> bool:
+        module.jsonschema = _real("jsonschema")
+        module.ValidationError = _real("jsonschema.exceptions").ValidationError
+        module.PolicyTemplatesProcessor._is_valid_templates_dict = staticmethod(original)
+        return bool(original(policy_templates_dict, schema))
+
+    module.PolicyTemplatesProcessor._is_valid_templates_dict = staticmethod(validate)
+
+
+#: samtranslator's models of SAM resource types that few templates use, imported by
+#: ``samtranslator.model.sam_resources`` at module level and read only when a resource of that type
+#: is translated (``Properties`` validated); loaded on first use.
+LAZY_SCHEMAS = tuple(f"samtranslator.internal.schema_source.aws_serverless_{name}" for name in (
+    "capacity_provider", "graphqlapi", "microvmimage", "networkconnector"))
+
+
+def _lazy_modules(names: tuple[str, ...]) -> None:
+    """Each module in ``sys.modules`` (and on its package) as an ``importlib.util.LazyLoader``
+    module: its code runs, unchanged, the first time one of its attributes is read."""
+    import importlib.util
+
+    for name in names:
+        if name in sys.modules:
+            continue
+        spec = importlib.util.find_spec(name)
+        if spec is None or spec.loader is None:
+            continue  # another samtranslator version: imported as it comes
+        spec.loader = importlib.util.LazyLoader(spec.loader)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+        package, _, attr = name.rpartition(".")
+        setattr(sys.modules[package], attr, module)
+
+
+def _dist_version(package: str) -> str | None:
+    """The version in the ``dist-info`` beside an installed package, read without importing it."""
+    import importlib.util
+    import os
+
+    try:
+        spec = importlib.util.find_spec(package)
+    except (ImportError, ValueError):
+        return None
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    site = os.path.dirname(next(iter(spec.submodule_search_locations)))
+    infos = [n for n in os.listdir(site) if n.startswith(f"{package}-") and n.endswith(".dist-info")]
+    if len(infos) != 1:
+        return None
+    try:
+        with open(os.path.join(site, infos[0], "METADATA"), encoding="utf-8") as fh:
+            for line in fh:
+                if line.startswith("Version:"):
+                    return line.split(":", 1)[1].strip()
+                if not line.strip():
+                    break
+    except OSError:
+        pass
+    return None
+
+
+def _import_pydantic_v1() -> None:
+    """``pydantic.v1``, which samtranslator's models are written in, imported before samtranslator.
+
+    Importing ``pydantic.v1`` runs ``pydantic/__init__.py`` (version 2), which imports the compiled
+    ``pydantic_core`` only to compare its ``__version__`` with the one it needs; ``pydantic.v1``
+    never uses ``pydantic_core``. So during this import ``pydantic_core`` is a stand-in carrying
+    the installed version (from its ``dist-info``), removed right after: a later ``import
+    pydantic_core`` (pydantic 2 models) gets the real one. A dotted import also sets ``pydantic.v1``
+    on the package, so samtranslator's ``from pydantic import v1`` does not go through pydantic's
+    module ``__getattr__`` (its migration helpers import more of pydantic 2). If the import with the
+    stand-in fails in any way, pydantic is imported again the normal way.
+    """
+    if "pydantic" in sys.modules or "pydantic_core" in sys.modules:
+        import pydantic.v1
+        return
+    version = _dist_version("pydantic_core")
+    stand_in = types.ModuleType("pydantic_core", "govhook stand-in (hook.cli.adapters.sam_fast)")
+    stand_in.__version__ = version  # type: ignore[attr-defined]
+    if version is not None:
+        sys.modules["pydantic_core"] = stand_in
+    try:
+        import pydantic.v1
+    except Exception:
+        for name in [m for m in sys.modules if m.split(".")[0] in ("pydantic", "pydantic_core")]:
+            del sys.modules[name]
+        if version is None:
+            raise
+        sys.modules.pop("pydantic_core", None)
+        import pydantic.v1  # noqa: F401
+    finally:
+        if sys.modules.get("pydantic_core") is stand_in:
+            del sys.modules["pydantic_core"]
+
+
 def _import_translator() -> None:
     if "boto3" in sys.modules or "samtranslator.translator.translator" in sys.modules:
         import samtranslator.translator.translator
@@ -85,9 +213,11 @@ def _import_translator() -> None:
     import botocore  # the package itself is light; its client and config are not
     import botocore.exceptions  # noqa: F401
 
-    stand_ins = {k: v for k, v in _stand_ins().items() if k not in sys.modules}
+    stand_ins = {k: v for k, v in {**_stand_ins(), **_jsonschema_stand_ins()}.items() if k not in sys.modules}
     sys.modules.update(stand_ins)
     try:
+        _import_pydantic_v1()
+        _lazy_modules(LAZY_SCHEMAS)
         import samtranslator.translator.translator  # noqa: F401
     finally:
         for name, module in stand_ins.items():
@@ -98,6 +228,8 @@ def _import_translator() -> None:
             # the import system set botocore.client/config to the stand-ins; a real import sets them again
             if parent is not None and getattr(parent, name, None) is stand_ins.get(f"botocore.{name}"):
                 delattr(parent, name)
+    if "jsonschema" in stand_ins:
+        _lazy_validation()
 
 
 class SamApi:
@@ -109,7 +241,6 @@ class SamApi:
         from samtranslator.model.exceptions import InvalidDocumentException
         from samtranslator.parser.parser import Parser
         from samtranslator.plugins.policies.policy_templates_plugin import PolicyTemplatesForResourcePlugin
-        from samtranslator.policy_template_processor.processor import PolicyTemplatesProcessor
         from samtranslator.translator import translator as translator_module
         from samtranslator.translator.arn_generator import ArnGenerator
         from samtranslator.utils.py27hash_fix import (
@@ -124,12 +255,27 @@ class SamApi:
         self.ArnGenerator = ArnGenerator
         self.to_py27_compatible_template = to_py27_compatible_template
         self.undo_mark_unicode_str_in_template = undo_mark_unicode_str_in_template
-        processor = PolicyTemplatesProcessor(PolicyTemplatesProcessor.get_default_policy_templates_json())
+        processor = bundled_policy_templates()
 
         def policy_plugin() -> Any:
             return PolicyTemplatesForResourcePlugin(processor)
 
         translator_module.make_policy_template_for_function_plugin = policy_plugin
+
+
+def bundled_policy_templates() -> Any:
+    """``PolicyTemplatesProcessor`` of samtranslator's bundled policy templates, as its constructor
+    builds it, without the JSON Schema check of that bundled file against the bundled schema: it
+    passes in every release (samtranslator's tests, and ``tests/integration/test_sam_fast.py`` for
+    the installed one), and costs the import of ``jsonschema``."""
+    from samtranslator.policy_template_processor.processor import PolicyTemplatesProcessor
+    from samtranslator.policy_template_processor.template import Template
+
+    bundled = PolicyTemplatesProcessor.get_default_policy_templates_json()
+    processor = PolicyTemplatesProcessor.__new__(PolicyTemplatesProcessor)
+    processor.policy_templates = {name: Template.from_dict(name, value)
+                                  for name, value in bundled["Templates"].items()}
+    return processor
 
 
 _API: SamApi | None = None
