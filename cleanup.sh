@@ -12,7 +12,8 @@ Usage: cleanup.sh [--stack-name NAME] [--region REGION] [--profile PROFILE] [--b
 Deletes the govhook stack and waits for it, deletes the policy parameter deploy.sh published (the
 name the stack was deployed with, else --policy-parameter, default /govhook/policy) if it carries
 the tag created-by=govhook, then empties and deletes the artifact bucket only if it carries that
-tag (a bucket you brought is left alone), and removes build/.
+tag (a bucket you brought is left alone), and removes what deploy.sh built (build/, or
+GOVHOOK_BUILD_DIR).
 
 With --org-units and/or --regions: deletes the StackSet's stack instances in those OUs and regions
 (what is not given is read from the StackSet's instances), waits for the operation, deletes the
@@ -65,13 +66,16 @@ done
 
 if [ "$INCLUDE_MANAGEMENT" = 1 ] && [ "$ORG_MODE" = 0 ]; then die "--include-management-account applies with --org-units/--regions"; fi
 command -v aws >/dev/null 2>&1 || die "'aws' is not installed or not on PATH"
+# A relative GOVHOOK_BUILD_DIR is relative to where the script was started, not to the checkout.
+case "${GOVHOOK_BUILD_DIR:-}" in ""|/*) ;; *) GOVHOOK_BUILD_DIR="$PWD/$GOVHOOK_BUILD_DIR" ;; esac
 HERE=$(cd "$(dirname "$0")" && pwd)
 AWS=(aws)
 [ -n "$REGION" ] && AWS+=(--region "$REGION")
 [ -n "$PROFILE" ] && AWS+=(--profile "$PROFILE")
 ACCOUNT=$("${AWS[@]}" sts get-caller-identity --query Account --output text) || die "no usable AWS credentials"
-[ -n "$REGION" ] || REGION=$("${AWS[@]}" configure get region || true)
+# As deploy.sh: an environment variable overrides the profile's region.
 [ -n "$REGION" ] || REGION=${AWS_REGION:-${AWS_DEFAULT_REGION:-}}
+[ -n "$REGION" ] || REGION=$("${AWS[@]}" configure get region || true)
 [ -n "$REGION" ] || die "no region: pass --region or configure one"
 AWS=(aws --region "$REGION")
 [ -n "$PROFILE" ] && AWS+=(--profile "$PROFILE")
@@ -89,6 +93,15 @@ act() {
   else
     "$@"
   fi
+}
+
+# remove_build: what deploy.sh built (the package, the zip, the policy JSON), then the directory if
+# nothing else is in it: a GOVHOOK_BUILD_DIR the user chose keeps anything else they put there.
+remove_build() {
+  local dir=${GOVHOOK_BUILD_DIR:-$HERE/build}
+  [ -d "$dir" ] || return 0
+  rm -rf "${dir:?}/package" "${dir:?}/govhook.zip" "${dir:?}/policy.json" "${dir:?}/stackset-parameters.json"
+  rmdir "$dir" 2>/dev/null || true
 }
 
 # remove_bucket BUCKET REGION: empty and delete it only if this account owns it and govhook created it.
@@ -178,7 +191,7 @@ They are in OUs or regions other than ${ORG_UNITS[*]} / ${REGIONS[*]}: run clean
     done
   fi
   for r in "${REGIONS[@]}"; do remove_bucket "govhook-artifacts-${ACCOUNT}-$r" "$r"; done
-  [ "$DRY_RUN" = 1 ] || rm -rf "$HERE/build"
+  [ "$DRY_RUN" = 1 ] || remove_build
   echo "govhook StackSet $STACK_NAME removed$NOTE."
   exit 0
 fi
@@ -220,5 +233,5 @@ fi
 
 remove_bucket "$BUCKET" "$REGION"
 
-[ "$DRY_RUN" = 1 ] || rm -rf "$HERE/build"
+[ "$DRY_RUN" = 1 ] || remove_build
 echo "govhook removed from $ACCOUNT/$REGION$NOTE."

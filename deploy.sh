@@ -46,7 +46,8 @@ in another account is refused, never written to.
 
 Environment: AWS_ENDPOINT_URL is honoured (tests point it at moto's server); GOVHOOK and
 CFN_LINT name the govhook and cfn-lint commands; PYTHON the interpreter used to build;
-GOVHOOK_POLL_SECONDS how often StackSet operations are polled (default 15).
+GOVHOOK_POLL_SECONDS how often StackSet operations are polled (default 15); GOVHOOK_BUILD_DIR where the
+package is built (default build/, which cleanup.sh removes).
 EOF
 }
 
@@ -136,6 +137,8 @@ if [ ${#ORG_UNITS[@]} -gt 0 ] || [ ${#REGIONS[@]} -gt 0 ]; then
   PUBLISH_POLICY=0
 fi
 
+# A relative GOVHOOK_BUILD_DIR is relative to where the script was started, not to the checkout.
+case "${GOVHOOK_BUILD_DIR:-}" in ""|/*) ;; *) GOVHOOK_BUILD_DIR="$PWD/$GOVHOOK_BUILD_DIR" ;; esac
 HERE=$(cd "$(dirname "$0")" && pwd)
 cd "$HERE"
 GOVHOOK=${GOVHOOK:-govhook}
@@ -169,8 +172,10 @@ CALLER=$("${AWS[@]}" sts get-caller-identity --query '[Account,Arn]' --output te
 ACCOUNT=${CALLER%%$'\t'*}
 PARTITION=$(cut -d: -f2 <<<"${CALLER#*$'\t'}")
 [ -n "$PARTITION" ] || PARTITION=aws
-[ -n "$REGION" ] || REGION=$("${AWS[@]}" configure get region || true)
+# The region the AWS CLI itself would use: an environment variable overrides the profile's setting
+# (docs/deploy.md cites the precedence), so the configuration is asked only when neither is set.
 [ -n "$REGION" ] || REGION=${AWS_REGION:-${AWS_DEFAULT_REGION:-}}
+[ -n "$REGION" ] || REGION=$("${AWS[@]}" configure get region || true)
 [ -n "$REGION" ] || die "no region: pass --region or configure one"
 AWS=(aws --region "$REGION")
 [ -n "$PROFILE" ] && AWS+=(--profile "$PROFILE")
@@ -203,7 +208,8 @@ act() {
   fi
 }
 
-BUILD="$HERE/build"
+# GOVHOOK_BUILD_DIR: where the package is built (default build/ here; cleanup.sh removes it).
+BUILD=${GOVHOOK_BUILD_DIR:-$HERE/build}
 if [ "$DRY_RUN" = 1 ]; then
   BUILD=$(mktemp -d)
   trap 'rm -rf "$BUILD"' EXIT
@@ -357,12 +363,15 @@ else
 EOF
 fi
 
-# create_bucket BUCKET REGION [ORG_ID]: encrypted (SSE-S3, which other accounts can read, unlike
+# ensure_bucket BUCKET REGION [ORG_ID [STATE]]: uploads the package; creates the bucket when STATE (or a
+# head-bucket when no STATE is given) says it is missing: encrypted (SSE-S3, which other accounts can read, unlike
 # a KMS key they are not granted), public access blocked, tagged; ORG_ID adds the org read policy.
 ensure_bucket() {
   local bucket=$1 region=$2 org=${3:-}
   local s3=("${AWS_BASE[@]}" --region "$region" s3api) own=(--expected-bucket-owner "$ACCOUNT")
-  if [ "$(bucket_state "$bucket" "$region" "$ACCOUNT")" = missing ]; then
+  local state=${4:-}
+  [ -n "$state" ] || state=$(bucket_state "$bucket" "$region" "$ACCOUNT")
+  if [ "$state" = missing ]; then
     if [ "$region" = us-east-1 ]; then
       act "${s3[@]}" create-bucket --bucket "$bucket" >/dev/null
     else
@@ -490,7 +499,8 @@ PY
 fi
 
 echo "==> artifact bucket s3://$BUCKET"
-ensure_bucket "$BUCKET" "$REGION"
+# The plan's head-bucket already said whether the bucket is there.
+ensure_bucket "$BUCKET" "$REGION" "" "$( [ "$BUCKET_EXISTS" = 1 ] && echo exists || echo missing)"
 
 if [ "$PUBLISH_POLICY" = 1 ]; then
   echo "==> publishing the policy to ssm:$POLICY_PARAM ($TIER tier)"

@@ -92,3 +92,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             tiers.add("integration")
         for tier in sorted(tiers):
             item.add_marker(getattr(pytest.mark, tier))
+    # The slow tests first (the order is otherwise kept): with parallel workers (make test runs
+    # pytest -n auto) the longest scenarios start at once on different cores instead of ending
+    # the run on one.
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)

@@ -9,6 +9,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -42,9 +43,14 @@ def script_env(endpoint: str | None = None, **extra: str) -> dict[str, str]:
     env.update(PATH=f"{BIN}:{env['PATH']}", PYTHON=sys.executable, AWS_DEFAULT_REGION="us-east-1", AWS_REGION="us-east-1")
     if endpoint:
         env["AWS_ENDPOINT_URL"] = endpoint
+    # A build directory of the test's own (not there yet), so deploy.sh runs in parallel test workers
+    # never share build/; a test of the default passes GOVHOOK_BUILD_DIR="" (unset below).
+    env["GOVHOOK_BUILD_DIR"] = str(Path(tempfile.mkdtemp(prefix="govhook-test-")) / "build")
     env.pop("AWS_PROFILE", None)
     env.pop("AWS_DATA_PATH", None)  # set in this process by importing awscli (aws_text); a user's shell has none
     env.update(extra)
+    if not env["GOVHOOK_BUILD_DIR"]:
+        del env["GOVHOOK_BUILD_DIR"]
     return env
 
 

@@ -9,11 +9,14 @@ TypeScript/JavaScript: ``npm install aws-cdk-lib constructs`` into a directory o
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -35,19 +38,31 @@ def _cache(config: pytest.Config, name: str) -> Path:
     return path
 
 
+@contextlib.contextmanager
+def _installing(target: Path) -> Iterator[None]:
+    """One installer at a time per directory: parallel test workers (pytest -n) wait for the first."""
+    with open(target.parent / f".{target.name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
 def python_cdk(config: pytest.Config) -> Path:
     """A directory holding aws-cdk-lib for Python (installed on first use)."""
     if shutil.which("node") is None:
         pytest.fail("the CDK tests need Node.js (jsii runs aws-cdk-lib in it): install node")
     target = _cache(config, "python")
     marker = target / ".installed"
-    if marker.exists() and marker.read_text() == json.dumps(PY_REQUIREMENTS):
-        return target
-    shutil.rmtree(target)
-    target.mkdir(parents=True)
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--disable-pip-version-check", "--target",
-                    str(target), *PY_REQUIREMENTS], check=True, timeout=900)
-    marker.write_text(json.dumps(PY_REQUIREMENTS))
+    with _installing(target):
+        if marker.exists() and marker.read_text() == json.dumps(PY_REQUIREMENTS):
+            return target
+        shutil.rmtree(target)
+        target.mkdir(parents=True)
+        subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--disable-pip-version-check", "--target",
+                        str(target), *PY_REQUIREMENTS], check=True, timeout=900)
+        marker.write_text(json.dumps(PY_REQUIREMENTS))
     return target
 
 
@@ -57,12 +72,13 @@ def npm_cdk(config: pytest.Config) -> Path:
         pytest.fail("the TypeScript wrapper test needs npm")
     target = _cache(config, "npm")
     marker = target / ".installed"
-    if marker.exists() and marker.read_text() == json.dumps(NPM_PACKAGES):
-        return target
-    (target / "package.json").write_text(json.dumps({"name": "govhook-cdk-test", "private": True}))
-    subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--loglevel=error", *NPM_PACKAGES],
-                   cwd=target, check=True, timeout=900)
-    marker.write_text(json.dumps(NPM_PACKAGES))
+    with _installing(target):
+        if marker.exists() and marker.read_text() == json.dumps(NPM_PACKAGES):
+            return target
+        (target / "package.json").write_text(json.dumps({"name": "govhook-cdk-test", "private": True}))
+        subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--loglevel=error", *NPM_PACKAGES],
+                       cwd=target, check=True, timeout=900)
+        marker.write_text(json.dumps(NPM_PACKAGES))
     return target
 
 

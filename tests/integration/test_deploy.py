@@ -16,6 +16,9 @@ import pytest
 from tests.helpers import BIN, ROOT, aws, aws_text, script_env
 from tests.helpers import run_script as run
 
+# Every scenario runs deploy.sh/cleanup.sh, dozens of AWS CLI processes each.
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture()
 def env(moto_endpoint: str) -> dict[str, str]:
@@ -111,7 +114,7 @@ def test_deploy_then_redeploy_then_cleanup(env: dict[str, str], tmp_path: Path) 
     stacks = aws(env, "cloudformation", "list-stacks")["StackSummaries"]
     assert all(s["StackStatus"] == "DELETE_COMPLETE" for s in stacks if s["StackName"] == "govhook-test")
     assert parameter_names(env) == set()
-    assert not (ROOT / "build").exists()
+    assert not Path(env["GOVHOOK_BUILD_DIR"]).exists()
 
 
 @pytest.mark.moto
@@ -137,15 +140,19 @@ def test_policy_parameter_without_a_leading_slash_and_a_small_policy(env: dict[s
 
 
 @pytest.mark.moto
-def test_bundled_policy_publishes_nothing_and_needs_no_ssm_grant(env: dict[str, str]) -> None:
+def test_bundled_policy_publishes_nothing_and_needs_no_ssm_grant(moto_endpoint: str) -> None:
+    # (the one test of deploy.sh's default build directory, build/ in the checkout)
+    env = script_env(moto_endpoint, GOVHOOK_BUILD_DIR="")
     proc = run("deploy.sh", "--stack-name", "govhook-bundled", "--bundled-policy", env=env)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert (ROOT / "build" / "govhook.zip").is_file()
     assert parameter_names(env) == {"/govhook/allowed-runtimes"}
     fn = aws(env, "lambda", "get-function-configuration", "--function-name", "govhook-bundled-hook")
     assert fn["Environment"]["Variables"]["GOVHOOK_POLICY"] == "policies/active.policy.json"
     reads = [s["Resource"] for s in role_policy(env, "HookFunctionRole")["Statement"] if s["Action"] == "ssm:GetParameter"]
     assert reads == ["arn:aws:ssm:us-east-1:123456789012:parameter/govhook/allowed-runtimes"]
     assert run("cleanup.sh", "--stack-name", "govhook-bundled", env=env).returncode == 0
+    assert not (ROOT / "build").exists()
 
 
 @pytest.mark.moto
@@ -223,7 +230,7 @@ def test_dry_run_prints_the_plan_and_changes_nothing(env: dict[str, str], tmp_pa
     assert aws(env, "s3api", "list-buckets").get("Buckets", []) == []
     assert parameter_names(env) == set()
     assert aws(env, "cloudformation", "list-stacks")["StackSummaries"] == []
-    assert not (ROOT / "build").exists()
+    assert not Path(env["GOVHOOK_BUILD_DIR"]).exists() and not (ROOT / "build").exists()
 
 
 def test_bad_arguments_fail_fast(tmp_path: Path) -> None:
@@ -508,4 +515,7 @@ def run_uploaded_package(env: dict[str, str], bucket: str, key: str, fn_env: dic
     assert [r["decision"]["outcome"] for r in records if r.get("message") == "govhook decision"][:2] == ["blocked", "allowed"]
     assert sum(1 for r in records if "_aws" in r) == 4
     # AND the package answers exactly what this checkout's handler answers
-    assert _invoke(ROOT, run_env, events)[0] == responses
+    checkout = _invoke(ROOT, run_env, events)[0]
+    assert len(checkout) == len(responses)
+    for i, (ours, theirs) in enumerate(zip(checkout, responses, strict=True)):
+        assert ours == theirs, (i, json.dumps(ours, indent=1)[:4000], json.dumps(theirs, indent=1)[:4000])

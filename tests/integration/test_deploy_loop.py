@@ -21,6 +21,9 @@ ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 ACCOUNT = "123456789012"  # moto's default account: the organization's management account here
 
+# Every scenario runs deploy.sh/cleanup.sh, dozens of AWS CLI processes each.
+pytestmark = pytest.mark.slow
+
 
 def run(script: str, *args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(["bash", str(ROOT / script), *args], cwd=ROOT, env=env, capture_output=True, text=True,
@@ -44,7 +47,8 @@ def env(moto_endpoint: str, tmp_path: Path) -> dict[str, str]:
     (shim / "aws").chmod(0o755)
     e = dict(os.environ)
     e.update(PATH=f"{shim}:{BIN}:{e['PATH']}", PYTHON=sys.executable, AWS_ENDPOINT_URL=moto_endpoint,
-             AWS_DEFAULT_REGION="us-east-1", AWS_REGION="us-east-1", AWS_CALL_LOG=str(log))
+             AWS_DEFAULT_REGION="us-east-1", AWS_REGION="us-east-1", AWS_CALL_LOG=str(log),
+             GOVHOOK_BUILD_DIR=str(tmp_path / "build"))
     e.pop("AWS_PROFILE", None)
     return e
 

@@ -52,6 +52,7 @@ def test_the_hello_world_is_nodejs22_128mb_inline() -> None:
 
 
 @pytest.mark.moto
+@pytest.mark.slow
 def test_deploy_sample_then_cleanup_sample(env: dict[str, str]) -> None:
     # WHEN the compliant sample is deployed
     ok = run("sample/deploy_sample.sh", env=env)
