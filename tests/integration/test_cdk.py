@@ -16,7 +16,8 @@ import pytest
 from hook.cli import main
 from tests.integration import cdk_env
 
-pytestmark = pytest.mark.slow
+# One worker runs these (pytest -n --dist loadgroup): they share one synth, a module fixture.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("cdk-python")]
 
 APP = cdk_env.ROOT / "sample" / "cdk"
 POLICY = str(cdk_env.ROOT / "policies" / "default.policy.yaml")
