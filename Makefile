@@ -46,18 +46,17 @@ typecheck: venv
 
 # Every core: the suite's time is mostly processes (the AWS CLI, cfn-lint, pip) the deploy scenarios
 # start, which parallel workers overlap. The slow tests come first (tests/conftest.py) and each
-# worker is handed a test at a time (loadgroup: only an xdist_group, the CDK synth tests, stays on
-# one worker). PYTEST_WORKERS=0: one process.
+# worker is handed one test at a time, so they spread over the workers. PYTEST_WORKERS=0: one process.
 PYTEST_WORKERS ?= auto
 
 pytest: venv
-	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --maxschedchunk 1
 
 test: lint typecheck pytest
 
 # The fast loop: tests/unit only (no network, no subprocess).
 unit: venv
-	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup tests/unit
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --maxschedchunk 1 tests/unit
 
 # Regenerate golden outputs and generated docs after an intended change.
 golden: venv

@@ -209,6 +209,39 @@ act() {
   fi
 }
 
+# (Before the build: a parameter or policy bucket that stops the deployment stops it at once.)
+# The policy the function reads, and the tier its parameter needs.
+if [ "$PUBLISH_POLICY" = 1 ]; then
+  TIER=Standard
+  [ "$POLICY_BYTES" -le 4096 ] || TIER=Advanced
+  EXISTING_TIER=$("${AWS[@]}" ssm describe-parameters --parameter-filters "Key=Name,Values=$POLICY_PARAM" \
+                  --query 'Parameters[0].Tier' --output text 2>/dev/null || true)
+  # An Advanced parameter can never go back to Standard (AWS): keep it Advanced.
+  [ "$EXISTING_TIER" = Advanced ] && TIER=Advanced
+  if [ -n "$EXISTING_TIER" ] && [ "$EXISTING_TIER" != None ]; then
+    OWNER=$("${AWS[@]}" ssm list-tags-for-resource --resource-type Parameter --resource-id "$POLICY_PARAM" \
+            --query "TagList[?Key=='created-by'].Value" --output text 2>/dev/null || true)
+    [ "$OWNER" = govhook ] || die "ssm:$POLICY_PARAM exists and was not published by govhook (no tag created-by=govhook): choose another --policy-parameter"
+  fi
+  POLICY_SOURCE="ssm:$POLICY_PARAM ($TIER tier, $POLICY_BYTES bytes from $POLICY; also bundled as the fallback)"
+  POLICY_PARAM_VALUE=$POLICY_PARAM
+elif [ -n "$POLICY_S3" ]; then
+  POLICY_BUCKET=${POLICY_S3#s3://}; POLICY_BUCKET=${POLICY_BUCKET%%/*}
+  [ "$(bucket_state "$POLICY_BUCKET" "$REGION" "$POLICY_S3_OWNER")" = exists ] \
+    || die "--policy-s3: bucket $POLICY_BUCKET is not there; create it (with a bucket policy that lets the accounts read the object) first"
+  POLICY_SOURCE="$POLICY_S3 (uploaded from $POLICY; also bundled as the fallback)"
+  POLICY_PARAM_VALUE=""
+else
+  POLICY_SOURCE="bundled: policies/active.policy.json (from $POLICY)"
+  POLICY_PARAM_VALUE=""
+fi
+if [ -n "$POLICY_S3" ]; then
+  POLICY_S3_OBJECT=${POLICY_S3#s3://}
+  POLICY_S3_KEY=${POLICY_S3_OBJECT#*/}
+else
+  POLICY_S3_OBJECT=""
+fi
+
 # GOVHOOK_BUILD_DIR: where the package is built (default build/ here; cleanup.sh removes it).
 BUILD=${GOVHOOK_BUILD_DIR:-$HERE/build}
 if [ "$DRY_RUN" = 1 ]; then
@@ -308,38 +341,6 @@ HASH=$("$PYTHON" -c 'import hashlib,sys; print(hashlib.sha256(open(sys.argv[1],"
 KEY="govhook/$HASH.zip"
 echo "    package: $ZIP, $SIZE bytes ($(( SIZE / 1024 )) KiB zipped)"
 [ "$SIZE" -lt 2097152 ] || die "the package is $SIZE bytes; it must stay under 2 MB"
-
-# The policy the function reads, and the tier its parameter needs.
-if [ "$PUBLISH_POLICY" = 1 ]; then
-  TIER=Standard
-  [ "$POLICY_BYTES" -le 4096 ] || TIER=Advanced
-  EXISTING_TIER=$("${AWS[@]}" ssm describe-parameters --parameter-filters "Key=Name,Values=$POLICY_PARAM" \
-                  --query 'Parameters[0].Tier' --output text 2>/dev/null || true)
-  # An Advanced parameter can never go back to Standard (AWS): keep it Advanced.
-  [ "$EXISTING_TIER" = Advanced ] && TIER=Advanced
-  if [ -n "$EXISTING_TIER" ] && [ "$EXISTING_TIER" != None ]; then
-    OWNER=$("${AWS[@]}" ssm list-tags-for-resource --resource-type Parameter --resource-id "$POLICY_PARAM" \
-            --query "TagList[?Key=='created-by'].Value" --output text 2>/dev/null || true)
-    [ "$OWNER" = govhook ] || die "ssm:$POLICY_PARAM exists and was not published by govhook (no tag created-by=govhook): choose another --policy-parameter"
-  fi
-  POLICY_SOURCE="ssm:$POLICY_PARAM ($TIER tier, $POLICY_BYTES bytes from $POLICY; also bundled as the fallback)"
-  POLICY_PARAM_VALUE=$POLICY_PARAM
-elif [ -n "$POLICY_S3" ]; then
-  POLICY_BUCKET=${POLICY_S3#s3://}; POLICY_BUCKET=${POLICY_BUCKET%%/*}
-  [ "$(bucket_state "$POLICY_BUCKET" "$REGION" "$POLICY_S3_OWNER")" = exists ] \
-    || die "--policy-s3: bucket $POLICY_BUCKET is not there; create it (with a bucket policy that lets the accounts read the object) first"
-  POLICY_SOURCE="$POLICY_S3 (uploaded from $POLICY; also bundled as the fallback)"
-  POLICY_PARAM_VALUE=""
-else
-  POLICY_SOURCE="bundled: policies/active.policy.json (from $POLICY)"
-  POLICY_PARAM_VALUE=""
-fi
-if [ -n "$POLICY_S3" ]; then
-  POLICY_S3_OBJECT=${POLICY_S3#s3://}
-  POLICY_S3_KEY=${POLICY_S3_OBJECT#*/}
-else
-  POLICY_S3_OBJECT=""
-fi
 
 if [ "$ORG_MODE" = 1 ]; then
   ORG_JSON=$("${AWS[@]}" organizations describe-organization --query '[Organization.Id,Organization.MasterAccountId]' --output text) \

@@ -39,14 +39,21 @@ def _cache(config: pytest.Config, name: str) -> Path:
 
 
 @contextlib.contextmanager
-def _installing(target: Path) -> Iterator[None]:
-    """One installer at a time per directory: parallel test workers (pytest -n) wait for the first."""
-    with open(target.parent / f".{target.name}.lock", "w") as lock:
+def locked(path: Path) -> Iterator[None]:
+    """An exclusive lock on PATH (made if missing) while the block runs: parallel test workers
+    (pytest -n) and the background prefetch wait for each other."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         try:
             yield
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _installing(target: Path) -> contextlib.AbstractContextManager[None]:
+    """One installer at a time per directory."""
+    return locked(target.parent / f".{target.name}.lock")
 
 
 def python_cdk(config: pytest.Config) -> Path:
