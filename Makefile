@@ -45,8 +45,8 @@ typecheck: venv
 	$(BIN)/mypy --strict hook
 
 # Every core: the suite's time is mostly processes (the AWS CLI, cfn-lint, pip) the deploy scenarios
-# start, which parallel workers overlap. The slow tests come first (tests/conftest.py) and each worker
-# is handed one test at a time, so they spread over the workers. PYTEST_WORKERS=0: one process.
+# start, which parallel workers overlap. The slow tests come first (tests/conftest.py) and each
+# worker is handed one test at a time, so they spread over the workers. PYTEST_WORKERS=0: one process.
 PYTEST_WORKERS ?= auto
 
 pytest: venv

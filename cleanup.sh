@@ -198,13 +198,19 @@ fi
 
 [ -n "$BUCKET" ] || BUCKET="govhook-artifacts-${ACCOUNT}-${REGION}"
 
-if "${AWS[@]}" cloudformation describe-stacks --stack-name "$STACK_NAME" >/dev/null 2>&1; then
+# One call: whether the stack is there, and the two parameters it was deployed with (one per line).
+if STACK_PARAMS=$("${AWS[@]}" cloudformation describe-stacks --stack-name "$STACK_NAME" \
+                  --query "Stacks[0].Parameters[?ParameterKey=='PolicyParameterName' || ParameterKey=='PolicyS3Object'].[ParameterKey,ParameterValue]" \
+                  --output text 2>/dev/null); then
+  DEPLOYED="" S3_OBJECT=""
+  while IFS=$'\t' read -r pkey pvalue; do
+    case "$pkey" in
+      PolicyParameterName) DEPLOYED=$pvalue ;;
+      PolicyS3Object) S3_OBJECT=$pvalue ;;
+    esac
+  done <<<"$STACK_PARAMS"
   # The parameter the stack was deployed with is the one deploy.sh published.
-  DEPLOYED=$("${AWS[@]}" cloudformation describe-stacks --stack-name "$STACK_NAME" \
-             --query "Stacks[0].Parameters[?ParameterKey=='PolicyParameterName'].ParameterValue" --output text 2>/dev/null || true)
-  [ -n "$POLICY_PARAM" ] || { [ "$DEPLOYED" != None ] && POLICY_PARAM=$DEPLOYED; }
-  S3_OBJECT=$("${AWS[@]}" cloudformation describe-stacks --stack-name "$STACK_NAME" \
-              --query "Stacks[0].Parameters[?ParameterKey=='PolicyS3Object'].ParameterValue" --output text 2>/dev/null || true)
+  [ -n "$POLICY_PARAM" ] || { [ -n "$DEPLOYED" ] && [ "$DEPLOYED" != None ] && POLICY_PARAM=$DEPLOYED; }
   if [ -n "$S3_OBJECT" ] && [ "$S3_OBJECT" != None ]; then
     echo "==> the policy object s3://$S3_OBJECT is in your bucket: left alone"
   fi

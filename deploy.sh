@@ -9,7 +9,8 @@ Usage: deploy.sh [options]
        deploy.sh --org-units OU... --regions REGION... [options]
 
 Validates the policy and template.yml before touching the account, builds the Lambda package
-(arm64, python3.13; boto3 left out: the runtime has it), uploads it under a content-hash key to
+(arm64, python3.13; the dependencies pinned in hook/handler/requirements.txt, kept in
+${XDG_CACHE_HOME:-~/.cache}/govhook/lambda-deps for re-runs; boto3 left out: the runtime has it), uploads it under a content-hash key to
 an artifact bucket (created if needed: encrypted, public access blocked, tagged created-by=govhook),
 publishes the policy to SSM and deploys the stack with a change set. Re-running with nothing
 changed succeeds. cleanup.sh removes everything this script made.
@@ -208,76 +209,7 @@ act() {
   fi
 }
 
-# GOVHOOK_BUILD_DIR: where the package is built (default build/ here; cleanup.sh removes it).
-BUILD=${GOVHOOK_BUILD_DIR:-$HERE/build}
-if [ "$DRY_RUN" = 1 ]; then
-  BUILD=$(mktemp -d)
-  trap 'rm -rf "$BUILD"' EXIT
-fi
-PACKAGE="$BUILD/package"
-ZIP="$BUILD/govhook.zip"
-
-echo "==> building the Lambda package for arm64 / python3.13"
-rm -rf "$PACKAGE" "$ZIP"
-mkdir -p "$PACKAGE"
-"$PYTHON" -m pip install --quiet --disable-pip-version-check --no-compile \
-  --platform manylinux2014_aarch64 --implementation cp --python-version 3.13 --only-binary=:all: \
-  --target "$PACKAGE" "PyYAML>=6.0" "aws-lambda-powertools>=3.0" \
-  || die "could not download the arm64 wheels (pip install --platform manylinux2014_aarch64)"
-rm -rf "${PACKAGE:?}"/boto3* "${PACKAGE:?}"/botocore* "${PACKAGE:?}"/s3transfer* "${PACKAGE:?}"/jmespath* "${PACKAGE:?}"/bin
-# The handler uses Powertools' Logger and Metrics only: its event handler and the other utilities
-# (more than half of the package) never load. What Logger imports (jmespath_utils, typing) stays.
-rm -rf "${PACKAGE:?}"/aws_lambda_powertools/event_handler
-for util in "$PACKAGE"/aws_lambda_powertools/utilities/*; do
-  case "${util##*/}" in
-    __init__.py|jmespath_utils|typing|serialization.py) ;;
-    *) rm -rf "$util" ;;
-  esac
-done
-# The package is built by inclusion: the SDK, the core, the data sources, the Lambda door, the shipped input
-# layer, the rules and their data. The CLI door (hook/cli), hook/integrations and hook/testing.py
-# are never copied (tests/test_package.py imports and runs the zip without them).
-mkdir -p "$PACKAGE/hook"
-cp hook/__init__.py hook/py.typed "$PACKAGE/hook/"
-for part in sdk core sources inputs handler rules data; do
-  cp -R "hook/$part" "$PACKAGE/hook/$part"
-done
-find "$PACKAGE/hook" -name '__pycache__' -prune -exec rm -rf {} +
-mkdir -p "$PACKAGE/policies"
-# The chosen policy is always bundled too: it is the fallback when none is published.
-printf '%s' "$POLICY_COMPACT" > "$BUILD/policy.json"
-cp "$BUILD/policy.json" "$PACKAGE/policies/active.policy.json"
-cp policies/default.policy.yaml "$PACKAGE/policies/default.policy.yaml"
-# Ship bytecode: /var/task is read-only, so without it Lambda compiles every module it imports on
-# every cold start (govhook, PyYAML and Powertools; measured in bench/README.md), and CloudFormation
-# waits on it. The .pyc files must come from the runtime's Python (3.13); unchecked-hash ones are used
-# without comparing timestamps, which a zip does not keep.
-if "$PYTHON" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 13))'; then
-  "$PYTHON" -m compileall -q -j 0 --invalidation-mode unchecked-hash "$PACKAGE" >/dev/null \
-    || die "could not compile the package's bytecode"
-else
-  echo "    note: $PYTHON is not Python 3.13: the package ships sources only (compiled at each cold start)"
-fi
-"$PYTHON" - "$PACKAGE" "$ZIP" <<'PY'
-import os, sys, zipfile
-src, dst = sys.argv[1], sys.argv[2]
-with zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
-    for root, dirs, files in os.walk(src):
-        dirs.sort()
-        for name in sorted(files):
-            path = os.path.join(root, name)
-            info = zipfile.ZipInfo(os.path.relpath(path, src), date_time=(1980, 1, 1, 0, 0, 0))
-            info.external_attr = 0o644 << 16
-            info.compress_type = zipfile.ZIP_DEFLATED
-            with open(path, "rb") as fh:
-                zf.writestr(info, fh.read())
-PY
-SIZE=$(wc -c < "$ZIP" | tr -d ' ')
-HASH=$("$PYTHON" -c 'import hashlib,sys; print(hashlib.sha256(open(sys.argv[1],"rb").read()).hexdigest())' "$ZIP")
-KEY="govhook/$HASH.zip"
-echo "    package: $ZIP, $SIZE bytes ($(( SIZE / 1024 )) KiB zipped)"
-[ "$SIZE" -lt 2097152 ] || die "the package is $SIZE bytes; it must stay under 2 MB"
-
+# (Before the build: a parameter or policy bucket that stops the deployment stops it at once.)
 # The policy the function reads, and the tier its parameter needs.
 if [ "$PUBLISH_POLICY" = 1 ]; then
   TIER=Standard
@@ -309,6 +241,106 @@ if [ -n "$POLICY_S3" ]; then
 else
   POLICY_S3_OBJECT=""
 fi
+
+# GOVHOOK_BUILD_DIR: where the package is built (default build/ here; cleanup.sh removes it).
+BUILD=${GOVHOOK_BUILD_DIR:-$HERE/build}
+if [ "$DRY_RUN" = 1 ]; then
+  BUILD=$(mktemp -d)
+  trap 'rm -rf "$BUILD"' EXIT
+fi
+PACKAGE="$BUILD/package"
+ZIP="$BUILD/govhook.zip"
+
+# compile_bytecode DIR: .pyc files beside the sources. /var/task is read-only, so without them Lambda
+# compiles every module it imports on every cold start (govhook, PyYAML and Powertools; measured in
+# bench/README.md), and CloudFormation waits on it. They must come from the runtime's Python (3.13);
+# unchecked-hash ones are used without comparing timestamps, which a zip does not keep.
+compile_bytecode() {
+  if "$PYTHON" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 13))'; then
+    "$PYTHON" -m compileall -q -j 0 --invalidation-mode unchecked-hash "$1" >/dev/null \
+      || die "could not compile the package's bytecode"
+  elif [ -z "${COMPILE_NOTE:-}" ]; then
+    COMPILE_NOTE=1
+    echo "    note: $PYTHON is not Python 3.13: the package ships sources only (compiled at each cold start)"
+  fi
+}
+
+echo "==> building the Lambda package for arm64 / python3.13"
+rm -rf "$PACKAGE" "$ZIP"
+mkdir -p "$PACKAGE"
+# The dependencies: exactly hook/handler/requirements.txt, trimmed (below) and compiled, kept in the
+# user's cache under a key of the requirements, this script and the interpreter's version, so a
+# re-run or a dry run copies them instead of asking pip again. Remove the directory to rebuild them.
+DEPS_KEY=$("$PYTHON" - hook/handler/requirements.txt "$HERE/deploy.sh" <<'PY'
+import hashlib, sys
+h = hashlib.sha256(b"%d.%d\0" % sys.version_info[:2])
+for path in sys.argv[1:]:
+    with open(path, "rb") as fh:
+        h.update(fh.read() + b"\0")
+print(h.hexdigest()[:32])
+PY
+) || die "could not read hook/handler/requirements.txt"
+DEPS_CACHE="${XDG_CACHE_HOME:-$HOME/.cache}/govhook/lambda-deps/$DEPS_KEY"
+if [ -f "$DEPS_CACHE/.complete" ]; then
+  cp -R "$DEPS_CACHE/." "$PACKAGE/"
+  rm -f "$PACKAGE/.complete"
+  echo "    dependencies: from $DEPS_CACHE"
+else
+  "$PYTHON" -m pip install --quiet --disable-pip-version-check --no-compile --no-deps \
+    --platform manylinux2014_aarch64 --implementation cp --python-version 3.13 --only-binary=:all: \
+    --target "$PACKAGE" -r hook/handler/requirements.txt \
+    || die "could not download the arm64 wheels of hook/handler/requirements.txt (pip install --platform manylinux2014_aarch64)"
+  rm -rf "${PACKAGE:?}"/boto3* "${PACKAGE:?}"/botocore* "${PACKAGE:?}"/s3transfer* "${PACKAGE:?}"/jmespath* "${PACKAGE:?}"/bin
+  # The handler uses Powertools' Logger and Metrics only: its event handler and the other utilities
+  # (more than half of the package) never load. What Logger imports (jmespath_utils, typing) stays.
+  rm -rf "${PACKAGE:?}"/aws_lambda_powertools/event_handler
+  for util in "$PACKAGE"/aws_lambda_powertools/utilities/*; do
+    case "${util##*/}" in
+      __init__.py|jmespath_utils|typing|serialization.py) ;;
+      *) rm -rf "$util" ;;
+    esac
+  done
+  compile_bytecode "$PACKAGE"
+  # Into the cache whole or not at all: a copy beside it, then one rename.
+  if mkdir -p "${DEPS_CACHE%/*}" 2>/dev/null && tmp=$(mktemp -d "${DEPS_CACHE}.XXXXXX" 2>/dev/null); then
+    rm -rf "$DEPS_CACHE"  # (never complete, or another run's)
+    if cp -R "$PACKAGE/." "$tmp/" && touch "$tmp/.complete" && mv "$tmp" "$DEPS_CACHE" 2>/dev/null; then :; else rm -rf "$tmp"; fi
+  fi
+fi
+# The package is built by inclusion: the SDK, the core, the data sources, the Lambda door, the shipped input
+# layer, the rules and their data. The CLI door (hook/cli), hook/integrations and hook/testing.py
+# are never copied (tests/test_package.py imports and runs the zip without them).
+mkdir -p "$PACKAGE/hook"
+cp hook/__init__.py hook/py.typed "$PACKAGE/hook/"
+for part in sdk core sources inputs handler rules data; do
+  cp -R "hook/$part" "$PACKAGE/hook/$part"
+done
+find "$PACKAGE/hook" -name '__pycache__' -prune -exec rm -rf {} +
+mkdir -p "$PACKAGE/policies"
+# The chosen policy is always bundled too: it is the fallback when none is published.
+printf '%s' "$POLICY_COMPACT" > "$BUILD/policy.json"
+cp "$BUILD/policy.json" "$PACKAGE/policies/active.policy.json"
+cp policies/default.policy.yaml "$PACKAGE/policies/default.policy.yaml"
+compile_bytecode "$PACKAGE/hook"
+"$PYTHON" - "$PACKAGE" "$ZIP" <<'PY'
+import os, sys, zipfile
+src, dst = sys.argv[1], sys.argv[2]
+with zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
+    for root, dirs, files in os.walk(src):
+        dirs.sort()
+        for name in sorted(files):
+            path = os.path.join(root, name)
+            info = zipfile.ZipInfo(os.path.relpath(path, src), date_time=(1980, 1, 1, 0, 0, 0))
+            info.external_attr = 0o644 << 16
+            info.compress_type = zipfile.ZIP_DEFLATED
+            with open(path, "rb") as fh:
+                zf.writestr(info, fh.read())
+PY
+SIZE=$(wc -c < "$ZIP" | tr -d ' ')
+HASH=$("$PYTHON" -c 'import hashlib,sys; print(hashlib.sha256(open(sys.argv[1],"rb").read()).hexdigest())' "$ZIP")
+KEY="govhook/$HASH.zip"
+echo "    package: $ZIP, $SIZE bytes ($(( SIZE / 1024 )) KiB zipped)"
+[ "$SIZE" -lt 2097152 ] || die "the package is $SIZE bytes; it must stay under 2 MB"
 
 if [ "$ORG_MODE" = 1 ]; then
   ORG_JSON=$("${AWS[@]}" organizations describe-organization --query '[Organization.Id,Organization.MasterAccountId]' --output text) \

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
+
+_ROOT = Path(__file__).resolve().parents[1]
 
 # No test ever reaches a real AWS account: fake credentials and a fixed region for every test.
 os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
@@ -72,6 +75,32 @@ def _every_hook_answer_meets_the_contract(monkeypatch: pytest.MonkeyPatch) -> No
         return assert_contract(event, original(event, context, **kwargs))
 
     monkeypatch.setattr(handler, "handle", checked)
+
+
+_CDK_TESTS = ("test_cdk.py", "test_cdk_ts.py")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The main process of a run that includes the CDK tests (not an xdist worker, no -m filter)
+    starts their installs in the background (tests/integration/cdk_env.py:prefetch)."""
+    if hasattr(config, "workerinput") or config.option.markexpr or config.option.collectonly:
+        return
+    integration = (_ROOT / "tests" / "integration").resolve()
+    targets = [Path(str(arg).split("::")[0]).resolve() for arg in config.args] or [_ROOT / "tests"]
+    if not any(t == integration or t in integration.parents or t.name in _CDK_TESTS for t in targets):
+        return
+    from tests.integration import cdk_env
+
+    config._govhook_cdk_prefetch = cdk_env.prefetch(config)  # type: ignore[attr-defined]
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """A prefetch still running when the run ends (the CDK tests deselected) is stopped: its
+    half-made install has no marker, so the next run starts it again."""
+    proc = getattr(config, "_govhook_cdk_prefetch", None)
+    if proc is not None and proc.poll() is None:
+        os.killpg(proc.pid, 15)
+        proc.wait(timeout=30)
 
 
 _TIERS = ("unit", "functional", "integration", "property")

@@ -57,13 +57,14 @@ MAX_ENTRIES = 512
 
 
 class _Failure(Record):
-    _fields = ("kind", "message", "count", "retry_after")
+    _fields = ("kind", "message", "count", "retry_after", "pause")
 
-    def __init__(self, kind: type[Exception], message: str, count: int, retry_after: float) -> None:
+    def __init__(self, kind: type[Exception], message: str, count: int, retry_after: float, pause: float) -> None:
         self.kind = kind
         self.message = message
         self.count = count
         self.retry_after = retry_after
+        self.pause = pause
 
 
 def _not_attempted(exc: BaseException) -> bool:
@@ -115,7 +116,7 @@ class TTLCache:
             if entry is not None and usable:
                 self._note(describe or key, entry.last_error, now - entry.fetched)
                 return entry.value
-            raise self._remembered(failure, now)
+            raise self._remembered(failure)
         try:
             value = fetch()
         except Exception as exc:
@@ -128,7 +129,7 @@ class TTLCache:
             grow = _RETRY_PAUSE if entry is not None and usable else _FIRST_PAUSE * 2 ** (count - 1)
             pause = min(self.max_age, _RETRY_PAUSE, grow)
             self._failures.pop(key, None)
-            self._failures[key] = _Failure(type(exc), str(exc), count, ended + pause)
+            self._failures[key] = _Failure(type(exc), str(exc), count, ended + pause, pause)
             if len(self._failures) > self.max_entries:
                 del self._failures[next(iter(self._failures))]
             if entry is not None and usable:
@@ -143,8 +144,9 @@ class TTLCache:
             del self._data[next(iter(self._data))]
         return value
 
-    def _remembered(self, failure: _Failure, now: float) -> Exception:
-        text = (f"{failure.message} (remembered: not asked again for {failure.retry_after - now:.1f} s after "
+    def _remembered(self, failure: _Failure) -> Exception:
+        # The pause, not the time left of it: the same failure reads the same in every answer.
+        text = (f"{failure.message} (remembered: not asked again for {failure.pause:g} s after "
                 f"{failure.count} failure{'' if failure.count == 1 else 's'} in a row)")
         try:
             return failure.kind(text)

@@ -39,9 +39,11 @@ def _cache(config: pytest.Config, name: str) -> Path:
 
 
 @contextlib.contextmanager
-def _installing(target: Path) -> Iterator[None]:
-    """One installer at a time per directory: parallel test workers (pytest -n) wait for the first."""
-    with open(target.parent / f".{target.name}.lock", "w") as lock:
+def locked(path: Path) -> Iterator[None]:
+    """An exclusive lock on PATH (made if missing) while the block runs: parallel test workers
+    (pytest -n) and the background prefetch wait for each other."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         try:
             yield
@@ -49,37 +51,66 @@ def _installing(target: Path) -> Iterator[None]:
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
+def _installing(target: Path) -> contextlib.AbstractContextManager[None]:
+    """One installer at a time per directory."""
+    return locked(target.parent / f".{target.name}.lock")
+
+
 def python_cdk(config: pytest.Config) -> Path:
     """A directory holding aws-cdk-lib for Python (installed on first use)."""
     if shutil.which("node") is None:
         pytest.fail("the CDK tests need Node.js (jsii runs aws-cdk-lib in it): install node")
-    target = _cache(config, "python")
-    marker = target / ".installed"
-    with _installing(target):
-        if marker.exists() and marker.read_text() == json.dumps(PY_REQUIREMENTS):
-            return target
-        shutil.rmtree(target)
-        target.mkdir(parents=True)
-        subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--disable-pip-version-check", "--target",
-                        str(target), *PY_REQUIREMENTS], check=True, timeout=900)
-        marker.write_text(json.dumps(PY_REQUIREMENTS))
-    return target
+    return ensure_python(_cache(config, "python"))
 
 
 def npm_cdk(config: pytest.Config) -> Path:
     """A directory with node_modules/aws-cdk-lib and constructs (npm install on first use)."""
     if shutil.which("npm") is None:
         pytest.fail("the TypeScript wrapper test needs npm")
-    target = _cache(config, "npm")
+    return ensure_npm(_cache(config, "npm"))
+
+
+def _installed(target: Path, wanted: list[str]) -> bool:
     marker = target / ".installed"
+    return marker.exists() and marker.read_text() == json.dumps(wanted)
+
+
+def ensure_python(target: Path) -> Path:
     with _installing(target):
-        if marker.exists() and marker.read_text() == json.dumps(NPM_PACKAGES):
+        if _installed(target, PY_REQUIREMENTS):
+            return target
+        shutil.rmtree(target)
+        target.mkdir(parents=True)
+        subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--disable-pip-version-check", "--target",
+                        str(target), *PY_REQUIREMENTS], check=True, timeout=900)
+        (target / ".installed").write_text(json.dumps(PY_REQUIREMENTS))
+    return target
+
+
+def ensure_npm(target: Path) -> Path:
+    with _installing(target):
+        if _installed(target, NPM_PACKAGES):
             return target
         (target / "package.json").write_text(json.dumps({"name": "govhook-cdk-test", "private": True}))
         subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--loglevel=error", *NPM_PACKAGES],
                        cwd=target, check=True, timeout=900)
-        marker.write_text(json.dumps(NPM_PACKAGES))
+        (target / ".installed").write_text(json.dumps(NPM_PACKAGES))
     return target
+
+
+def prefetch(config: pytest.Config) -> subprocess.Popen[bytes] | None:
+    """Start the installs in the background when they are missing (tests/conftest.py calls this
+    once per run, in the main process): downloading and unpacking aws-cdk-lib is mostly waiting on
+    the package registries, which the rest of the suite overlaps instead of a worker idling at the
+    first CDK test. The tests wait for it on the install lock; if it fails they install themselves
+    and report the error."""
+    python, npm = _cache(config, "python"), _cache(config, "npm")
+    if _installed(python, PY_REQUIREMENTS) and _installed(npm, NPM_PACKAGES):
+        return None
+    if shutil.which("node") is None or shutil.which("npm") is None:
+        return None
+    return subprocess.Popen([sys.executable, __file__, str(python), str(npm)], cwd=ROOT,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
 
 
 def synth_python(site: Path, app_dir: Path, outdir: Path, context: dict[str, Any] | None = None,
@@ -104,3 +135,8 @@ def violations(report: dict[str, Any], *severities: str) -> set[tuple[str, str]]
     """``{(rule, construct path)}`` of the report's violations with these severities."""
     return {(v["ruleName"], c["constructPath"]) for v in report["violations"] if v["severity"] in severities
             for c in v["violatingConstructs"]}
+
+
+if __name__ == "__main__":  # the background install prefetch() starts
+    ensure_python(Path(sys.argv[1]))
+    ensure_npm(Path(sys.argv[2]))

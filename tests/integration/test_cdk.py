@@ -6,6 +6,7 @@ event with the template as payload). Slow: two synths of ~30 s, and the install 
 from __future__ import annotations
 
 import json
+import subprocess
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
@@ -24,16 +25,28 @@ LEGACY_FN = "OrdersLegacy/Handler/Resource"
 LOG_RETENTION = "OrdersLegacy/LogRetentionaae0aa3c5b4d4f87b02d85b201efdd8a/Resource"
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def site(request: pytest.FixtureRequest) -> Path:
     return cdk_env.python_cdk(request.config)
 
 
-@pytest.fixture(scope="module")
-def synthesized(site: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, Path]]:
-    out = tmp_path_factory.mktemp("cdk") / "cdk.out"
-    expires = (date.today() + timedelta(days=60)).isoformat()
-    result = cdk_env.synth_python(site, APP, out, {"govhook:policy": POLICY, "govhook:expires": expires})
+@pytest.fixture(scope="session")
+def synthesized(site: Path, tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Iterator[tuple[Any, Path]]:
+    """One synth per test run, whichever worker (pytest -n) asks first: the others wait on the lock
+    and read its assembly and its result (the pattern pytest-xdist documents for session fixtures)."""
+    root = tmp_path_factory.getbasetemp()
+    if worker_id != "master":
+        root = root.parent  # shared by this run's workers
+    out, saved = root / "cdk-synth" / "cdk.out", root / "cdk-synth" / "result.json"
+    with cdk_env.locked(root / "cdk-synth.lock"):
+        if saved.exists():
+            done = json.loads(saved.read_text())
+            result = subprocess.CompletedProcess(done["args"], done["returncode"], done["stdout"], done["stderr"])
+        else:
+            expires = (date.today() + timedelta(days=60)).isoformat()
+            result = cdk_env.synth_python(site, APP, out, {"govhook:policy": POLICY, "govhook:expires": expires})
+            saved.write_text(json.dumps({"args": result.args, "returncode": result.returncode,
+                                         "stdout": result.stdout, "stderr": result.stderr}))
     yield result, out
 
 
