@@ -18,7 +18,12 @@ import json, sys
 if sys.argv[1] == "boto3-first":
     import boto3  # noqa: F401  (samtranslator is then imported the normal way)
 from hook.cli.adapters.sam import expand
+from hook.cli.adapters.sam_fast import sam_api
 from hook.cli.adapters.template import _is_sam, targets_from_template
+sam_api()
+if sys.argv[1] == "boto3-first":
+    from hook.cli.adapters import sam_equivalents
+    sam_equivalents.uninstall()  # samtranslator's own helpers, not the stand-ins
 from hook.inputs.yamlcfn import load_template_nodes, read_source
 out = {}
 for f in sys.argv[2:]:
@@ -31,6 +36,8 @@ for f in sys.argv[2:]:
             out[f + " expanded"] = json.dumps([expanded, origins], sort_keys=True, default=repr)
     except Exception as exc:
         out[f] = f"{type(exc).__name__}: {exc}"
+from hook.cli.adapters import sam_equivalents
+out["stand-ins installed"] = sam_equivalents.installed()
 out["boto3 imported"] = [m for m in sys.modules if m == "boto3" or m.startswith("botocore.client")]
 import jsonschema, pydantic_core  # imported after the translator: the real libraries
 out["later imports"] = [pydantic_core.SchemaValidator.__module__, jsonschema.validate.__module__]
@@ -52,7 +59,8 @@ def test_stand_in_expansion_is_identical_to_the_normal_import_on_corpus_template
     files = sorted(str(p) for p in (CORPUS / "serverless-patterns").glob("*template*"))
     files += sorted(str(p) for p in (CORPUS / "sam-translator").glob("*.yaml"))
     # WHEN they are expanded in a process that imported boto3 first (samtranslator imported the
-    # normal way), and in one that did not (stand-ins, lazy models)
+    # normal way, its own helpers), and in one that did not (stand-ins, lazy models, the helpers of
+    # hook.cli.adapters.sam_equivalents)
     normal = _dump("boto3-first", files)
     fast = _dump("stand-in", files)
     # THEN the expansions and targets are the same, the fast process never imported boto3 or
@@ -61,6 +69,7 @@ def test_stand_in_expansion_is_identical_to_the_normal_import_on_corpus_template
     assert fast.pop("boto3 imported") == []
     assert fast["later imports"] == ["pydantic_core._pydantic_core", "jsonschema.validators"]
     assert fast["stand-ins left"] == []
+    assert (normal.pop("stand-ins installed"), fast.pop("stand-ins installed")) == (False, True)
     assert sum(1 for k in normal if k.endswith(" expanded")) > 150
     assert fast == normal
 

@@ -29,7 +29,9 @@ So this module:
 - checks the bundled policy templates once per process, not once per template: samtranslator's
   ``make_policy_template_for_function_plugin`` is replaced by one that wraps a single
   ``PolicyTemplatesProcessor`` (it holds the parsed templates and is not changed by a translation:
-  ``Template.to_statement`` resolves a copy).
+  ``Template.to_statement`` resolves a copy);
+- puts in place the stand-ins of :mod:`hook.cli.adapters.sam_equivalents` for a few helpers every
+  translation calls (the same answers, without work repeated per template).
 
 When boto3 is already imported (``--aws``), samtranslator is imported normally.
 """
@@ -261,6 +263,9 @@ class SamApi:
             return PolicyTemplatesForResourcePlugin(processor)
 
         translator_module.make_policy_template_for_function_plugin = policy_plugin
+        from hook.cli.adapters import sam_equivalents
+
+        sam_equivalents.install()
 
 
 def bundled_policy_templates() -> Any:

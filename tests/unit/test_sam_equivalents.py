@@ -1,0 +1,184 @@
+"""hook.cli.adapters.sam_equivalents: each stand-in gives what the samtranslator helper it replaces gives."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from hook.cli.adapters import sam_equivalents
+from hook.cli.adapters.sam import expand
+from hook.cli.adapters.sam_fast import sam_api
+from hook.inputs.yamlcfn import load_template_nodes
+
+ROOT = Path(__file__).resolve().parents[2]
+
+API = {
+    "Transform": "AWS::Serverless-2016-10-31",
+    "Globals": {"Function": {"Runtime": "python3.13", "Timeout": 10}},
+    "Parameters": {"Stage": {"Type": "String", "Default": "prod"}},
+    "Resources": {
+        "Fn": {
+            "Type": "AWS::Serverless::Function",
+            "Properties": {
+                "Handler": "a.h", "CodeUri": ".", "AutoPublishAlias": "live",
+                "Events": {
+                    "Get": {"Type": "Api", "Properties": {"Path": "/items", "Method": "get"}},
+                    "Http": {"Type": "HttpApi", "Properties": {"Path": "/h", "Method": "post"}},
+                    "Queue": {"Type": "SQS", "Properties": {"Queue": {"Fn::GetAtt": ["Q", "Arn"]}}},
+                },
+                "Policies": [{"SQSPollerPolicy": {"QueueName": "q"}}],
+            },
+        },
+        "Q": {"Type": "AWS::SQS::Queue"},
+        "Table": {"Type": "AWS::Serverless::SimpleTable"},
+    },
+}
+
+
+@pytest.fixture()
+def originals() -> Iterator[None]:
+    """samtranslator's own helpers for the test, the stand-ins again after it."""
+    sam_api()
+    sam_equivalents.uninstall()
+    try:
+        yield
+    finally:
+        sam_equivalents.install()
+
+
+def _expanded(template: dict[str, Any]) -> str:
+    out, origin = expand(template, {}, region="us-east-1", account_id="123456789012")
+    return json.dumps([out, origin], sort_keys=True, default=repr)
+
+
+def _sam_templates() -> list[dict[str, Any]]:
+    files = sorted((ROOT / "sample" / "templates").glob("sam-*.yaml"))
+    return [API] + [load_template_nodes(f.read_text(), str(f))[0] for f in files]
+
+
+@pytest.mark.usefixtures("originals")
+def test_expansions_are_the_same_with_the_stand_ins_and_without() -> None:
+    # GIVEN SAM templates with Globals, implicit REST and HTTP APIs, events, aliases, policy templates
+    templates = _sam_templates()
+    # WHEN each is expanded with samtranslator's own helpers, then with the stand-ins
+    before = [_expanded(t) for t in templates]
+    sam_equivalents.install()
+    after = [_expanded(t) for t in templates]
+    # THEN the expansions and origins are identical, and the stand-ins are really the ones in place
+    assert after == before
+    from samtranslator.translator import translator
+
+    assert translator.ResourceTypeResolver.__module__ == sam_equivalents.__name__
+
+
+@pytest.mark.usefixtures("originals")
+def test_each_resolver_has_the_table_samtranslator_builds_and_its_own_copy() -> None:
+    # GIVEN samtranslator's resolver of the SAM resource module
+    from samtranslator.model import ResourceTypeResolver, sam_resources
+    from samtranslator.model.eventsources import pull, push
+
+    own = ResourceTypeResolver(sam_resources).resource_types
+    events = ResourceTypeResolver(push, pull).resource_types
+    # WHEN the stand-in builds resolvers of the same modules
+    sam_equivalents.install()
+    from samtranslator.translator import translator
+
+    first = translator.ResourceTypeResolver(sam_resources)
+    second = translator.ResourceTypeResolver(sam_resources)
+    first.resource_types["AWS::Serverless::Function"] = None  # a caller changing its own table
+    # THEN each is a ResourceTypeResolver with samtranslator's table, not shared with the next one
+    assert type(second) is ResourceTypeResolver
+    assert second.resource_types == own and "AWS::Serverless::Function" in own
+    assert translator.ResourceTypeResolver(sam_resources).resource_types == own
+    assert translator.ResourceTypeResolver(push, pull).resource_types == events
+    assert second.can_resolve({"Type": "AWS::Serverless::Api"}) and not second.can_resolve({"Type": "AWS::S3::Bucket"})
+
+
+@pytest.mark.usefixtures("originals")
+def test_has_value_answers_as_the_enum_scan() -> None:
+    # GIVEN the enum's own answers for its values, near misses and other kinds of value
+    from samtranslator.sdk.resource import SamResourceType
+    from samtranslator.utils.py27hash_fix import Py27UniStr
+
+    class Loose(str):
+        def __eq__(self, other: object) -> bool:
+            return True
+
+        __hash__ = str.__hash__
+
+    values = [m.value for m in SamResourceType]
+    probes: list[Any] = [*values, *(v.lower() for v in values), *(v + " " for v in values), "", "AWS::S3::Bucket",
+                         *(Py27UniStr(v) for v in values), Py27UniStr("AWS::SQS::Queue"), Loose("x"), 1, None]
+    own = [SamResourceType.has_value(p) for p in probes]
+    # WHEN the stand-in answers
+    sam_equivalents.install()
+    ours = [SamResourceType.has_value(p) for p in probes]
+    # THEN every answer is the same (a str subclass that compares differently included)
+    assert ours == own
+    assert own.count(True) == 2 * len(values) + 1
+
+
+@pytest.mark.usefixtures("originals")
+def test_timed_methods_still_run_and_return_without_recording_metrics() -> None:
+    # GIVEN a method timed by samtranslator's cw_timer, and a metrics object it records into
+    from samtranslator.metrics.method_decorator import MetricsMethodWrapperSingleton, cw_timer
+    from samtranslator.metrics.metrics import Metrics
+
+    calls: list[int] = []
+
+    @cw_timer(prefix="Test")
+    def timed(x: int) -> int:
+        calls.append(x)
+        if x < 0:
+            raise ValueError("negative")
+        return x * 2
+
+    metrics = Metrics()
+    previous = MetricsMethodWrapperSingleton.get_instance()
+    MetricsMethodWrapperSingleton.set_instance(metrics)
+    try:
+        assert timed(2) == 4
+        recorded = sum(len(v) for v in metrics.metrics_cache.values())
+        # WHEN the stand-ins are installed
+        sam_equivalents.install()
+        # THEN the method runs, returns and raises as before, and nothing more is recorded
+        assert timed(3) == 6
+        with pytest.raises(ValueError, match="negative"):
+            timed(-1)
+        assert calls == [2, 3, -1]
+        assert recorded == 1 and sum(len(v) for v in metrics.metrics_cache.values()) == recorded
+    finally:
+        MetricsMethodWrapperSingleton.set_instance(previous)
+        metrics.publish()  # to samtranslator's no-op publisher (unpublished metrics warn at exit)
+
+
+def test_install_is_idempotent_and_uninstall_restores_samtranslators_own() -> None:
+    # GIVEN samtranslator loaded (the stand-ins installed)
+    sam_api()
+    from samtranslator.metrics import method_decorator
+    from samtranslator.sdk.resource import SamResourceType
+    from samtranslator.translator import translator
+
+    assert sam_equivalents.installed()
+    try:
+        # WHEN they are removed, then installed twice
+        sam_equivalents.uninstall()
+        own = (translator.ResourceTypeResolver, SamResourceType.__dict__["has_value"], method_decorator._send_cw_metric)
+        sam_equivalents.install()
+        replaced = (translator.ResourceTypeResolver, SamResourceType.__dict__["has_value"],
+                    method_decorator._send_cw_metric)
+        sam_equivalents.install()
+        # THEN a second install changes nothing, and uninstall puts back the very same objects
+        assert (translator.ResourceTypeResolver, SamResourceType.__dict__["has_value"],
+                method_decorator._send_cw_metric) == replaced
+        assert all(a is not b for a, b in zip(own, replaced, strict=True))
+        sam_equivalents.uninstall()
+        assert (translator.ResourceTypeResolver, SamResourceType.__dict__["has_value"],
+                method_decorator._send_cw_metric) == own
+        assert own[0].__module__ == "samtranslator.model"
+    finally:
+        sam_equivalents.install()
