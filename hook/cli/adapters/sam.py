@@ -69,10 +69,17 @@ def plain_copy(value: Any, memo: dict[int, Any] | None = None) -> Any:
     return copy.deepcopy(value, memo)
 
 
-@contextlib.contextmanager
-def _recording_origins(made: dict[str, str]) -> Iterator[None]:
-    """While SAM translates: each generated resource's logical id -> the SAM resource whose
-    ``to_cloudformation`` made it (events, roles, versions, aliases, URLs, permissions)."""
+#: The origins being recorded (the innermost expansion's), while SAM translates.
+_RECORDING: list[dict[str, str]] = []
+_RECORDER_CLASSES: list[type] = []
+
+
+def _install_origin_recorder() -> None:
+    """Each ``SamResourceMacro`` subclass's own ``to_cloudformation`` wrapped, once per process, so
+    that while :func:`_recording_origins` is active each resource it returns is noted with the SAM
+    resource that made it; otherwise the wrapper only calls through."""
+    if _RECORDER_CLASSES:
+        return
     import samtranslator.model.sam_resources  # noqa: F401  (defines the SamResourceMacro classes)
     from samtranslator.model import SamResourceMacro
 
@@ -82,28 +89,36 @@ def _recording_origins(made: dict[str, str]) -> Iterator[None]:
             yield sub
             yield from classes(sub)
 
-    originals: dict[type, Any] = {}
-
     def wrap(original: Any) -> Any:
         def to_cloudformation(self: Any, *args: Any, **kwargs: Any) -> Any:
             resources = original(self, *args, **kwargs)
-            for resource in resources or ():
-                lid = getattr(resource, "logical_id", None)
-                if isinstance(lid, str) and isinstance(self.logical_id, str):
-                    made.setdefault(lid, self.logical_id)
+            if _RECORDING:
+                made = _RECORDING[-1]
+                for resource in resources or ():
+                    lid = getattr(resource, "logical_id", None)
+                    if isinstance(lid, str) and isinstance(self.logical_id, str):
+                        made.setdefault(lid, self.logical_id)
             return resources
 
+        to_cloudformation.__wrapped__ = original  # type: ignore[attr-defined]
         return to_cloudformation
 
     for cls in classes(SamResourceMacro):
         if "to_cloudformation" in cls.__dict__:
-            originals[cls] = cls.__dict__["to_cloudformation"]
-            cls.to_cloudformation = wrap(originals[cls])  # type: ignore[attr-defined]
+            cls.to_cloudformation = wrap(cls.__dict__["to_cloudformation"])  # type: ignore[attr-defined]
+            _RECORDER_CLASSES.append(cls)
+
+
+@contextlib.contextmanager
+def _recording_origins(made: dict[str, str]) -> Iterator[None]:
+    """While SAM translates: each generated resource's logical id -> the SAM resource whose
+    ``to_cloudformation`` made it (events, roles, versions, aliases, URLs, permissions)."""
+    _install_origin_recorder()
+    _RECORDING.append(made)
     try:
         yield
     finally:
-        for cls, original in originals.items():
-            cls.to_cloudformation = original  # type: ignore[attr-defined]
+        _RECORDING.pop()
 
 
 def expand(
