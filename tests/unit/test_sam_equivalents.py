@@ -182,3 +182,116 @@ def test_install_is_idempotent_and_uninstall_restores_samtranslators_own() -> No
         assert own[0].__module__ == "samtranslator.model"
     finally:
         sam_equivalents.install()
+
+
+def _shape(value: Any, seen: dict[int, int] | None = None) -> Any:
+    """The value with its types and its sharing made visible (a container met again: its index)."""
+    seen = {} if seen is None else seen
+    if isinstance(value, dict | list | tuple):
+        if id(value) in seen:
+            return ("shared", seen[id(value)])
+        seen[id(value)] = len(seen)
+        if isinstance(value, dict):
+            items = [(_shape(k, seen), _shape(v, seen)) for k, v in value.items()]
+        else:
+            items = [_shape(v, seen) for v in value]
+        extra = sorted((k, _shape(v, seen)) for k, v in vars(value).items()) if hasattr(value, "__dict__") else []
+        return (type(value).__name__, items, extra)
+    if hasattr(value, "__dict__") and not isinstance(value, type):
+        return (type(value).__name__, sorted((k, _shape(v, seen)) for k, v in vars(value).items()))
+    return (type(value).__name__, value)
+
+
+def _values() -> list[Any]:
+    """Parsed templates, their samtranslator py27 form, and values with shared parts."""
+    from samtranslator.utils.py27hash_fix import to_py27_compatible_template
+
+    shared = {"k": [1, 2.5, None, True, "s"]}
+    out: list[Any] = [
+        {"a": shared, "b": shared, "c": [shared, (shared, 1)], 1: b"x", (1, 2): frozenset({3})},
+        [[], {}, (), "", 0, -1, 10**30, complex(1, 2), range(3), type, len],
+    ]
+    for template in _sam_templates():
+        doc = json.loads(json.dumps(template))
+        out.append(json.loads(json.dumps(template)))
+        to_py27_compatible_template(doc, {"Stage": "prod"})
+        out.append(doc)
+    return out
+
+
+@pytest.mark.usefixtures("originals")
+def test_deepcopy_in_samtranslator_copies_as_copy_deepcopy_copies() -> None:
+    # GIVEN values as samtranslator copies them: templates, their Py27Dict form, shared parts
+    import copy
+
+    from samtranslator.utils import py27hash_fix
+
+    values = _values()
+
+    def names(value: Any) -> dict[int, str]:
+        """Each object reachable from the value -> its place (ids of temporaries are not comparable)."""
+        out: dict[int, str] = {}
+        stack = [(value, "")]
+        while stack:
+            node, where = stack.pop()
+            if id(node) in out:
+                continue
+            out[id(node)] = where or "/"
+            if isinstance(node, dict):
+                stack.extend((v, f"{where}/{k}") for k, v in node.items())
+                stack.extend((k, f"{where}/key:{k}") for k in node)
+            elif isinstance(node, list | tuple):
+                stack.extend((v, f"{where}/{i}") for i, v in enumerate(node))
+            if hasattr(node, "__dict__") and not isinstance(node, type):
+                stack.extend((v, f"{where}/.{k}") for k, v in vars(node).items())
+        return out
+
+    def run(deepcopy: Any) -> list[Any]:
+        shapes = []
+        for value in values:
+            place = names(value)
+            memo: dict[int, Any] = {}
+            copied = deepcopy(value, memo)
+            alive = [place.get(id(o), f"temporary {type(o).__name__}") for o in memo.pop(id(memo), [])]
+            keys = sorted(place.get(k, "temporary") for k in memo)
+            shapes.append((_shape(copied), keys, alive, copied is value))
+        return shapes
+
+    expected = run(copy.deepcopy)
+    # WHEN samtranslator's modules get the stand-in (Py27Dict.__deepcopy__ calls it too)
+    sam_equivalents.install()
+    # THEN each copy has the same types, values and sharing, and the memo the same entries and
+    # the same originals kept alive, in the same order
+    assert py27hash_fix.copy.deepcopy is not copy.deepcopy
+    assert run(py27hash_fix.copy.deepcopy) == expected
+    assert py27hash_fix.copy.copy is copy.copy
+
+
+@pytest.mark.usefixtures("originals")
+def test_a_template_nested_too_deeply_fails_alike_with_the_stand_ins() -> None:
+    # GIVEN SAM templates whose function properties nest deeper and deeper
+    def nested(depth: int) -> dict[str, Any]:
+        value: Any = "leaf"
+        for _ in range(depth):
+            value = {"k": [value]} if depth % 2 else {"k": value}
+        template = json.loads(json.dumps(API))
+        template["Resources"]["Fn"]["Properties"]["Environment"] = {"Variables": {"X": "1"}}
+        template["Resources"]["Fn"]["Metadata"] = {"Deep": value}
+        return template
+
+    def outcome(template: dict[str, Any]) -> str:
+        from hook.core.errors import TemplateError
+
+        try:
+            return _expanded(template)
+        except TemplateError as exc:
+            return str(exc)
+
+    depths = [100, 240, 250, 330, 333, 490, 500, 510]
+    before = [outcome(nested(d)) for d in depths]
+    # WHEN they are expanded with the stand-ins
+    sam_equivalents.install()
+    after = [outcome(nested(d)) for d in depths]
+    # THEN each expands, or fails, as with samtranslator's own helpers
+    assert after == before
+    assert any("RecursionError" in b for b in before) and not before[0].startswith("SAM")

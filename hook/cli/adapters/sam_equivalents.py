@@ -13,6 +13,12 @@ its helpers whose answers cannot change within a process, or that only feed its 
   records the method's latency into the translator's ``Metrics``, which govhook publishes to
   samtranslator's no-op publisher (``hook.cli.adapters.sam``): the recording is skipped; the
   decorated methods run and return as before.
+- ``copy.deepcopy`` as samtranslator's modules call it (the whole template, Globals, parameter
+  values, and inside its ``Py27Dict.__deepcopy__``): plain dicts, lists and immutable scalars are
+  copied the way ``copy.deepcopy`` copies them (the same memo, so a value met twice is copied once
+  and shared, the originals kept alive in the memo), without its per-value dispatch; every other
+  value goes to ``copy.deepcopy`` itself (:func:`_deepcopy`). Only samtranslator's modules see it:
+  their ``copy`` is a module that is ``copy`` but for ``deepcopy``.
 
 :func:`install` puts them in place (idempotent) and :func:`uninstall` puts samtranslator's own back;
 ``tests/integration/test_sam_fast.py`` compares the expansions of the corpus with and without them,
@@ -21,6 +27,10 @@ its helpers whose answers cannot change within a process, or that only feed its 
 
 from __future__ import annotations
 
+import copy
+import sys
+import types
+from collections.abc import Callable
 from typing import Any
 
 __all__ = ["install", "installed", "uninstall"]
@@ -54,6 +64,68 @@ def _has_value(enum: Any, original: Any) -> Any:
     return classmethod(has_value)
 
 
+#: The types ``copy.deepcopy`` returns as they are (its dispatch table's atomic entries).
+_ATOMIC: frozenset[type] = frozenset(
+    cls for cls, copier in getattr(copy, "_deepcopy_dispatch", {}).items()
+    if copier is getattr(copy, "_deepcopy_atomic", None)
+) or frozenset((type(None), int, float, bool, complex, bytes, str, type, range))
+
+
+def _deepcopy(real: Callable[..., Any]) -> Callable[..., Any]:
+    atomic = _ATOMIC
+    nil: list[Any] = []
+
+    def deepcopy(x: Any, memo: dict[int, Any] | None = None, _nil: Any = nil) -> Any:
+        cls = type(x)
+        if cls in atomic:
+            return x  # what copy.deepcopy returns (a memo never holds the id of a live scalar)
+        if cls is not dict and cls is not list:
+            return real(x, memo)
+        if memo is None:
+            memo = {}
+        d = id(x)
+        y = memo.get(d, _nil)
+        if y is not _nil:
+            return y
+        if cls is dict:
+            y = memo[d] = {}
+            for key, value in x.items():
+                y[key if type(key) in atomic else deepcopy(key, memo)] = \
+                    value if type(value) in atomic else deepcopy(value, memo)
+        else:
+            y = memo[d] = []
+            append = y.append
+            for value in x:
+                append(value if type(value) in atomic else deepcopy(value, memo))
+        alive = memo.get(id(memo))  # copy._keep_alive: the original lives as long as the memo
+        if alive is None:
+            memo[id(memo)] = [x]
+        else:
+            alive.append(x)
+        return y
+
+    return deepcopy
+
+
+def _copy_modules() -> list[tuple[Any, str, Any]]:
+    """(module, attribute, stand-in) for each loaded samtranslator module's ``copy`` (a module like
+    ``copy`` whose ``deepcopy`` is :func:`_deepcopy`'s) or ``deepcopy`` (from ``from copy import``)."""
+    fast = _deepcopy(copy.deepcopy)
+    shim = types.ModuleType("copy", copy.__doc__)
+    shim.__dict__.update({k: v for k, v in copy.__dict__.items() if k not in ("__name__", "__doc__")})
+    shim.deepcopy = fast  # type: ignore[attr-defined]
+    out: list[tuple[Any, str, Any]] = []
+    for name, module in list(sys.modules.items()):
+        # type() and __dict__, not getattr: a lazily loaded module stays unloaded
+        if not (name == "samtranslator" or name.startswith("samtranslator.")) or type(module) is not types.ModuleType:
+            continue
+        if module.__dict__.get("copy") is copy:
+            out.append((module, "copy", shim))
+        if module.__dict__.get("deepcopy") is copy.deepcopy:
+            out.append((module, "deepcopy", fast))
+    return out
+
+
 def _no_metric(prefix: Any, name: Any, execution_time_ms: Any, func: Any, args: Any) -> None:
     return None
 
@@ -71,6 +143,7 @@ def install() -> None:
         (translator, "ResourceTypeResolver", _resolver(ResourceTypeResolver)),
         (SamResourceType, "has_value", _has_value(SamResourceType, SamResourceType.has_value)),
         (method_decorator, "_send_cw_metric", _no_metric),
+        *_copy_modules(),
     ]
     for owner, attr, replacement in replacements:
         _ORIGINALS[owner, attr] = owner.__dict__[attr] if isinstance(owner, type) else getattr(owner, attr)
