@@ -204,9 +204,9 @@ def _shape(value: Any, seen: dict[int, int] | None = None) -> Any:
 
 def _values() -> list[Any]:
     """Parsed templates, their samtranslator py27 form, and values with shared parts."""
-    from samtranslator.utils.py27hash_fix import to_py27_compatible_template
+    from samtranslator.utils.py27hash_fix import Py27LongInt, Py27UniStr, to_py27_compatible_template
 
-    shared = {"k": [1, 2.5, None, True, "s"]}
+    shared = {"k": [1, 2.5, None, True, "s", Py27UniStr("u"), Py27LongInt(2**70)]}
     out: list[Any] = [
         {"a": shared, "b": shared, "c": [shared, (shared, 1)], 1: b"x", (1, 2): frozenset({3})},
         [[], {}, (), "", 0, -1, 10**30, complex(1, 2), range(3), type, len],
@@ -295,3 +295,22 @@ def test_a_template_nested_too_deeply_fails_alike_with_the_stand_ins() -> None:
     # THEN each expands, or fails, as with samtranslator's own helpers
     assert after == before
     assert any("RecursionError" in b for b in before) and not before[0].startswith("SAM")
+
+
+def test_only_a_deepcopy_that_returns_the_value_itself_counts_as_one() -> None:
+    # GIVEN samtranslator's immutable py27 types, and classes whose __deepcopy__ does something else
+    from samtranslator.utils.py27hash_fix import Py27Dict, Py27LongInt, Py27UniStr
+
+    from hook.cli.adapters.sam_equivalents import _copies_to_itself
+
+    class Copies(str):
+        def __deepcopy__(self, memo: Any) -> Any:
+            return Copies(self)
+
+    class Other(str):
+        def __deepcopy__(self, memo: Any) -> Any:
+            return memo
+
+    # THEN only the ones written as `return self` are returned as they are
+    assert _copies_to_itself(Py27UniStr) and _copies_to_itself(Py27LongInt)
+    assert not any(_copies_to_itself(c) for c in (Py27Dict, Copies, Other, str, dict))

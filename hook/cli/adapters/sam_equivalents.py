@@ -16,8 +16,9 @@ its helpers whose answers cannot change within a process, or that only feed its 
 - ``copy.deepcopy`` as samtranslator's modules call it (the whole template, Globals, parameter
   values, and inside its ``Py27Dict.__deepcopy__``): plain dicts, lists and immutable scalars are
   copied the way ``copy.deepcopy`` copies them (the same memo, so a value met twice is copied once
-  and shared, the originals kept alive in the memo), without its per-value dispatch; every other
-  value goes to ``copy.deepcopy`` itself (:func:`_deepcopy`). Only samtranslator's modules see it:
+  and shared, the originals kept alive in the memo), without its per-value dispatch, and so are
+  the values whose ``__deepcopy__`` returns them as they are (``Py27UniStr``, ``Py27LongInt``:
+  checked on their code); every other value goes to ``copy.deepcopy`` itself (:func:`_deepcopy`). Only samtranslator's modules see it:
   their ``copy`` is a module that is ``copy`` but for ``deepcopy``.
 
 :func:`install` puts them in place (idempotent) and :func:`uninstall` puts samtranslator's own back;
@@ -71,14 +72,31 @@ _ATOMIC: frozenset[type] = frozenset(
 ) or frozenset((type(None), int, float, bool, complex, bytes, str, type, range))
 
 
-def _deepcopy(real: Callable[..., Any]) -> Callable[..., Any]:
-    atomic = _ATOMIC
+def _returns_self(self: Any, memo: Any) -> Any:
+    return self
+
+
+def _copies_to_itself(cls: type) -> bool:
+    """The class's own ``__deepcopy__`` is ``return self`` (samtranslator's immutable ``Py27UniStr``
+    and ``Py27LongInt``), read from its code: copy.deepcopy returns such a value as it is."""
+    fn = cls.__dict__.get("__deepcopy__")
+    code = getattr(fn, "__code__", None)
+    ref = _returns_self.__code__
+    def shape(c: Any) -> tuple[Any, ...]:  # the flags without the compiler's __future__ ones
+        return c.co_code, c.co_argcount, c.co_kwonlyargcount, c.co_consts, c.co_names, c.co_flags & 0xFFFF
+
+    return code is not None and shape(code) == shape(ref)
+
+
+def _deepcopy(real: Callable[..., Any], immutable: frozenset[type] = frozenset()) -> Callable[..., Any]:
+    """``immutable``: classes whose ``__deepcopy__`` returns the value itself (:func:`_copies_to_itself`)."""
+    atomic = _ATOMIC | immutable
     nil: list[Any] = []
 
     def deepcopy(x: Any, memo: dict[int, Any] | None = None, _nil: Any = nil) -> Any:
         cls = type(x)
         if cls in atomic:
-            return x  # what copy.deepcopy returns (a memo never holds the id of a live scalar)
+            return x  # what copy.deepcopy returns (a memo never holds the id of a value copied to itself)
         if cls is not dict and cls is not list:
             return real(x, memo)
         if memo is None:
@@ -110,7 +128,12 @@ def _deepcopy(real: Callable[..., Any]) -> Callable[..., Any]:
 def _copy_modules() -> list[tuple[Any, str, Any]]:
     """(module, attribute, stand-in) for each loaded samtranslator module's ``copy`` (a module like
     ``copy`` whose ``deepcopy`` is :func:`_deepcopy`'s) or ``deepcopy`` (from ``from copy import``)."""
-    fast = _deepcopy(copy.deepcopy)
+    from samtranslator.utils import py27hash_fix
+
+    immutable = frozenset(cls for cls in (getattr(py27hash_fix, "Py27UniStr", None),
+                                          getattr(py27hash_fix, "Py27LongInt", None))
+                          if isinstance(cls, type) and _copies_to_itself(cls))
+    fast = _deepcopy(copy.deepcopy, immutable)
     shim = types.ModuleType("copy", copy.__doc__)
     shim.__dict__.update({k: v for k, v in copy.__dict__.items() if k not in ("__name__", "__doc__")})
     shim.deepcopy = fast  # type: ignore[attr-defined]
