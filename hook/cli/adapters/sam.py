@@ -46,7 +46,7 @@ def plain_copy(value: Any, memo: dict[int, Any] | None = None) -> Any:
     if memo is None:
         memo = {}
     cls = type(value)
-    if cls is str or cls is int or cls is float or cls is bool or value is None:
+    if cls in _SCALARS:
         return value
     if cls is dict:
         seen = memo.get(id(value))
@@ -55,7 +55,7 @@ def plain_copy(value: Any, memo: dict[int, Any] | None = None) -> Any:
         out: dict[Any, Any] = {}
         memo[id(value)] = out
         for k, v in value.items():
-            out[k if type(k) is str else copy.deepcopy(k, memo)] = plain_copy(v, memo)
+            out[k if type(k) is str else copy.deepcopy(k, memo)] = v if type(v) in _SCALARS else plain_copy(v, memo)
         return out
     if cls is list:
         seen = memo.get(id(value))
@@ -63,10 +63,15 @@ def plain_copy(value: Any, memo: dict[int, Any] | None = None) -> Any:
             return seen
         items: list[Any] = []
         memo[id(value)] = items
+        append = items.append
         for v in value:
-            items.append(plain_copy(v, memo))
+            append(v if type(v) in _SCALARS else plain_copy(v, memo))
         return items
     return copy.deepcopy(value, memo)
+
+
+#: What a parsed template's scalars are: returned as they are (deepcopy does the same).
+_SCALARS = frozenset((str, int, float, bool, type(None)))
 
 
 #: The origins being recorded (the innermost expansion's), while SAM translates.
