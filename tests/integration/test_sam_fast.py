@@ -102,3 +102,36 @@ def test_bundled_policy_templates_are_what_samtranslator_builds_after_validating
     # and rejects a bad dictionary with samtranslator's ValueError
     assert result == {"same": True, "count": result["count"], "bad": "ValueError", "jsonschema": True}
     assert result["count"] > 50
+
+
+LAZY = r"""
+import json, sys
+from hook.cli.adapters.sam import expand
+from hook.cli.adapters.sam_fast import LAZY_SCHEMAS
+fn = {"Type": "AWS::Serverless::Function", "Properties": {"Runtime": "python3.13", "Handler": "a.h",
+      "CodeUri": "s3://b/k", "Events": {"Get": {"Type": "Api", "Properties": {"Path": "/", "Method": "get"}}}}}
+template = {"Transform": "AWS::Serverless-2016-10-31", "Resources": {"Fn": fn}}
+def state():
+    return {n.rsplit("_", 1)[-1]: type(sys.modules[n]).__name__ == "_LazyModule" for n in LAZY_SCHEMAS}
+expand(template, {}, region="us-east-1", account_id="123456789012")
+out = {"after a function": state()}
+fn["Properties"]["CapacityProviderConfig"] = {"Arn": "arn:aws:lambda:us-east-1:123456789012:capacity-provider:cp"}
+try:
+    expand(template, {}, region="us-east-1", account_id="123456789012")
+except Exception as exc:
+    out["error"] = str(exc)
+out["after a capacity provider config"] = state()
+print(json.dumps(out))
+"""
+
+
+def test_models_a_template_does_not_need_are_not_loaded() -> None:
+    # GIVEN a process that expands a SAM function with an API event
+    proc = subprocess.run([sys.executable, "-c", LAZY], capture_output=True, text=True, check=True)
+    result = json.loads(proc.stdout)
+    # THEN the models of the rarely used types and of the function's properties are still not
+    # loaded (the resource type table is read without loading them); a CapacityProviderConfig,
+    # which samtranslator checks with the function's models, loads them
+    assert result["after a function"] == {"function": True, "provider": True, "microvmimage": True,
+                                          "networkconnector": True, "graphqlapi": False}
+    assert result["after a capacity provider config"]["function"] is False

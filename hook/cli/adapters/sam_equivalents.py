@@ -5,7 +5,8 @@ its helpers whose answers cannot change within a process, or that only feed its 
 
 - ``ResourceTypeResolver(module)``, built by ``Translator.translate`` on every translation, reads
   the module's SAM resource classes with ``inspect.getmembers``: the table is read once per set of
-  modules and each resolver gets its own copy of it (:func:`_resolver`).
+  modules (the same members, modules among them passed over unread: :func:`_resource_types`) and
+  each resolver gets its own copy of it (:func:`_resolver`).
 - ``SamResourceType.has_value``, asked for every resource by every plugin pass, scans the enum's
   members: for a ``str`` it is a set membership test on the same values; anything else is asked of
   the original (:func:`_has_value`).
@@ -42,11 +43,34 @@ _ORIGINALS: dict[tuple[Any, str], Any] = {}
 _TABLES: dict[tuple[Any, ...], dict[str, Any]] = {}
 
 
+def _resource_types(module: Any) -> dict[str, Any]:
+    """The table ``ResourceTypeResolver`` builds from one module: ``inspect.getmembers(module,
+    predicate)`` (each name of ``dir(module)`` in order, the classes defined in the module that have
+    a ``resource_type``), the later of two classes of one type winning. A module among the members
+    is no class, and is passed over without reading its attributes (the predicate's
+    ``isinstance(..., type)`` would load a module that ``hook.cli.adapters.sam_fast`` left to load
+    on first use)."""
+    table: dict[str, Any] = {}
+    for name in dir(module):
+        try:
+            value = getattr(module, name)
+        except AttributeError:
+            continue
+        if isinstance(value, types.ModuleType):
+            continue
+        if isinstance(value, type) and value.__module__ == module.__name__ and hasattr(value, "resource_type"):
+            table[value.resource_type] = value
+    return table
+
+
 def _resolver(original: Any) -> Any:
     def resource_type_resolver(*modules: Any) -> Any:
         table = _TABLES.get(modules)
         if table is None:
-            table = _TABLES[modules] = dict(original(*modules).resource_types)
+            table = {}
+            for module in modules:
+                table.update(_resource_types(module))
+            _TABLES[modules] = table
         resolver = original.__new__(original)
         resolver.resource_types = dict(table)
         return resolver

@@ -121,11 +121,13 @@ def _lazy_validation() -> None:
     module.PolicyTemplatesProcessor._is_valid_templates_dict = staticmethod(validate)
 
 
-#: samtranslator's models of SAM resource types that few templates use, imported by
-#: ``samtranslator.model.sam_resources`` at module level and read only when a resource of that type
-#: is translated (``Properties`` validated); loaded on first use.
+#: samtranslator's models imported by ``samtranslator.model.sam_resources`` at module level and read
+#: only when a template needs them, loaded on first use: those of SAM resource types that few
+#: templates use (read when a resource of that type is translated: ``Properties`` validated), and
+#: those of ``AWS::Serverless::Function``, whose properties the translator does not validate with
+#: them (``SamFunction.to_cloudformation`` passes no schema) but for a ``CapacityProviderConfig``.
 LAZY_SCHEMAS = tuple(f"samtranslator.internal.schema_source.aws_serverless_{name}" for name in (
-    "capacity_provider", "graphqlapi", "microvmimage", "networkconnector"))
+    "capacity_provider", "function", "graphqlapi", "microvmimage", "networkconnector"))
 
 
 def _lazy_modules(names: tuple[str, ...]) -> None:
