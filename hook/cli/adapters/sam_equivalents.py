@@ -19,8 +19,9 @@ its helpers whose answers cannot change within a process, or that only feed its 
   copied the way ``copy.deepcopy`` copies them (the same memo, so a value met twice is copied once
   and shared, the originals kept alive in the memo), without its per-value dispatch, and so are
   the values whose ``__deepcopy__`` returns them as they are (``Py27UniStr``, ``Py27LongInt``:
-  checked on their code); every other value goes to ``copy.deepcopy`` itself (:func:`_deepcopy`). Only samtranslator's modules see it:
-  their ``copy`` is a module that is ``copy`` but for ``deepcopy``.
+  checked on their code); every other value goes to ``copy.deepcopy`` itself (:func:`_deepcopy`).
+  Only samtranslator's modules see it: their ``copy`` is a module that is ``copy`` but for
+  ``deepcopy``.
 
 :func:`install` puts them in place (idempotent) and :func:`uninstall` puts samtranslator's own back;
 ``tests/integration/test_sam_fast.py`` compares the expansions of the corpus with and without them,
