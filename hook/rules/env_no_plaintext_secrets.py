@@ -120,6 +120,58 @@ def _framework_variable(value: Any) -> bool:
     return isinstance(value, Unresolved) and isinstance(value.expr, str) and "${" in value.expr
 
 
+def _sketch(expr: Any) -> str | None:
+    """The text of a ``Fn::Sub`` or ``Fn::Join`` as written, every substitution or non-literal item
+    as ``x``: what the deployed value looks like around the values nobody knows yet. None for
+    any other expression."""
+    if not (isinstance(expr, Mapping) and len(expr) == 1):
+        return None
+    key, arg = next(iter(expr.items()))
+    if key == "Fn::Sub":
+        text = arg[0] if isinstance(arg, list) and arg else arg
+        return _SUB_VARIABLE.sub(lambda m: m.group(0) if m.group(1).startswith("!") else "x", text) \
+            if isinstance(text, str) else None
+    if key == "Fn::Join" and isinstance(arg, list) and len(arg) == 2 and isinstance(arg[0], str) \
+            and isinstance(arg[1], list):
+        return arg[0].join(item if isinstance(item, str) else _sketch(item) or "x" for item in arg[1])
+    return None
+
+
+#: ``${Name}`` in a Sub's text; a name has no ``$``, ``{`` or ``}``, so no attempt reads past the next one.
+_SUB_VARIABLE = re.compile(r"\$\{([^${}]*)\}")
+
+
+def _from_parameters(value: Unresolved) -> bool:
+    """A value the template builds from a parameter the CLI cannot know, which CloudFormation
+    resolves before the hook runs: a plaintext value in the function's configuration, unless the
+    text around it makes the value an indirection (``arn:...``, ``{{resolve:...}}``, ``/path``)."""
+    if not value.parameters or value.resource_type is not None:
+        return False
+    sketch = _sketch(value.expr)
+    if sketch is None:
+        return True
+    sketch = sketch.strip()
+    return not (sketch.startswith(("arn:", "{{resolve:")) or _SSM_PATH.fullmatch(sketch))
+
+
+def _parameter_violation(name: str, value: Unresolved, path: str) -> Violation:
+    """The finding for a secret-like variable set from a parameter: it names the variable and the
+    parameters, never a value (none is known here)."""
+    params = list(value.parameters[:3])
+    listed = ", ".join(params) + (f" and {len(value.parameters) - 3} more" if len(value.parameters) > 3 else "")
+    noun = "parameter" if len(value.parameters) == 1 else "parameters"
+    hint = " ".join(f"--param {p}=VALUE" for p in params)
+    return Violation(
+        f"environment variable {name} looks like a credential and is set from template {noun} {listed}, known only "
+        "at deploy time: CloudFormation writes the value into the function's configuration in plaintext, readable "
+        "with lambda:GetFunctionConfiguration (NoEcho hides it only in CloudFormation's own output)",
+        path,
+        "Keep the secret in Secrets Manager or SSM SecureString and pass its ARN or name in a variable named like "
+        f"{name}_ARN or {name}_NAME, read at run time (SDK or the Parameters and Secrets extension), or reference it "
+        "with {{resolve:secretsmanager:...}} instead of a parameter; to judge the value you will deploy, give it to "
+        f"govhook check ({hint}).")
+
+
 class EnvNoPlaintextSecrets(Rule):
     """Environment variables hold no plaintext credentials; the value is never printed.
 
@@ -172,6 +224,8 @@ class EnvNoPlaintextSecrets(Rule):
                         "resolves when it packages and writes into the template as plaintext",
                         path, "Pass the secret's name or ARN instead and read it at run time (Secrets Manager, "
                               "SSM SecureString, or the Parameters and Secrets extension).")
+                elif secret_name and isinstance(value, Unresolved) and _from_parameters(value):
+                    yield _parameter_violation(str(name), value, path)
                 continue
             text = str(value)
             if not text.strip():

@@ -30,7 +30,7 @@ from hook.core.model import ResourceTarget, StackTarget
 from hook.core.values import OfflineValues
 from hook.sdk import Unresolved
 from hook.sources import clear_caches
-from tests.helpers import stringified
+from tests.helpers import deployed, stringified
 
 ROOT = Path(__file__).resolve().parents[2]
 POLICY = ROOT / "policies" / "default.policy.yaml"
@@ -55,49 +55,6 @@ REASONS: dict[str, re.Pattern[str]] = {
     "not a template": re.compile(r"not a CloudFormation template|no CloudFormation templates found"),
     "serverless config": re.compile(r"a serverless\.yml must|serverless\.yml has no 'service'|\$\{file\("),
 }
-
-
-#: What ``Ref`` returns for a resource of these types (else its physical name).
-_REF_IS_ARN = ("AWS::SNS::Topic", "AWS::SecretsManager::Secret", "AWS::Lambda::LayerVersion",
-               "AWS::Lambda::Version", "AWS::Lambda::Alias", "AWS::IAM::ManagedPolicy", "AWS::StepFunctions::StateMachine",
-               "AWS::Lambda::CodeSigningConfig")
-_SERVICE = {"Lambda": "lambda", "SQS": "sqs", "SNS": "sns", "IAM": "iam", "DynamoDB": "dynamodb", "S3": "s3",
-            "Kinesis": "kinesis", "SecretsManager": "secretsmanager", "SSM": "ssm", "KMS": "kms", "Events": "events",
-            "Logs": "logs", "StepFunctions": "states"}
-
-
-def _arn(rtype: str | None, logical_id: str) -> str:
-    service = _SERVICE.get((rtype or "AWS::X::Y").split("::")[1], "service")
-    if service == "iam":
-        return f"arn:aws:iam::123456789012:role/stack-{logical_id}-1A2B3C4D"
-    if rtype == "AWS::Lambda::LayerVersion":
-        return f"arn:aws:lambda:us-east-1:123456789012:layer:stack-{logical_id}-1A2B3C4D:1"
-    if service == "lambda":
-        return f"arn:aws:lambda:us-east-1:123456789012:function:stack-{logical_id}-1A2B3C4D"
-    if service == "s3":
-        return f"arn:aws:s3:::stack-{logical_id.lower()}-1a2b3c4d"
-    return f"arn:aws:{service}:us-east-1:123456789012:stack-{logical_id}-1A2B3C4D"
-
-
-def deployed(value: Unresolved) -> Any:
-    """A realistic stand-in for what CloudFormation resolves an intrinsic to before the hook runs:
-    ``!GetAtt Role.Arn`` is an IAM role ARN, ``!Ref Topic`` an SNS topic ARN, ``!Ref Queue`` a URL."""
-    expr = value.expr
-    if isinstance(expr, dict) and "Fn::GetAtt" in expr:
-        arg = expr["Fn::GetAtt"]
-        target, attr = (arg[0], str(arg[1])) if isinstance(arg, list) and len(arg) == 2 else (str(arg), "Arn")
-        if attr.endswith("Arn"):
-            return _arn(value.resource_type, str(target))
-        if attr.endswith("Url"):
-            return f"https://sqs.us-east-1.amazonaws.com/123456789012/stack-{target}-1A2B3C4D"
-        return f"stack-{target}-1A2B3C4D"
-    if isinstance(expr, dict) and "Ref" in expr and value.resource_type:
-        if value.resource_type in _REF_IS_ARN:
-            return _arn(value.resource_type, str(expr["Ref"]))
-        if value.resource_type == "AWS::SQS::Queue":
-            return f"https://sqs.us-east-1.amazonaws.com/123456789012/stack-{expr['Ref']}-1A2B3C4D"
-        return f"stack-{expr['Ref']}-1A2B3C4D"
-    return "resolved-at-deploy"
 
 
 def stringify(value: Any) -> Any:
