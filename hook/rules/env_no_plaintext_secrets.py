@@ -19,6 +19,22 @@ references):
   sees the resolved value) agree; a Serverless Framework variable (``${ssm:...}``, ``${file(...)}``,
   ``${self:custom...}``) is written into the template as plaintext when the Framework packages,
   so under a secret-like name it fails;
+- a parameter the CLI cannot know (no ``Default`` and no ``--param``, ``NoEcho`` or not, or an
+  ``AWS::SSM::Parameter::Value<...>`` type) read by a secret-like name, through ``!Ref``, ``!Sub``,
+  ``!Join`` or a branch of ``!If``, fails: CloudFormation resolves it before the RESOURCE hook runs,
+  which then sees (and blocks) a literal, and the value is stored in plaintext in the function's
+  configuration, readable with ``lambda:GetFunctionConfiguration`` (``NoEcho`` masks it only where
+  CloudFormation describes the stack). cfn-lint's W1011 flags the same pattern, a ``Ref`` to a
+  parameter in a password property ("use dynamic references over parameters for secrets",
+  https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/security-best-practices.html#creds),
+  and AWS's ``NoEcho`` documentation recommends dynamic references to Secrets Manager or Parameter
+  Store instead (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/parameters-section-structure.html).
+  A ``Sub``/``Join`` whose text makes the value an indirection once resolved (it starts with
+  ``arn:`` or ``{{resolve:``, or is an SSM path ``/...``) passes; so do indirect names and references
+  to resources. ``govhook check --param NAME=VALUE`` judges the value to deploy instead. The template
+  adapter tells which parameters a value comes from (``Unresolved.parameters``); a raw intrinsic
+  (``{"Ref": "X"}`` in a STACK-level or rule-case input) does not say whether X is a parameter or a
+  resource, and is not judged;
 - a ``NoEcho`` parameter with a ``Default`` is judged where the template is seen, by the companion
   stack rule ``lambda.env-no-noecho-defaults`` (CLI, STACK and CHANGE_SET): a RESOURCE hook gets
   the function's properties with the parameter already resolved, so neither it nor this rule can
@@ -180,8 +196,18 @@ class EnvNoPlaintextSecrets(Rule):
       names, numbers and the Parameters and Secrets extension's settings pass, and so do names in
       ``allowed_names``.
     - FAIL for each variable whose value is shaped like a credential, or whose secret-like name has
-      a literal value (or a Serverless Framework variable, inlined as plaintext at packaging).
+      a literal value, a Serverless Framework variable (inlined as plaintext at packaging) or a
+      template parameter the CLI cannot know (resolved into plaintext at deploy time).
     - SKIP when the Variables map itself is unresolved.
+
+    A secret-like variable set from a parameter without ``Default`` (``NoEcho`` or not) or an
+    ``AWS::SSM::Parameter::Value<...>`` parameter fails in the CLI as it does at the hook, which
+    gets the resolved value: it is stored in plaintext in the function's configuration, as cfn-lint's
+    W1011 warns for a ``Ref`` to a parameter in a password property, and AWS's ``NoEcho``
+    documentation recommends dynamic references instead
+    (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/parameters-section-structure.html).
+    Pass the secret's ARN or name (``DB_PASSWORD_ARN``) and read it at run time, or check the value
+    you will deploy with ``govhook check --param NAME=VALUE``.
 
     A ``NoEcho`` parameter's ``Default`` read by a variable is ``lambda.env-no-noecho-defaults``'s
     finding (it needs the template, which a RESOURCE invocation does not have): enable both.
