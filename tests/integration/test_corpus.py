@@ -93,7 +93,8 @@ def _failed(response: dict[str, Any]) -> set[str]:
             and not a["statusMessage"].startswith(("warning", "exempted"))}
 
 
-def _hook(targets: list[Any], payload: str | None, unknown: set[tuple[str, str]]) -> tuple[set[str], list[str]]:
+def _hook(targets: list[Any], payload: str | None, unknown: set[tuple[str, str]],
+          by_resource: dict[str, set[str]] | None = None) -> tuple[set[str], list[str]]:
     """The rules the handler blocks, fed what CloudFormation would send. ``unknown``: the (logical
     id, rule) pairs the CLI reported as SKIP (a value it cannot know before deployment): what the
     stand-in value makes of those is not a disagreement."""
@@ -120,6 +121,8 @@ def _hook(targets: list[Any], payload: str | None, unknown: set[tuple[str, str]]
         blocked = {rule for rule in _failed(r) if (target.logical_id, rule) not in unknown}
         statuses.append("FAILED" if blocked else "SUCCESS")
         failing |= blocked
+        if blocked and by_resource is not None:
+            by_resource.setdefault(target.logical_id, set()).update(blocked)
     if payload is None:
         return failing, statuses  # nothing reaches CloudFormation (a service of another provider)
     body = json.dumps({"template": payload, "previousTemplate": ""}).encode()
@@ -176,6 +179,18 @@ def test_corpus_template(source: Path, tmp_path: Path) -> None:
     # AND the deployed hook, fed what CloudFormation would send, blocks the same rules
     targets, payload = _targets(path)
     unknown = {(f["logical_id"], f["rule_id"]) for f in report["findings"] if f["outcome"] == "SKIP"}
-    hook_failing, statuses = _hook(targets, payload, unknown)
+    hook_by_resource: dict[str, set[str]] = {}
+    hook_failing, statuses = _hook(targets, payload, unknown, hook_by_resource)
     assert cli_failing == hook_failing, f"CLI only: {sorted(cli_failing - hook_failing)}; hook only: {sorted(hook_failing - cli_failing)}"
     assert (code == 1) == ("FAILED" in statuses), f"CLI exit {code}; hook {statuses}"
+    # AND resource by resource, the same resource rules block (a function blocked for a rule does not
+    # hide another that only one door blocks for it)
+    from hook.core.registry import default_registry
+    from hook.sdk import StackRule
+
+    resource_rules = {r.id for r in default_registry() if not issubclass(r, StackRule)}
+    cli_by_resource: dict[str, set[str]] = {}
+    for f in report["findings"]:
+        if f["disposition"] == "blocking" and f["rule_id"] in resource_rules:
+            cli_by_resource.setdefault(f["logical_id"], set()).add(f["rule_id"])
+    assert cli_by_resource == hook_by_resource
