@@ -150,13 +150,22 @@ def deployed(value: Unresolved) -> Any:
     """A realistic stand-in for what CloudFormation resolves an intrinsic to before the hook runs:
     ``!GetAtt Role.Arn`` is an IAM role ARN, ``!Ref Topic`` an SNS topic ARN, ``!Ref Queue`` a URL;
     a ``Fn::Sub`` or ``Fn::Join`` keeps its literal text around the stand-ins of its unknown parts
-    (``arn:aws:secretsmanager:...:secret:${Name}`` stays an ARN); a parameter the CLI cannot know
-    (``value.parameters``) is ``resolved-at-deploy``."""
+    (``arn:aws:secretsmanager:...:secret:${Name}`` stays an ARN); an ``Fn::If`` on an unknown
+    condition is its first branch; a parameter the CLI cannot know (``value.parameters``) is
+    ``resolved-at-deploy``."""
     expr = value.expr
     if isinstance(expr, dict) and ("Fn::Sub" in expr or "Fn::Join" in expr):
         text = _deployed_text(expr, set(value.parameters))
         if text is not None:
             return text
+    if isinstance(expr, dict) and isinstance(expr.get("Fn::If"), list) and len(expr["Fn::If"]) == 3:
+        # the condition is not known: the stack is deployed with it true (its first branch), unless
+        # that branch removes the property; a branch that is not one value keeps the plain stand-in
+        first, second = expr["Fn::If"][1:]
+        branch = second if first == {"Ref": "AWS::NoValue"} else first
+        if isinstance(branch, str) or (isinstance(branch, dict) and len(branch) == 1
+                                       and next(iter(branch)) in ("Ref", "Fn::GetAtt", "Fn::Sub", "Fn::Join")):
+            return _deployed_text({"Fn::Join": ["", [branch]]}, set(value.parameters))
     if isinstance(expr, dict) and "Fn::GetAtt" in expr:
         arg = expr["Fn::GetAtt"]
         target, attr = (arg[0], str(arg[1])) if isinstance(arg, list) and len(arg) == 2 else (str(arg), "Arn")

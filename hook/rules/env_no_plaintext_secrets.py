@@ -163,11 +163,49 @@ def _from_parameters(value: Unresolved) -> bool:
     text around it makes the value an indirection (``arn:...``, ``{{resolve:...}}``, ``/path``)."""
     if not value.parameters or value.resource_type is not None:
         return False
-    sketch = _sketch(value.expr)
-    if sketch is None:
+    return _flows(value.expr, frozenset(value.parameters))
+
+
+def _flows(expr: Any, parameters: frozenset[str], depth: int = 0) -> bool:
+    """Whether the value of one of ``parameters`` reaches the deployed value of ``expr`` (raw, as
+    written) as plaintext: through a ``Ref``, a branch of an ``Fn::If`` (each branch judged on its
+    own: ``!If [HasSecret, !Sub "arn:...:secret:${Name}", ...]`` is an ARN either way), or a
+    ``Fn::Sub``/``Fn::Join`` whose text does not make it an indirection; never through a
+    ``Fn::FindInMap`` key or a ``Fn::Select`` index, which only choose."""
+    if depth > 32:  # deeper than any template writes: assume it flows, as the adapter said it does
         return True
+    if isinstance(expr, list):
+        return any(_flows(item, parameters, depth + 1) for item in expr)
+    if not isinstance(expr, Mapping):
+        return False
+    if len(expr) != 1:
+        return any(_flows(item, parameters, depth + 1) for item in expr.values())
+    key, arg = next(iter(expr.items()))
+    if key == "Ref":
+        return arg in parameters
+    if key == "Fn::If":
+        return isinstance(arg, list) and len(arg) == 3 and \
+            (_flows(arg[1], parameters, depth + 1) or _flows(arg[2], parameters, depth + 1))
+    if key == "Fn::FindInMap":
+        return False
+    if key == "Fn::Select":
+        return isinstance(arg, list) and len(arg) == 2 and _flows(arg[1], parameters, depth + 1)
+    if key in ("Fn::Sub", "Fn::Join"):
+        sketch = _sketch(expr)
+        if sketch is not None and _indirect_sketch(sketch):
+            return False
+        if key == "Fn::Sub":
+            text, local = (arg[0], arg[1]) if isinstance(arg, list) and len(arg) == 2 else (arg, {})
+            local = local if isinstance(local, Mapping) else {}
+            names = _SUB_VARIABLE.findall(text) if isinstance(text, str) else []
+            return any(n in parameters if n not in local else _flows(local[n], parameters, depth + 1) for n in names)
+    return _flows(arg, parameters, depth + 1)
+
+
+def _indirect_sketch(sketch: str) -> bool:
+    """A value that, whatever its unknown parts are, names or points at a secret."""
     sketch = sketch.strip()
-    return not (sketch.startswith(("arn:", "{{resolve:")) or _SSM_PATH.fullmatch(sketch))
+    return sketch.startswith(("arn:", "{{resolve:")) or _SSM_PATH.fullmatch(sketch) is not None
 
 
 def _parameter_violation(name: str, value: Unresolved, path: str) -> Violation:
