@@ -84,6 +84,8 @@ AWS_BASE=(aws)
 POLL=${GOVHOOK_POLL_SECONDS:-15}
 NOTE=""
 [ "$DRY_RUN" = 0 ] || NOTE=" (dry run: nothing was changed)"
+ERR_FILE=$(mktemp)
+trap 'rm -f "$ERR_FILE"' EXIT
 
 # Every call that changes the account goes through act: a dry run prints it instead.
 exec 3>&1
@@ -104,27 +106,51 @@ remove_build() {
   rmdir "$dir" 2>/dev/null || true
 }
 
+# delete_objects BUCKET REGION OBJECTS: one DeleteObjects call ({"Key": ...} items, at most 1,000);
+# an object S3 could not delete is an error (the bucket would not delete either).
+delete_objects() {
+  local failed
+  failed=$(act "${AWS_BASE[@]}" --region "$2" s3api delete-objects --bucket "$1" --expected-bucket-owner "$ACCOUNT" \
+           --delete "{\"Objects\":[$3],\"Quiet\":true}" --query 'Errors[].[Key,Code]' --output text) \
+    || die "deleting the objects of bucket $1 failed"
+  if [ -n "$failed" ] && [ "$failed" != None ] && [ "$DRY_RUN" = 0 ]; then
+    die "bucket $1: S3 did not delete these objects (key, code):
+$failed"
+  fi
+}
+
 # remove_bucket BUCKET REGION: empty and delete it only if this account owns it and govhook created it.
+# One get-bucket-tagging call tells all three: the tag (ours), NoSuchTagSet (someone's, untagged),
+# NoSuchBucket (not there); with --expected-bucket-owner, S3 answers 403 for another account's bucket.
 remove_bucket() {
-  local bucket=$1 region=$2 tag err key
+  local bucket=$1 region=$2 tag err key batch n
   local s3=("${AWS_BASE[@]}" --region "$region" s3api) own=(--expected-bucket-owner "$ACCOUNT")
-  if err=$("${s3[@]}" head-bucket --bucket "$bucket" "${own[@]}" 2>&1 >/dev/null); then
-    tag=$("${s3[@]}" get-bucket-tagging --bucket "$bucket" "${own[@]}" \
-          --query "TagSet[?Key=='created-by'].Value" --output text 2>/dev/null || true)
+  if tag=$("${s3[@]}" get-bucket-tagging --bucket "$bucket" "${own[@]}" \
+           --query "TagSet[?Key=='created-by'].Value" --output text 2>"$ERR_FILE"); then
     if [ "$tag" = govhook ]; then
       echo "==> emptying and deleting bucket $bucket (created by govhook)"
+      # Every key, then one delete-objects call per 1,000 keys (S3's limit for one call).
+      batch="" n=0
       while IFS= read -r key; do
         if [ -z "$key" ] || [ "$key" = None ]; then continue; fi
-        act "${s3[@]}" delete-object --bucket "$bucket" --key "$key" "${own[@]}" >/dev/null
+        key=${key//\\/\\\\}; key=${key//\"/\\\"}
+        batch+="${batch:+,}{\"Key\":\"$key\"}"; n=$(( n + 1 ))
+        if [ "$n" = 1000 ]; then delete_objects "$bucket" "$region" "$batch"; batch="" n=0; fi
       done < <("${s3[@]}" list-objects-v2 --bucket "$bucket" "${own[@]}" --query 'Contents[].[Key]' --output text)
+      [ -z "$batch" ] || delete_objects "$bucket" "$region" "$batch"
       act "${s3[@]}" delete-bucket --bucket "$bucket" "${own[@]}"
     else
       echo "==> bucket $bucket was not created by govhook: left alone (remove govhook/*.zip yourself)"
     fi
-  elif [[ "$err" == *"Not Found"* || "$err" == *"404"* || "$err" == *NoSuchBucket* ]]; then
-    echo "==> bucket $bucket: not there"
   else
-    echo "==> bucket $bucket is not owned by this account ($ACCOUNT), or not readable: left alone"
+    err=$(cat "$ERR_FILE")
+    if [[ "$err" == *NoSuchTagSet* ]]; then
+      echo "==> bucket $bucket was not created by govhook: left alone (remove govhook/*.zip yourself)"
+    elif [[ "$err" == *NoSuchBucket* || "$err" == *"Not Found"* || "$err" == *"(404)"* ]]; then
+      echo "==> bucket $bucket: not there"
+    else
+      echo "==> bucket $bucket is not owned by this account ($ACCOUNT), or not readable: left alone"
+    fi
   fi
 }
 
@@ -133,16 +159,16 @@ if [ "$ORG_MODE" = 1 ]; then
   if ! "${AWS[@]}" cloudformation describe-stack-set --stack-set-name "$STACK_NAME" "${CALL_AS[@]}" >/dev/null 2>&1; then
     echo "==> stack set $STACK_NAME: not there"
   else
-    # What was not given is read from the StackSet's instances (their OU and region).
+    # What was not given is read from the StackSet's instances (their OU and region): one call.
+    INSTANCES=$("${AWS[@]}" cloudformation list-stack-instances --stack-set-name "$STACK_NAME" "${CALL_AS[@]}" \
+                --query 'Summaries[].[OrganizationalUnitId,Region]' --output text)
     if [ ${#ORG_UNITS[@]} -eq 0 ]; then
-      read -r -a ORG_UNITS <<<"$("${AWS[@]}" cloudformation list-stack-instances --stack-set-name "$STACK_NAME" "${CALL_AS[@]}" \
-        --query 'Summaries[].OrganizationalUnitId' --output text | tr '\t' '\n' | grep -v '^None$' | sort -u | tr '\n' ' ' || true)"
+      read -r -a ORG_UNITS <<<"$(cut -f1 <<<"$INSTANCES" | grep -v -e '^None$' -e '^$' | sort -u | tr '\n' ' ' || true)"
     fi
     if [ ${#REGIONS[@]} -eq 0 ]; then
-      read -r -a REGIONS <<<"$("${AWS[@]}" cloudformation list-stack-instances --stack-set-name "$STACK_NAME" "${CALL_AS[@]}" \
-        --query 'Summaries[].Region' --output text | tr '\t' '\n' | grep -v '^None$' | sort -u | tr '\n' ' ' || true)"
+      read -r -a REGIONS <<<"$(cut -f2 <<<"$INSTANCES" | grep -v -e '^None$' -e '^$' | sort -u | tr '\n' ' ' || true)"
     fi
-    COUNT=$("${AWS[@]}" cloudformation list-stack-instances --stack-set-name "$STACK_NAME" "${CALL_AS[@]}" --query 'length(Summaries)' --output text)
+    COUNT=$(grep -c . <<<"$INSTANCES" || true)
     if [ "$COUNT" != 0 ]; then
       [ ${#ORG_UNITS[@]} -gt 0 ] || die "stack set $STACK_NAME has $COUNT stack instances and their OUs are unknown: pass --org-units"
       [ ${#REGIONS[@]} -gt 0 ] || die "stack set $STACK_NAME has $COUNT stack instances and their regions are unknown: pass --regions"
@@ -224,17 +250,19 @@ else
 fi
 
 [ -n "$POLICY_PARAM" ] || POLICY_PARAM=/govhook/policy
-if "${AWS[@]}" ssm get-parameter --name "$POLICY_PARAM" >/dev/null 2>&1; then
-  OWNER=$("${AWS[@]}" ssm list-tags-for-resource --resource-type Parameter --resource-id "$POLICY_PARAM" \
-          --query "TagList[?Key=='created-by'].Value" --output text 2>/dev/null || true)
+# One call: the tags tell whether deploy.sh published it; InvalidResourceId means it is not there.
+if OWNER=$("${AWS[@]}" ssm list-tags-for-resource --resource-type Parameter --resource-id "$POLICY_PARAM" \
+           --query "TagList[?Key=='created-by'].Value" --output text 2>"$ERR_FILE"); then
   if [ "$OWNER" = govhook ]; then
     echo "==> deleting the policy parameter $POLICY_PARAM (published by deploy.sh)"
     act "${AWS[@]}" ssm delete-parameter --name "$POLICY_PARAM"
   else
     echo "==> parameter $POLICY_PARAM was not published by govhook: left alone"
   fi
-else
+elif grep -q -e InvalidResourceId -e ParameterNotFound "$ERR_FILE"; then
   echo "==> policy parameter $POLICY_PARAM: not there"
+else
+  echo "==> parameter $POLICY_PARAM could not be read ($(tr '\n' ' ' <"$ERR_FILE")): left alone"
 fi
 
 remove_bucket "$BUCKET" "$REGION"

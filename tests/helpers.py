@@ -7,14 +7,18 @@ import contextlib
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
+
+if TYPE_CHECKING:
+    from hook.sdk import Unresolved
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -118,6 +122,110 @@ def stringified(value: Any, unresolved: Callable[[Any], Any] = lambda _value: "r
     if isinstance(value, dict):
         return {k: stringified(v, unresolved) for k, v in value.items()}
     return value
+
+
+#: What ``Ref`` returns for a resource of these types (else its physical name).
+_REF_IS_ARN = ("AWS::SNS::Topic", "AWS::SecretsManager::Secret", "AWS::Lambda::LayerVersion",
+               "AWS::Lambda::Version", "AWS::Lambda::Alias", "AWS::IAM::ManagedPolicy", "AWS::StepFunctions::StateMachine",
+               "AWS::Lambda::CodeSigningConfig")
+_SERVICE = {"Lambda": "lambda", "SQS": "sqs", "SNS": "sns", "IAM": "iam", "DynamoDB": "dynamodb", "S3": "s3",
+            "Kinesis": "kinesis", "SecretsManager": "secretsmanager", "SSM": "ssm", "KMS": "kms", "Events": "events",
+            "Logs": "logs", "StepFunctions": "states"}
+
+
+def _arn(rtype: str | None, logical_id: str) -> str:
+    service = _SERVICE.get((rtype or "AWS::X::Y").split("::")[1], "service")
+    if service == "iam":
+        return f"arn:aws:iam::123456789012:role/stack-{logical_id}-1A2B3C4D"
+    if rtype == "AWS::Lambda::LayerVersion":
+        return f"arn:aws:lambda:us-east-1:123456789012:layer:stack-{logical_id}-1A2B3C4D:1"
+    if service == "lambda":
+        return f"arn:aws:lambda:us-east-1:123456789012:function:stack-{logical_id}-1A2B3C4D"
+    if service == "s3":
+        return f"arn:aws:s3:::stack-{logical_id.lower()}-1a2b3c4d"
+    return f"arn:aws:{service}:us-east-1:123456789012:stack-{logical_id}-1A2B3C4D"
+
+
+def deployed(value: Unresolved) -> Any:
+    """A realistic stand-in for what CloudFormation resolves an intrinsic to before the hook runs:
+    ``!GetAtt Role.Arn`` is an IAM role ARN, ``!Ref Topic`` an SNS topic ARN, ``!Ref Queue`` a URL;
+    a ``Fn::Sub`` or ``Fn::Join`` keeps its literal text around the stand-ins of its unknown parts
+    (``arn:aws:secretsmanager:...:secret:${Name}`` stays an ARN); an ``Fn::If`` on an unknown
+    condition is its first branch; a parameter the CLI cannot know (``value.parameters``) is
+    ``resolved-at-deploy``."""
+    expr = value.expr
+    if isinstance(expr, dict) and ("Fn::Sub" in expr or "Fn::Join" in expr):
+        text = _deployed_text(expr, set(value.parameters))
+        if text is not None:
+            return text
+    if isinstance(expr, dict) and isinstance(expr.get("Fn::If"), list) and len(expr["Fn::If"]) == 3:
+        # the condition is not known: the stack is deployed with it true (its first branch), unless
+        # that branch removes the property; a branch that is not one value keeps the plain stand-in
+        first, second = expr["Fn::If"][1:]
+        branch = second if first == {"Ref": "AWS::NoValue"} else first
+        if isinstance(branch, str) or (isinstance(branch, dict) and len(branch) == 1
+                                       and next(iter(branch)) in ("Ref", "Fn::GetAtt", "Fn::Sub", "Fn::Join")):
+            return _deployed_text({"Fn::Join": ["", [branch]]}, set(value.parameters))
+    if isinstance(expr, dict) and "Fn::GetAtt" in expr:
+        arg = expr["Fn::GetAtt"]
+        target, attr = (arg[0], str(arg[1])) if isinstance(arg, list) and len(arg) == 2 else (str(arg), "Arn")
+        if attr.endswith("Arn"):
+            return _arn(value.resource_type, str(target))
+        if attr.endswith("Url"):
+            return f"https://sqs.us-east-1.amazonaws.com/123456789012/stack-{target}-1A2B3C4D"
+        return f"stack-{target}-1A2B3C4D"
+    if isinstance(expr, dict) and "Ref" in expr and value.resource_type:
+        if value.resource_type in _REF_IS_ARN:
+            return _arn(value.resource_type, str(expr["Ref"]))
+        if value.resource_type == "AWS::SQS::Queue":
+            return f"https://sqs.us-east-1.amazonaws.com/123456789012/stack-{expr['Ref']}-1A2B3C4D"
+        return f"stack-{expr['Ref']}-1A2B3C4D"
+    return "resolved-at-deploy"
+
+
+_PSEUDO = {"AWS::Region": "us-east-1", "AWS::AccountId": "123456789012", "AWS::Partition": "aws",
+           "AWS::URLSuffix": "amazonaws.com", "AWS::StackName": "stack"}
+
+
+def _deployed_text(expr: Any, parameters: set[str]) -> str | None:
+    """A ``Fn::Sub``/``Fn::Join`` (raw) as CloudFormation would resolve it, unknown parts stood in for."""
+
+    def part(item: Any) -> str:
+        if isinstance(item, str):
+            return item
+        if isinstance(item, dict) and len(item) == 1:
+            key, arg = next(iter(item.items()))
+            if key == "Ref" and isinstance(arg, str):
+                return name(arg)
+            if key == "Fn::GetAtt":
+                return name(".".join(map(str, arg)) if isinstance(arg, list) else str(arg))
+            nested = _deployed_text(item, parameters)
+            if nested is not None:
+                return nested
+        return "resolved-at-deploy"
+
+    def name(ref: str) -> str:
+        if ref in _PSEUDO:
+            return _PSEUDO[ref]
+        if ref in parameters:
+            return "resolved-at-deploy"
+        target, _, attr = ref.partition(".")
+        if attr.endswith("Arn"):
+            return _arn(None, target)
+        return f"stack-{target}-1A2B3C4D"
+
+    if "Fn::Sub" in expr:
+        arg = expr["Fn::Sub"]
+        text, local = (arg, {}) if isinstance(arg, str) else (arg[0], arg[1]) if isinstance(arg, list) and len(arg) == 2 \
+            and isinstance(arg[0], str) and isinstance(arg[1], dict) else (None, {})
+        if text is None:
+            return None
+        return re.sub(r"\$\{([^}]+)\}", lambda m: "${" + m.group(1)[1:] + "}" if m.group(1).startswith("!")
+                      else part(local[m.group(1)]) if m.group(1) in local else name(m.group(1)), text)
+    arg = expr.get("Fn::Join")
+    if isinstance(arg, list) and len(arg) == 2 and isinstance(arg[0], str) and isinstance(arg[1], list):
+        return arg[0].join(part(item) for item in arg[1])
+    return None
 
 
 class LambdaContext:

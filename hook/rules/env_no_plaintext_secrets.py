@@ -19,6 +19,22 @@ references):
   sees the resolved value) agree; a Serverless Framework variable (``${ssm:...}``, ``${file(...)}``,
   ``${self:custom...}``) is written into the template as plaintext when the Framework packages,
   so under a secret-like name it fails;
+- a parameter the CLI cannot know (no ``Default`` and no ``--param``, ``NoEcho`` or not, or an
+  ``AWS::SSM::Parameter::Value<...>`` type) read by a secret-like name, through ``!Ref``, ``!Sub``,
+  ``!Join`` or a branch of ``!If``, fails: CloudFormation resolves it before the RESOURCE hook runs,
+  which then sees (and blocks) a literal, and the value is stored in plaintext in the function's
+  configuration, readable with ``lambda:GetFunctionConfiguration`` (``NoEcho`` masks it only where
+  CloudFormation describes the stack). cfn-lint's W1011 flags the same pattern, a ``Ref`` to a
+  parameter in a password property ("use dynamic references over parameters for secrets",
+  https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/security-best-practices.html#creds),
+  and AWS's ``NoEcho`` documentation recommends dynamic references to Secrets Manager or Parameter
+  Store instead (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/parameters-section-structure.html).
+  A ``Sub``/``Join`` whose text makes the value an indirection once resolved (it starts with
+  ``arn:`` or ``{{resolve:``, or is an SSM path ``/...``) passes; so do indirect names and references
+  to resources. ``govhook check --param NAME=VALUE`` judges the value to deploy instead. The template
+  adapter tells which parameters a value comes from (``Unresolved.parameters``); a raw intrinsic
+  (``{"Ref": "X"}`` in a STACK-level or rule-case input) does not say whether X is a parameter or a
+  resource, and is not judged;
 - a ``NoEcho`` parameter with a ``Default`` is judged where the template is seen, by the companion
   stack rule ``lambda.env-no-noecho-defaults`` (CLI, STACK and CHANGE_SET): a RESOURCE hook gets
   the function's properties with the parameter already resolved, so neither it nor this rule can
@@ -120,6 +136,96 @@ def _framework_variable(value: Any) -> bool:
     return isinstance(value, Unresolved) and isinstance(value.expr, str) and "${" in value.expr
 
 
+def _sketch(expr: Any) -> str | None:
+    """The text of a ``Fn::Sub`` or ``Fn::Join`` as written, every substitution or non-literal item
+    as ``x``: what the deployed value looks like around the values nobody knows yet. None for
+    any other expression."""
+    if not (isinstance(expr, Mapping) and len(expr) == 1):
+        return None
+    key, arg = next(iter(expr.items()))
+    if key == "Fn::Sub":
+        text = arg[0] if isinstance(arg, list) and arg else arg
+        return _SUB_VARIABLE.sub(lambda m: m.group(0) if m.group(1).startswith("!") else "x", text) \
+            if isinstance(text, str) else None
+    if key == "Fn::Join" and isinstance(arg, list) and len(arg) == 2 and isinstance(arg[0], str) \
+            and isinstance(arg[1], list):
+        return arg[0].join(item if isinstance(item, str) else _sketch(item) or "x" for item in arg[1])
+    return None
+
+
+#: ``${Name}`` in a Sub's text; a name has no ``$``, ``{`` or ``}``, so no attempt reads past the next one.
+_SUB_VARIABLE = re.compile(r"\$\{([^${}]*)\}")
+
+
+def _from_parameters(value: Unresolved) -> bool:
+    """A value the template builds from a parameter the CLI cannot know, which CloudFormation
+    resolves before the hook runs: a plaintext value in the function's configuration, unless the
+    text around it makes the value an indirection (``arn:...``, ``{{resolve:...}}``, ``/path``)."""
+    if not value.parameters or value.resource_type is not None:
+        return False
+    return _flows(value.expr, frozenset(value.parameters))
+
+
+def _flows(expr: Any, parameters: frozenset[str], depth: int = 0) -> bool:
+    """Whether the value of one of ``parameters`` reaches the deployed value of ``expr`` (raw, as
+    written) as plaintext: through a ``Ref``, a branch of an ``Fn::If`` (each branch judged on its
+    own: ``!If [HasSecret, !Sub "arn:...:secret:${Name}", ...]`` is an ARN either way), or a
+    ``Fn::Sub``/``Fn::Join`` whose text does not make it an indirection; never through a
+    ``Fn::FindInMap`` key or a ``Fn::Select`` index, which only choose."""
+    if depth > 32:  # deeper than any template writes: assume it flows, as the adapter said it does
+        return True
+    if isinstance(expr, list):
+        return any(_flows(item, parameters, depth + 1) for item in expr)
+    if not isinstance(expr, Mapping):
+        return False
+    if len(expr) != 1:
+        return any(_flows(item, parameters, depth + 1) for item in expr.values())
+    key, arg = next(iter(expr.items()))
+    if key == "Ref":
+        return arg in parameters
+    if key == "Fn::If":
+        return isinstance(arg, list) and len(arg) == 3 and \
+            (_flows(arg[1], parameters, depth + 1) or _flows(arg[2], parameters, depth + 1))
+    if key == "Fn::FindInMap":
+        return False
+    if key == "Fn::Select":
+        return isinstance(arg, list) and len(arg) == 2 and _flows(arg[1], parameters, depth + 1)
+    if key in ("Fn::Sub", "Fn::Join"):
+        sketch = _sketch(expr)
+        if sketch is not None and _indirect_sketch(sketch):
+            return False
+        if key == "Fn::Sub":
+            text, local = (arg[0], arg[1]) if isinstance(arg, list) and len(arg) == 2 else (arg, {})
+            local = local if isinstance(local, Mapping) else {}
+            names = _SUB_VARIABLE.findall(text) if isinstance(text, str) else []
+            return any(n in parameters if n not in local else _flows(local[n], parameters, depth + 1) for n in names)
+    return _flows(arg, parameters, depth + 1)
+
+
+def _indirect_sketch(sketch: str) -> bool:
+    """A value that, whatever its unknown parts are, names or points at a secret."""
+    sketch = sketch.strip()
+    return sketch.startswith(("arn:", "{{resolve:")) or _SSM_PATH.fullmatch(sketch) is not None
+
+
+def _parameter_violation(name: str, value: Unresolved, path: str) -> Violation:
+    """The finding for a secret-like variable set from a parameter: it names the variable and the
+    parameters, never a value (none is known here)."""
+    params = list(value.parameters[:3])
+    listed = ", ".join(params) + (f" and {len(value.parameters) - 3} more" if len(value.parameters) > 3 else "")
+    noun = "parameter" if len(value.parameters) == 1 else "parameters"
+    hint = " ".join(f"--param {p}=VALUE" for p in params)
+    return Violation(
+        f"environment variable {name} looks like a credential and is set from template {noun} {listed}, known only "
+        "at deploy time: CloudFormation writes the value into the function's configuration in plaintext, readable "
+        "with lambda:GetFunctionConfiguration (NoEcho hides it only in CloudFormation's own output)",
+        path,
+        "Keep the secret in Secrets Manager or SSM SecureString and pass its ARN or name in a variable named like "
+        f"{name}_ARN or {name}_NAME, read at run time (SDK or the Parameters and Secrets extension), or reference it "
+        "with {{resolve:secretsmanager:...}} instead of a parameter; to judge the value you will deploy, give it to "
+        f"govhook check ({hint}).")
+
+
 class EnvNoPlaintextSecrets(Rule):
     """Environment variables hold no plaintext credentials; the value is never printed.
 
@@ -128,8 +234,18 @@ class EnvNoPlaintextSecrets(Rule):
       names, numbers and the Parameters and Secrets extension's settings pass, and so do names in
       ``allowed_names``.
     - FAIL for each variable whose value is shaped like a credential, or whose secret-like name has
-      a literal value (or a Serverless Framework variable, inlined as plaintext at packaging).
+      a literal value, a Serverless Framework variable (inlined as plaintext at packaging) or a
+      template parameter the CLI cannot know (resolved into plaintext at deploy time).
     - SKIP when the Variables map itself is unresolved.
+
+    A secret-like variable set from a parameter without ``Default`` (``NoEcho`` or not) or an
+    ``AWS::SSM::Parameter::Value<...>`` parameter fails in the CLI as it does at the hook, which
+    gets the resolved value: it is stored in plaintext in the function's configuration, as cfn-lint's
+    W1011 warns for a ``Ref`` to a parameter in a password property, and AWS's ``NoEcho``
+    documentation recommends dynamic references instead
+    (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/parameters-section-structure.html).
+    Pass the secret's ARN or name (``DB_PASSWORD_ARN``) and read it at run time, or check the value
+    you will deploy with ``govhook check --param NAME=VALUE``.
 
     A ``NoEcho`` parameter's ``Default`` read by a variable is ``lambda.env-no-noecho-defaults``'s
     finding (it needs the template, which a RESOURCE invocation does not have): enable both.
@@ -172,6 +288,8 @@ class EnvNoPlaintextSecrets(Rule):
                         "resolves when it packages and writes into the template as plaintext",
                         path, "Pass the secret's name or ARN instead and read it at run time (Secrets Manager, "
                               "SSM SecureString, or the Parameters and Secrets extension).")
+                elif secret_name and isinstance(value, Unresolved) and _from_parameters(value):
+                    yield _parameter_violation(str(name), value, path)
                 continue
             text = str(value)
             if not text.strip():

@@ -83,16 +83,27 @@ class Unresolved:
 
     Rules never guess: reading an unresolved value through the ``ctx`` helpers raises
     :class:`NotApplicable` naming the path and the expression.
+
+    What is known about where the value comes from is kept: ``resource_type`` for a reference to a
+    resource in the template, ``parameters`` for the template parameters the CLI cannot know
+    (no ``Default``, an ``AWS::SSM::Parameter::Value<...>`` type) whose value flows into this one.
     """
 
-    __slots__ = ("expr", "reason", "resource_type")
+    __slots__ = ("expr", "parameters", "reason", "resource_type")
 
-    def __init__(self, expr: Any, reason: str = "", resource_type: str | None = None) -> None:
+    def __init__(self, expr: Any, reason: str = "", resource_type: str | None = None,
+                 parameters: tuple[str, ...] = ()) -> None:
         self.expr = expr
         self.reason = reason
-        #: For a ``GetAtt`` of a resource in the template: that resource's type. The value is not
-        #: known, but what it is an attribute of is (``!GetAtt Queue.Arn`` is an SQS queue's ARN).
+        #: For a ``Ref``/``GetAtt`` of a resource in the template: that resource's type. The value is
+        #: not known, but what it is an attribute of is (``!GetAtt Queue.Arn`` is an SQS queue's ARN).
         self.resource_type = resource_type
+        #: The template parameters, in the order met, that the CLI cannot know (no ``Default`` and no
+        #: ``--param``, or resolved by CloudFormation from SSM) and whose *value* becomes part of this
+        #: one: ``!Ref DbPassword``, ``!Sub "postgres://app:${DbPassword}@db"``, a ``Fn::Join`` or a
+        #: branch of an ``Fn::If`` holding one. A parameter that only selects (a condition, a
+        #: ``Fn::FindInMap`` key, a ``Fn::Select`` index) is not listed: its value is not in this one.
+        self.parameters = parameters
 
     def describe(self) -> str:
         text = _short_expr(self.expr)

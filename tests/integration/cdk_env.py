@@ -2,7 +2,10 @@
 into pytest's cache (``.pytest_cache/d/govhook-cdk``) and reused by later runs.
 
 Python: ``pip install --target`` (aws-cdk-lib, constructs) beside this checkout's venv, put first on
-``PYTHONPATH`` of the app's process, as ``cdk synth`` runs ``python app.py``. ``python-dateutil`` is
+``PYTHONPATH`` of the app's process, as ``cdk synth`` runs ``python app.py``. pip installs without
+compiling (``--no-compile``): byte-compiling all of aws-cdk-lib's modules is most of the install's CPU
+time, and an app imports a fraction of them; the app's process writes the bytecode of what it
+imports (``PYTHONDONTWRITEBYTECODE`` is dropped there), so later syntheses reuse it. ``python-dateutil`` is
 held below 3 so the venv's botocore keeps working in that process. jsii runs the library in Node.
 TypeScript/JavaScript: ``npm install aws-cdk-lib constructs`` into a directory of its own.
 """
@@ -81,7 +84,7 @@ def ensure_python(target: Path) -> Path:
             return target
         shutil.rmtree(target)
         target.mkdir(parents=True)
-        subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--disable-pip-version-check", "--target",
+        subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-compile", "--disable-pip-version-check", "--target",
                         str(target), *PY_REQUIREMENTS], check=True, timeout=900)
         (target / ".installed").write_text(json.dumps(PY_REQUIREMENTS))
     return target
@@ -121,6 +124,7 @@ def synth_python(site: Path, app_dir: Path, outdir: Path, context: dict[str, Any
            "PYTHONPATH": os.pathsep.join([str(site), str(ROOT)])}
     env.pop("PYTEST_CURRENT_TEST", None)  # CDK treats a pytest process as "in memory" mode
     env.pop("PYTEST_VERSION", None)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # the installed CDK is not byte-compiled: see the module's docstring
     return subprocess.run([sys.executable, "app.py"], cwd=app_dir, env=env, capture_output=True, text=True,
                           timeout=timeout, check=False)
 

@@ -30,7 +30,7 @@ from hook.core.model import ResourceTarget, StackTarget
 from hook.core.values import OfflineValues
 from hook.sdk import Unresolved
 from hook.sources import clear_caches
-from tests.helpers import stringified
+from tests.helpers import deployed, stringified
 
 ROOT = Path(__file__).resolve().parents[2]
 POLICY = ROOT / "policies" / "default.policy.yaml"
@@ -55,49 +55,6 @@ REASONS: dict[str, re.Pattern[str]] = {
     "not a template": re.compile(r"not a CloudFormation template|no CloudFormation templates found"),
     "serverless config": re.compile(r"a serverless\.yml must|serverless\.yml has no 'service'|\$\{file\("),
 }
-
-
-#: What ``Ref`` returns for a resource of these types (else its physical name).
-_REF_IS_ARN = ("AWS::SNS::Topic", "AWS::SecretsManager::Secret", "AWS::Lambda::LayerVersion",
-               "AWS::Lambda::Version", "AWS::Lambda::Alias", "AWS::IAM::ManagedPolicy", "AWS::StepFunctions::StateMachine",
-               "AWS::Lambda::CodeSigningConfig")
-_SERVICE = {"Lambda": "lambda", "SQS": "sqs", "SNS": "sns", "IAM": "iam", "DynamoDB": "dynamodb", "S3": "s3",
-            "Kinesis": "kinesis", "SecretsManager": "secretsmanager", "SSM": "ssm", "KMS": "kms", "Events": "events",
-            "Logs": "logs", "StepFunctions": "states"}
-
-
-def _arn(rtype: str | None, logical_id: str) -> str:
-    service = _SERVICE.get((rtype or "AWS::X::Y").split("::")[1], "service")
-    if service == "iam":
-        return f"arn:aws:iam::123456789012:role/stack-{logical_id}-1A2B3C4D"
-    if rtype == "AWS::Lambda::LayerVersion":
-        return f"arn:aws:lambda:us-east-1:123456789012:layer:stack-{logical_id}-1A2B3C4D:1"
-    if service == "lambda":
-        return f"arn:aws:lambda:us-east-1:123456789012:function:stack-{logical_id}-1A2B3C4D"
-    if service == "s3":
-        return f"arn:aws:s3:::stack-{logical_id.lower()}-1a2b3c4d"
-    return f"arn:aws:{service}:us-east-1:123456789012:stack-{logical_id}-1A2B3C4D"
-
-
-def deployed(value: Unresolved) -> Any:
-    """A realistic stand-in for what CloudFormation resolves an intrinsic to before the hook runs:
-    ``!GetAtt Role.Arn`` is an IAM role ARN, ``!Ref Topic`` an SNS topic ARN, ``!Ref Queue`` a URL."""
-    expr = value.expr
-    if isinstance(expr, dict) and "Fn::GetAtt" in expr:
-        arg = expr["Fn::GetAtt"]
-        target, attr = (arg[0], str(arg[1])) if isinstance(arg, list) and len(arg) == 2 else (str(arg), "Arn")
-        if attr.endswith("Arn"):
-            return _arn(value.resource_type, str(target))
-        if attr.endswith("Url"):
-            return f"https://sqs.us-east-1.amazonaws.com/123456789012/stack-{target}-1A2B3C4D"
-        return f"stack-{target}-1A2B3C4D"
-    if isinstance(expr, dict) and "Ref" in expr and value.resource_type:
-        if value.resource_type in _REF_IS_ARN:
-            return _arn(value.resource_type, str(expr["Ref"]))
-        if value.resource_type == "AWS::SQS::Queue":
-            return f"https://sqs.us-east-1.amazonaws.com/123456789012/stack-{expr['Ref']}-1A2B3C4D"
-        return f"stack-{expr['Ref']}-1A2B3C4D"
-    return "resolved-at-deploy"
 
 
 def stringify(value: Any) -> Any:
@@ -136,7 +93,8 @@ def _failed(response: dict[str, Any]) -> set[str]:
             and not a["statusMessage"].startswith(("warning", "exempted"))}
 
 
-def _hook(targets: list[Any], payload: str | None, unknown: set[tuple[str, str]]) -> tuple[set[str], list[str]]:
+def _hook(targets: list[Any], payload: str | None, unknown: set[tuple[str, str]],
+          by_resource: dict[str, set[str]] | None = None) -> tuple[set[str], list[str]]:
     """The rules the handler blocks, fed what CloudFormation would send. ``unknown``: the (logical
     id, rule) pairs the CLI reported as SKIP (a value it cannot know before deployment): what the
     stand-in value makes of those is not a disagreement."""
@@ -163,6 +121,8 @@ def _hook(targets: list[Any], payload: str | None, unknown: set[tuple[str, str]]
         blocked = {rule for rule in _failed(r) if (target.logical_id, rule) not in unknown}
         statuses.append("FAILED" if blocked else "SUCCESS")
         failing |= blocked
+        if blocked and by_resource is not None:
+            by_resource.setdefault(target.logical_id, set()).update(blocked)
     if payload is None:
         return failing, statuses  # nothing reaches CloudFormation (a service of another provider)
     body = json.dumps({"template": payload, "previousTemplate": ""}).encode()
@@ -219,6 +179,18 @@ def test_corpus_template(source: Path, tmp_path: Path) -> None:
     # AND the deployed hook, fed what CloudFormation would send, blocks the same rules
     targets, payload = _targets(path)
     unknown = {(f["logical_id"], f["rule_id"]) for f in report["findings"] if f["outcome"] == "SKIP"}
-    hook_failing, statuses = _hook(targets, payload, unknown)
+    hook_by_resource: dict[str, set[str]] = {}
+    hook_failing, statuses = _hook(targets, payload, unknown, hook_by_resource)
     assert cli_failing == hook_failing, f"CLI only: {sorted(cli_failing - hook_failing)}; hook only: {sorted(hook_failing - cli_failing)}"
     assert (code == 1) == ("FAILED" in statuses), f"CLI exit {code}; hook {statuses}"
+    # AND resource by resource, the same resource rules block (a function blocked for a rule does not
+    # hide another that only one door blocks for it)
+    from hook.core.registry import default_registry
+    from hook.sdk import StackRule
+
+    resource_rules = {r.id for r in default_registry() if not issubclass(r, StackRule)}
+    cli_by_resource: dict[str, set[str]] = {}
+    for f in report["findings"]:
+        if f["disposition"] == "blocking" and f["rule_id"] in resource_rules:
+            cli_by_resource.setdefault(f["logical_id"], set()).add(f["rule_id"])
+    assert cli_by_resource == hook_by_resource

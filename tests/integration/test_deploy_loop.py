@@ -13,9 +13,10 @@ import shlex
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
+
+from tests.helpers import aws  # the real CLI, in this process (the scripts run it as processes)
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -28,12 +29,6 @@ pytestmark = pytest.mark.slow
 def run(script: str, *args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(["bash", str(ROOT / script), *args], cwd=ROOT, env=env, capture_output=True, text=True,
                           timeout=900, check=False)
-
-
-def aws(env: dict[str, str], *args: str) -> Any:
-    out = subprocess.run([str(BIN / "aws"), *args, "--output", "json"], env=env, capture_output=True, text=True,
-                         check=True)
-    return json.loads(out.stdout) if out.stdout.strip() else None
 
 
 @pytest.fixture()
@@ -160,8 +155,9 @@ def test_cleanup_removes_the_management_stack_and_names_every_bucket_owner(env: 
     would = would_run(dry.stdout)
     assert ["aws", "--region", "us-east-1", "cloudformation", "delete-stack", "--stack-name", "govhook"] in would
     assert f"the management account {ACCOUNT}: stack govhook in eu-west-1: not there" in dry.stdout
-    assert ["aws", "--region", "us-east-1", "s3api", "delete-object", "--bucket", bucket, "--key", "govhook/abc.zip",
-            "--expected-bucket-owner", ACCOUNT] in would
+    assert ["aws", "--region", "us-east-1", "s3api", "delete-objects", "--bucket", bucket, "--expected-bucket-owner", ACCOUNT,
+            "--delete", '{"Objects":[{"Key":"govhook/abc.zip"}],"Quiet":true}', "--query", "Errors[].[Key,Code]",
+            "--output", "text"] in would
     # WHEN it runs for real
     gone = run("cleanup.sh", "--org-units", ou, "--regions", "us-east-1", "--include-management-account", env=env)
     assert gone.returncode == 0, gone.stdout + gone.stderr
@@ -170,7 +166,29 @@ def test_cleanup_removes_the_management_stack_and_names_every_bucket_owner(env: 
     assert aws(env, "s3api", "list-buckets").get("Buckets", []) == []
     # AND every S3 call it made named this account as the bucket's owner
     made = s3_calls(calls(env))
-    assert {c[c.index("s3api") + 1] for c in made} >= {"head-bucket", "get-bucket-tagging", "list-objects-v2",
-                                                      "delete-object", "delete-bucket"}
+    assert {c[c.index("s3api") + 1] for c in made} >= {"get-bucket-tagging", "list-objects-v2", "delete-objects",
+                                                      "delete-bucket"}
     for command in made:
         assert "s3" not in command and owner_of(command) == ACCOUNT, command
+
+
+@pytest.mark.moto
+def test_cleanup_empties_a_bucket_of_any_size_in_batches(env: dict[str, str]) -> None:
+    # GIVEN govhook's artifact bucket holding 1,005 objects, one with a quote and a backslash in its key
+    import boto3
+
+    s3 = boto3.client("s3", endpoint_url=env["AWS_ENDPOINT_URL"], region_name="us-east-1")
+    bucket = f"govhook-artifacts-{ACCOUNT}-us-east-1"
+    s3.create_bucket(Bucket=bucket)
+    s3.put_bucket_tagging(Bucket=bucket, Tagging={"TagSet": [{"Key": "created-by", "Value": "govhook"}]})
+    keys = [f"govhook/{i:04d}.zip" for i in range(1004)] + ['payloads/a "quoted" \\ key.json']
+    for key in keys:
+        s3.put_object(Bucket=bucket, Key=key, Body=b"x")
+    # WHEN cleanup.sh runs
+    gone = run("cleanup.sh", env=env)
+    assert gone.returncode == 0, gone.stdout + gone.stderr
+    # THEN the bucket is gone, emptied by two DeleteObjects calls (S3 takes at most 1,000 keys a call)
+    assert bucket not in [b["Name"] for b in s3.list_buckets()["Buckets"]]
+    deletes = [c for c in calls(env) if "delete-objects" in c]
+    assert len(deletes) == 2
+    assert [len(json.loads(c[c.index("--delete") + 1])["Objects"]) for c in deletes] == [1000, 5]

@@ -16,17 +16,24 @@ import pytest
 from hook.cli import main
 from hook.cli.adapters.template import load_targets
 from hook.core.model import ResourceTarget
+from hook.core.registry import default_registry
 from hook.handler import lambda_handler
+from hook.sdk import StackRule
 from hook.sources import clear_caches
-from tests.helpers import LambdaContext, stringified
+from tests.helpers import LambdaContext, deployed, stringified
 
 ROOT = Path(__file__).resolve().parents[2]
 #: The sample stacks, and small stacks written for one kind each (tests/parity: NoEcho defaults in
-#: environment variables, AWS layers of every partition).
+#: environment variables, AWS layers of every partition, secret-like variables set from parameters).
 TEMPLATES = sorted((ROOT / "sample" / "templates").glob("*.yaml")) + sorted((ROOT / "tests" / "parity").glob("*.yaml"))
 
 
-stringify = stringified
+def stringify(value: Any) -> Any:
+    """The properties as the RESOURCE hook gets them: scalars as strings, each intrinsic resolved to a
+    realistic stand-in (a resource's ARN, name or URL; a Sub's text around its unknown parts)."""
+    return stringified(value, deployed)
+
+
 Ctx = LambdaContext
 
 
@@ -40,9 +47,16 @@ def test_cli_and_handler_agree(path: Path, aws_client: Any, monkeypatch: pytest.
     code = main(["check", "--policy", str(ROOT / "policies" / "default.policy.yaml"), "--format", "json", str(path)])
     report = json.loads(capsys.readouterr().out)
     cli_failing = {f["rule_id"] for f in report["findings"] if f["disposition"] == "blocking"}
+    registry = default_registry()
+    resource_rules = {r.id for r in registry if not issubclass(r, StackRule)}
+    cli_by_resource: dict[str, set[str]] = {}
+    for f in report["findings"]:
+        if f["disposition"] == "blocking" and f["rule_id"] in resource_rules:
+            cli_by_resource.setdefault(f["logical_id"], set()).add(f["rule_id"])
     # AND the handler receives each resource, then the stack
     result = load_targets(str(path))
     hook_failing: set[str] = set()
+    hook_by_resource: dict[str, set[str]] = {}
     statuses = []
     for target in result.targets:
         if not isinstance(target, ResourceTarget):
@@ -57,8 +71,11 @@ def test_cli_and_handler_agree(path: Path, aws_client: Any, monkeypatch: pytest.
         }
         r = lambda_handler(event, Ctx())
         statuses.append(r["hookStatus"])
-        hook_failing |= {a["annotationName"] for a in r.get("annotations", []) if a["status"] == "FAILED"
-                         and not a["statusMessage"].startswith(("warning", "exempted"))}
+        blocked = {a["annotationName"] for a in r.get("annotations", []) if a["status"] == "FAILED"
+                   and not a["statusMessage"].startswith(("warning", "exempted"))}
+        hook_failing |= blocked
+        if blocked:
+            hook_by_resource[target.logical_id] = blocked
     s3 = aws_client("s3")
     s3.create_bucket(Bucket="payloads")
     s3.put_object(Bucket="payloads", Key="p.json", Body=json.dumps({"template": path.read_text(), "previousTemplate": ""}))
@@ -73,3 +90,6 @@ def test_cli_and_handler_agree(path: Path, aws_client: Any, monkeypatch: pytest.
     # THEN both doors block, or both let it through, for the same rules
     assert (code == 1) == ("FAILED" in statuses)
     assert cli_failing == hook_failing
+    # AND resource by resource, the same resource rules block (one function blocking a rule does not
+    # hide another function that only one door blocks for it)
+    assert cli_by_resource == hook_by_resource

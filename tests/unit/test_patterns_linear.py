@@ -46,6 +46,7 @@ ADVERSARIAL: dict[str, list[str]] = {
     secrets._ARN.pattern: [_fill("arn:aws"), _fill("a", prefix="arn:aws:"), _fill("arn:aws-a:")],
     secrets._SSM_PATH.pattern: [_fill("/a"), _fill("a/", prefix="/"), _fill("/", suffix=" ")],
     secrets._PLAIN_SETTING.pattern: [_fill("1"), _fill("true")],
+    secrets._SUB_VARIABLE.pattern: [_fill("${"), _fill("a", prefix="${"), _fill("${a")],
 }
 
 

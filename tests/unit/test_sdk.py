@@ -130,3 +130,14 @@ def test_a_value_under_an_unresolved_parent_is_not_the_default(parent: Any) -> N
     assert is_unresolved(ctx.get("/TracingConfig/Mode"))
     # and a truly absent value still gives the default
     assert ctx.get_str("/Missing/Mode", "PassThrough") == "PassThrough"
+
+
+def test_unresolved_parameters_are_additive_and_do_not_change_equality() -> None:
+    # GIVEN a marker made by a caller that does not know the field, and one that names its parameter
+    plain = Unresolved({"Ref": "DbPassword"}, "no default")
+    named = Unresolved({"Ref": "DbPassword"}, "no default", parameters=("DbPassword",))
+    # THEN the field defaults to none, and a marker is still its expression (equal, same hash)
+    assert plain.parameters == () and named.parameters == ("DbPassword",)
+    assert plain == named and hash(plain) == hash(named)
+    # AND the marker still has no instance dictionary (__slots__)
+    assert not hasattr(named, "__dict__")

@@ -238,3 +238,98 @@ def test_resources_included_by_fn_transform_are_a_note_not_a_missing_type() -> N
     assert [t.logical_id for t in targets if isinstance(t, ResourceTarget)] == ["Fn"]
     assert {t.stack_name for t in targets} == {"app"}
     assert notes == ["resources added by Fn::Transform (AWS::Include) are not known offline and were not checked"]
+
+
+PARAMETERS = """
+Parameters:
+  DbPassword: {Type: String, NoEcho: true}
+  ApiKey: {Type: String}
+  FromSsm: {Type: "AWS::SSM::Parameter::Value<String>", Default: /app/token}
+  Known: {Type: String, Default: k}
+  NoEchoKnown: {Type: String, NoEcho: true, Default: d3fault}
+  Keyed: {Type: String}
+  Subnets: {Type: "List<AWS::EC2::Subnet::Id>"}
+Mappings:
+  M: {prod: {V: from-the-mapping}}
+Conditions:
+  IsProd: !Equals [!Ref Keyed, prod]
+Resources:
+  Q: {Type: AWS::SQS::Queue}
+  Fn:
+    Type: AWS::Lambda::Function
+    Properties:
+      Environment:
+        Variables:
+          REF: !Ref DbPassword
+          SSM: !Ref FromSsm
+          SUB: !Sub "a${ApiKey}b${Known}${Q.Arn}${AWS::Region}"
+          SUB_MAP: !Sub ["${X}-${Y}", {X: !Ref DbPassword, Y: !Join ["", [!Ref ApiKey]]}]
+          JOIN: !Join ["", ["u:", !Ref DbPassword, !Ref ApiKey, !Ref DbPassword]]
+          BASE64: !Base64 {"Fn::Sub": "${ApiKey}"}
+          SELECTED: !Select [0, !Ref Subnets]
+          SELECT_INDEX: !Select [!Ref Keyed, [a, b]]
+          FROM_MAPPING: !FindInMap [M, !Ref Keyed, V]
+          BRANCHES: !If [IsProd, !Ref DbPassword, "{{resolve:secretsmanager:dev/db}}"]
+          RESOURCE: !Ref Q
+          ATTRIBUTE: !GetAtt Q.Arn
+          KNOWN: !Ref Known
+          NOECHO_DEFAULT: !Ref NoEchoKnown
+"""
+
+
+def _variables(**kw: Any) -> dict[str, Any]:
+    variables: dict[str, Any] = props(PARAMETERS, **kw)["Environment"]["Variables"]
+    return variables
+
+
+def test_a_value_records_the_unknown_parameters_whose_value_flows_into_it() -> None:
+    # GIVEN parameters without Default (one NoEcho), an SSM-typed one, and known ones
+    v = _variables()
+    # THEN a Ref, a Sub (string or [text, map]), a Join, Base64 and both Fn::If branches name what flows in
+    assert v["REF"].parameters == ("DbPassword",) and v["SSM"].parameters == ("FromSsm",)
+    assert v["SUB"].parameters == ("ApiKey",)  # not Known (resolved), not Q (a resource), not the pseudo parameter
+    assert v["SUB_MAP"].parameters == ("DbPassword", "ApiKey")
+    assert v["JOIN"].parameters == ("DbPassword", "ApiKey")  # each once, in the order met
+    assert v["BASE64"].parameters == ("ApiKey",) and v["SELECTED"].parameters == ("Subnets",)
+    assert v["BRANCHES"].parameters == ("DbPassword",)
+    # AND a parameter that only chooses (a Select index, a FindInMap key, a condition) is not listed
+    assert isinstance(v["SELECT_INDEX"], Unresolved) and v["SELECT_INDEX"].parameters == ()
+    assert isinstance(v["FROM_MAPPING"], Unresolved) and v["FROM_MAPPING"].parameters == ()
+    # AND references to resources carry their type, and no parameter
+    assert v["RESOURCE"].resource_type == "AWS::SQS::Queue" and v["RESOURCE"].parameters == ()
+    assert v["ATTRIBUTE"].resource_type == "AWS::SQS::Queue" and v["ATTRIBUTE"].parameters == ()
+    # AND a parameter with a Default (NoEcho or not) is its value, as before
+    assert v["KNOWN"] == "k" and v["NOECHO_DEFAULT"] == "d3fault"
+
+
+def test_a_parameter_given_with_param_is_a_value_again() -> None:
+    # WHEN the value is passed as --param
+    v = _variables(parameters={"DbPassword": "hunter2hunter2"})
+    # THEN it resolves, and what still depends on another unknown parameter names only that one
+    assert v["REF"] == "hunter2hunter2"
+    assert v["JOIN"].parameters == ("ApiKey",) and v["SUB_MAP"].parameters == ("ApiKey",)
+
+
+def test_sam_globals_and_function_environment_keep_the_parameters() -> None:
+    # GIVEN a SAM template whose Globals and function set variables from a parameter without Default
+    text = """
+Transform: AWS::Serverless-2016-10-31
+Parameters:
+  DbPassword: {Type: String, NoEcho: true}
+Globals:
+  Function:
+    Environment: {Variables: {GLOBAL_PASSWORD: !Ref DbPassword}}
+Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.13
+      Handler: index.handler
+      InlineCode: "def handler(e, c): return e"
+      Environment: {Variables: {OWN_PASSWORD: !Sub "pw=${DbPassword}"}}
+"""
+    # WHEN SAM expands it and the template adapter resolves the function
+    v = props(text)["Environment"]["Variables"]
+    # THEN both variables say which parameter they come from
+    assert v["GLOBAL_PASSWORD"].parameters == ("DbPassword",)
+    assert v["OWN_PASSWORD"].parameters == ("DbPassword",)

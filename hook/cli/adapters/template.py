@@ -82,7 +82,8 @@ class Resolver:
                 value = spec["Default"]
             else:
                 why = "an SSM parameter resolved at deploy time" if ptype.startswith("AWS::SSM") else "no default"
-                self.params[name] = Unresolved({"Ref": name}, f"parameter {name} has {why}; pass --param {name}=...")
+                self.params[name] = Unresolved({"Ref": name}, f"parameter {name} has {why}; pass --param {name}=...",
+                                               parameters=(name,))
                 continue
             if ptype.startswith("List<") or ptype == "CommaDelimitedList":
                 value = [v.strip() for v in value.split(",")] if isinstance(value, str) else value
@@ -175,8 +176,9 @@ class Resolver:
             if not (isinstance(arg, list) and len(arg) == 3):
                 return Unresolved(expr, "malformed Fn::If")
             truth = self.condition(arg[0]) if isinstance(arg[0], str) else None
-            if truth is None:
-                return Unresolved(expr, f"condition {arg[0]} is not known before deployment")
+            if truth is None:  # either branch may be deployed: what flows into the value is both's
+                return Unresolved(expr, f"condition {arg[0]} is not known before deployment",
+                                  parameters=_parameters_in([self.resolve(arg[1]), self.resolve(arg[2])]))
             return self.resolve(arg[1] if truth else arg[2])
         if key == "Fn::GetAtt":  # the value is unknown, the type of the resource it belongs to is not
             target = arg[0] if isinstance(arg, list) and arg else arg.split(".", 1)[0] if isinstance(arg, str) else None
@@ -189,7 +191,7 @@ class Resolver:
             return self._sub(arg, expr)
         args = self.resolve(arg)
         if _has_unresolved(args):
-            return Unresolved(expr, "depends on a value known after deployment")
+            return Unresolved(expr, "depends on a value known after deployment", parameters=_flowing(key, args))
         try:
             if key == "Fn::Join":
                 sep, items = args
@@ -247,11 +249,15 @@ class Resolver:
                 value = Unresolved(name, _AFTER)
             if _has_unresolved(value):
                 unresolved = True
+                unknown.append(value)
                 return ""
             return _text(value)
 
+        unknown: list[Any] = []
         result = re.sub(r"\$\{([^}]+)\}", repl, text)
-        return Unresolved(expr, "refers to a value known after deployment") if unresolved else result
+        if unresolved:
+            return Unresolved(expr, "refers to a value known after deployment", parameters=_parameters_in(unknown))
+        return result
 
 
 def _text(value: Any) -> str:
@@ -260,6 +266,37 @@ def _text(value: Any) -> str:
     if isinstance(value, list):
         return ",".join(_text(v) for v in value)
     return str(value)
+
+
+def _parameters_in(value: Any) -> tuple[str, ...]:
+    """The unknown template parameters (``Unresolved.parameters``) of the markers in ``value``, in
+    the order met, each once."""
+    found: list[str] = []
+
+    def walk(v: Any) -> None:
+        if isinstance(v, Unresolved):
+            found.extend(p for p in v.parameters if p not in found)
+        elif isinstance(v, list):
+            for item in v:
+                walk(item)
+        elif isinstance(v, dict):
+            for item in v.values():
+                walk(item)
+
+    walk(value)
+    return tuple(found)
+
+
+def _flowing(key: str, args: Any) -> tuple[str, ...]:
+    """The unknown parameters whose value flows into the result of ``key`` applied to ``args``
+    (resolved): a ``Fn::Join`` holds all of its items, ``Fn::Select`` one item of its list,
+    ``Fn::Split`` its text; a ``Fn::FindInMap`` key, a ``Fn::Select`` index and a condition only
+    choose among values written in the template, and ``Fn::Length`` is a count."""
+    if key in ("Fn::Join", "Fn::Base64", "Fn::ToJsonString"):
+        return _parameters_in(args)
+    if key in ("Fn::Select", "Fn::Split") and isinstance(args, list) and len(args) == 2:
+        return _parameters_in(args[1])
+    return ()
 
 
 def _has_unresolved(value: Any) -> bool:
