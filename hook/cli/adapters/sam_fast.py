@@ -20,9 +20,10 @@ So this module:
 - imports ``pydantic.v1`` first, with a stand-in ``pydantic_core`` that carries only the installed
   version (pydantic 2's package ``__init__`` compares it; ``pydantic.v1`` never uses the compiled
   core), so the compiled core is not loaded (:func:`_import_pydantic_v1`);
-- puts samtranslator's models of rarely used SAM resource types (:data:`LAZY_SCHEMAS`) in
-  ``sys.modules`` as ``importlib.util.LazyLoader`` modules: their pydantic classes are built the
-  first time a template of that type is translated, not at every start;
+- puts samtranslator's models of rarely used SAM resource types and of ``AWS::Serverless::Function``
+  (:data:`LAZY_SCHEMAS`) in ``sys.modules`` as ``importlib.util.LazyLoader`` modules: their pydantic
+  classes are built the first time a template needs them, not at every start (the resource type
+  table is read without touching them: ``hook.cli.adapters.sam_equivalents``);
 - imports the policy template processor with a stand-in ``jsonschema``: the bundled templates are
   built without the schema check of that bundled file (:func:`bundled_policy_templates`), and the
   check, if anything asks for it, imports the real ``jsonschema`` first (:func:`_lazy_validation`);
