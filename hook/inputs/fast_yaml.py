@@ -15,7 +15,7 @@ documents (``tests/unit/test_yamlcfn.py``); what it saves is measured in ``bench
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import yaml
@@ -35,12 +35,19 @@ class _Generic(Exception):
     """This document needs PyYAML's general constructor."""
 
 
-def construct_document(loader: Any, root: Any, short_tags: Mapping[str, str]) -> Any:
+def construct_document(loader: Any, root: Any, short_tags: Mapping[str, str],
+                       check: Callable[[Any], None] | None = None) -> Any:
     """The document PyYAML's ``loader.construct_document(root)`` would build, built directly.
 
     ``short_tags`` maps a short-form tag to the one-key mapping it stands for (``!Ref`` ->
     ``Ref``, ``!Sub`` -> ``Fn::Sub``; ``!GetAtt A.B`` becomes ``["A", "B"]``), as the loader's own
     constructors build them.
+
+    ``check`` (a check of the node tree that raises, such as the refusal of a repeated key) is
+    called with the root before the document is built by PyYAML's general walk: whenever the direct
+    build does not complete, and when it finds a mapping that repeats a key. A document built
+    directly has no repeated key (every mapping was read, each key a plain string), so there it is
+    not called.
     """
     scalar_node, mapping_node, sequence_node = yaml.ScalarNode, yaml.MappingNode, yaml.SequenceNode
     seen: set[int] = set()
@@ -79,6 +86,8 @@ def construct_document(loader: Any, root: Any, short_tags: Mapping[str, str]) ->
                 if type(key_node) is not scalar_node or key_node.tag != _STR:
                     raise _Generic  # merge keys (<<), non-string keys
                 out[key_node.value] = build(value_node)
+            if len(out) != len(node.value):
+                raise _Generic  # a key repeated: last one wins in PyYAML (and ``check`` sees it)
         elif kind is sequence_node:
             if tag != _SEQ and tag not in short_tags:
                 raise _Generic
@@ -99,6 +108,8 @@ def construct_document(loader: Any, root: Any, short_tags: Mapping[str, str]) ->
         loader.constructed_objects = {}
         loader.recursive_objects = {}
         loader.deep_construct = False
+    if check is not None:
+        check(root)
     # Only a document with aliases (or something else unusual) reaches PyYAML's general walk: its
     # expanded size is checked first (an alias bomb is refused before it is built).
     from hook.inputs.alias_budget import check_alias_expansion

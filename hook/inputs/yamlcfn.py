@@ -192,9 +192,10 @@ def load_template_nodes(text: str, file: str = "<template>") -> tuple[dict[str, 
             loader = CfnLoader(text)
             try:
                 node = loader.get_single_node()
-                if node is not None:  # before construction: PyYAML flattens merge keys into the nodes
-                    _all_duplicates(node, file)
-                data = construct_document(loader, node, SHORT_TAGS) if node is not None else None
+                # Repeated keys are refused before PyYAML's construction (it flattens merge keys
+                # into the nodes); a document the fast constructor builds has none.
+                data = construct_document(loader, node, SHORT_TAGS, lambda root: _all_duplicates(root, file)) \
+                    if node is not None else None
             finally:
                 loader.dispose()
         except yaml.MarkedYAMLError as exc:

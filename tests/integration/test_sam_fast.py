@@ -18,7 +18,12 @@ import json, sys
 if sys.argv[1] == "boto3-first":
     import boto3  # noqa: F401  (samtranslator is then imported the normal way)
 from hook.cli.adapters.sam import expand
+from hook.cli.adapters.sam_fast import sam_api
 from hook.cli.adapters.template import _is_sam, targets_from_template
+sam_api()
+if sys.argv[1] == "boto3-first":
+    from hook.cli.adapters import sam_equivalents
+    sam_equivalents.uninstall()  # samtranslator's own helpers, not the stand-ins
 from hook.inputs.yamlcfn import load_template_nodes, read_source
 out = {}
 for f in sys.argv[2:]:
@@ -31,6 +36,8 @@ for f in sys.argv[2:]:
             out[f + " expanded"] = json.dumps([expanded, origins], sort_keys=True, default=repr)
     except Exception as exc:
         out[f] = f"{type(exc).__name__}: {exc}"
+from hook.cli.adapters import sam_equivalents
+out["stand-ins installed"] = sam_equivalents.installed()
 out["boto3 imported"] = [m for m in sys.modules if m == "boto3" or m.startswith("botocore.client")]
 import jsonschema, pydantic_core  # imported after the translator: the real libraries
 out["later imports"] = [pydantic_core.SchemaValidator.__module__, jsonschema.validate.__module__]
@@ -52,7 +59,8 @@ def test_stand_in_expansion_is_identical_to_the_normal_import_on_corpus_template
     files = sorted(str(p) for p in (CORPUS / "serverless-patterns").glob("*template*"))
     files += sorted(str(p) for p in (CORPUS / "sam-translator").glob("*.yaml"))
     # WHEN they are expanded in a process that imported boto3 first (samtranslator imported the
-    # normal way), and in one that did not (stand-ins, lazy models)
+    # normal way, its own helpers), and in one that did not (stand-ins, lazy models, the helpers of
+    # hook.cli.adapters.sam_equivalents)
     normal = _dump("boto3-first", files)
     fast = _dump("stand-in", files)
     # THEN the expansions and targets are the same, the fast process never imported boto3 or
@@ -61,6 +69,7 @@ def test_stand_in_expansion_is_identical_to_the_normal_import_on_corpus_template
     assert fast.pop("boto3 imported") == []
     assert fast["later imports"] == ["pydantic_core._pydantic_core", "jsonschema.validators"]
     assert fast["stand-ins left"] == []
+    assert (normal.pop("stand-ins installed"), fast.pop("stand-ins installed")) == (False, True)
     assert sum(1 for k in normal if k.endswith(" expanded")) > 150
     assert fast == normal
 
@@ -93,3 +102,36 @@ def test_bundled_policy_templates_are_what_samtranslator_builds_after_validating
     # and rejects a bad dictionary with samtranslator's ValueError
     assert result == {"same": True, "count": result["count"], "bad": "ValueError", "jsonschema": True}
     assert result["count"] > 50
+
+
+LAZY = r"""
+import json, sys
+from hook.cli.adapters.sam import expand
+from hook.cli.adapters.sam_fast import LAZY_SCHEMAS
+fn = {"Type": "AWS::Serverless::Function", "Properties": {"Runtime": "python3.13", "Handler": "a.h",
+      "CodeUri": "s3://b/k", "Events": {"Get": {"Type": "Api", "Properties": {"Path": "/", "Method": "get"}}}}}
+template = {"Transform": "AWS::Serverless-2016-10-31", "Resources": {"Fn": fn}}
+def state():
+    return {n.rsplit("_", 1)[-1]: type(sys.modules[n]).__name__ == "_LazyModule" for n in LAZY_SCHEMAS}
+expand(template, {}, region="us-east-1", account_id="123456789012")
+out = {"after a function": state()}
+fn["Properties"]["CapacityProviderConfig"] = {"Arn": "arn:aws:lambda:us-east-1:123456789012:capacity-provider:cp"}
+try:
+    expand(template, {}, region="us-east-1", account_id="123456789012")
+except Exception as exc:
+    out["error"] = str(exc)
+out["after a capacity provider config"] = state()
+print(json.dumps(out))
+"""
+
+
+def test_models_a_template_does_not_need_are_not_loaded() -> None:
+    # GIVEN a process that expands a SAM function with an API event
+    proc = subprocess.run([sys.executable, "-c", LAZY], capture_output=True, text=True, check=True)
+    result = json.loads(proc.stdout)
+    # THEN the models of the rarely used types and of the function's properties are still not
+    # loaded (the resource type table is read without loading them); a CapacityProviderConfig,
+    # which samtranslator checks with the function's models, loads them
+    assert result["after a function"] == {"function": True, "provider": True, "microvmimage": True,
+                                          "networkconnector": True, "graphqlapi": False}
+    assert result["after a capacity provider config"]["function"] is False

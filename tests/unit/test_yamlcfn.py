@@ -146,3 +146,79 @@ def test_fast_construction_equals_pyyaml_on_generated_documents(pairs: list[tupl
         assert _repeats_a_key(yaml.compose(text, Loader=CfnLoader)), (text, fast)
         return
     assert _same(generic, fast), (text, generic, fast)
+
+
+def _checked_first(text: str) -> Any:
+    """What load_template_text gave when every mapping was checked for a repeated key before the
+    document was built (the check now runs only where the fast constructor finds one, or cannot
+    build the document): the data, or the error."""
+    from hook.core.errors import TemplateError
+    from hook.inputs.yamlcfn import _all_duplicates
+
+    loader = CfnLoader(text)
+    try:
+        node = loader.get_single_node()
+        _all_duplicates(node, "t.yaml")
+        return construct_document(loader, node, SHORT_TAGS)
+    except TemplateError as exc:
+        return ("TemplateError", str(exc), exc.line, exc.column)
+    except Exception as exc:
+        return (type(exc).__name__, str(exc))
+    finally:
+        loader.dispose()
+
+
+def _loaded(text: str) -> Any:
+    from hook.core.errors import TemplateError
+
+    try:
+        return load_template_text(text, "t.yaml")
+    except TemplateError as exc:
+        if exc.message.startswith("not valid YAML") or exc.message.startswith("a template must be"):
+            return None
+        return ("TemplateError", str(exc), exc.line, exc.column)
+
+
+REPEATED = [  # (document, refused)
+    ("A: 1\nA: 2\n", True),
+    ("R:\n  X: {Type: T, Type: U}\n  Y: [{a: 1, b: 2, a: 3}]\n", True),
+    ("R:\n  X: {k: 1, k: 2}\nS:\n  Y: {j: 1, j: 2}\n", True),  # two mappings repeat a key: the same one named
+    ("R: !Sub [x, {a: 1, a: 2}]\n", True),
+    ("R: !If {c: 1, c: 2}\n", True),
+    ("base: &b {A: 1}\nd:\n  <<: *b\n  B: 2\n  B: 3\n", True),
+    ("base: &b {A: 1}\nd:\n  <<: *b\n  A: 2\n", False),  # a merge key is not a repeat
+    ("x: &a {k: v}\ny: *a\nz: {q: 1, q: 2}\n", True),
+    ("'1': a\n1: b\n", True),
+    ("a: !!float 1x\nb: {c: 1, c: 2}\n", True),  # a scalar PyYAML refuses, and a repeated key
+    ("a: {b: {c: {d: [1, {e: 1, f: 2, e: 3}]}}}\n", True),
+    ("a: 1\nb: {c: [1, 2]}\n", False),
+]
+
+
+@pytest.mark.parametrize(("text", "refused"), REPEATED)
+def test_repeated_keys_are_refused_as_when_every_mapping_was_checked_first(text: str, refused: bool) -> None:
+    # GIVEN a document with a key repeated somewhere (or not: merge keys, distinct keys)
+    # WHEN it is loaded
+    expected = _checked_first(text)
+    loaded = _loaded(text)
+    # THEN the error (message, line, column) or the data is what checking every mapping first gave
+    assert (isinstance(expected, tuple) and expected[0] == "TemplateError") is refused
+    assert loaded == expected if refused else _same(loaded, expected)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(_SCALARS, _yaml(3)), min_size=1, max_size=6))
+def test_generated_documents_load_as_when_every_mapping_was_checked_first(pairs: list[tuple[str, str]]) -> None:
+    # GIVEN a generated document (keys repeat often: a small alphabet of scalars)
+    text = "".join(f"{k}: {v}\n" for k, v in pairs)
+    try:
+        yaml.compose(text, Loader=CfnLoader)
+    except yaml.YAMLError:
+        return
+    # WHEN it is loaded THEN the data or the refusal is the one of checking every mapping first
+    expected = _checked_first(text)
+    if not isinstance(expected, dict):
+        if isinstance(expected, tuple) and expected[0] == "TemplateError":
+            assert _loaded(text) == expected
+        return
+    assert _same(_loaded(text), expected), text

@@ -14,8 +14,15 @@ __all__ = ["CODE_CONFIGS", "is_code_config", "is_serverless_service", "print_fir
 #: Service files the Framework runs as code: govhook cannot read them without executing them.
 CODE_CONFIGS = ("serverless.ts", "serverless.js", "serverless.cjs", "serverless.mjs")
 _NAMES = ("serverless.yml", "serverless.yaml", "serverless.json")
-# Top-level keys of a YAML mapping (column 0); bounded, anchored at a line start: linear.
-_TOP_KEY = re.compile(r"(?m)^[\"']?(service|provider|Resources|AWSTemplateFormatVersion|Transform)[\"']?[ \t]*:")
+# Top-level keys of a YAML mapping (column 0), each right after a newline (the text is read with
+# one put in front): ``(?m)^`` written as the newline it follows, which the regex engine finds by
+# scanning for that one character instead of trying every position. Bounded: linear.
+_TOP_KEY = re.compile(r"\n[\"']?(service|provider|Resources|AWSTemplateFormatVersion|Transform)[\"']?[ \t]*:")
+
+
+def top_keys(text: str) -> set[str]:
+    """The service/template keys written at column 0 of the text (at its start or after a newline)."""
+    return {m.group(1) for m in _TOP_KEY.finditer("\n" + text)}
 
 
 def is_code_config(path: str) -> bool:
@@ -45,7 +52,7 @@ def is_serverless_service(path: str, head: str | None = None) -> bool:
         except (ValueError, RecursionError):  # broken or too deep: the template reader reports it
             return os.path.basename(path) in _NAMES
         return isinstance(doc, dict) and "service" in doc and "provider" in doc and "Resources" not in doc
-    keys = {m.group(1) for m in _TOP_KEY.finditer(text)}
+    keys = top_keys(text)
     if {"AWSTemplateFormatVersion", "Transform"} & keys:
         return False
     return {"service", "provider"} <= keys

@@ -46,7 +46,7 @@ def plain_copy(value: Any, memo: dict[int, Any] | None = None) -> Any:
     if memo is None:
         memo = {}
     cls = type(value)
-    if cls is str or cls is int or cls is float or cls is bool or value is None:
+    if cls in _SCALARS:
         return value
     if cls is dict:
         seen = memo.get(id(value))
@@ -55,7 +55,7 @@ def plain_copy(value: Any, memo: dict[int, Any] | None = None) -> Any:
         out: dict[Any, Any] = {}
         memo[id(value)] = out
         for k, v in value.items():
-            out[k if type(k) is str else copy.deepcopy(k, memo)] = plain_copy(v, memo)
+            out[k if type(k) is str else copy.deepcopy(k, memo)] = v if type(v) in _SCALARS else plain_copy(v, memo)
         return out
     if cls is list:
         seen = memo.get(id(value))
@@ -63,16 +63,28 @@ def plain_copy(value: Any, memo: dict[int, Any] | None = None) -> Any:
             return seen
         items: list[Any] = []
         memo[id(value)] = items
+        append = items.append
         for v in value:
-            items.append(plain_copy(v, memo))
+            append(v if type(v) in _SCALARS else plain_copy(v, memo))
         return items
     return copy.deepcopy(value, memo)
 
 
-@contextlib.contextmanager
-def _recording_origins(made: dict[str, str]) -> Iterator[None]:
-    """While SAM translates: each generated resource's logical id -> the SAM resource whose
-    ``to_cloudformation`` made it (events, roles, versions, aliases, URLs, permissions)."""
+#: What a parsed template's scalars are: returned as they are (deepcopy does the same).
+_SCALARS = frozenset((str, int, float, bool, type(None)))
+
+
+#: The origins being recorded (the innermost expansion's), while SAM translates.
+_RECORDING: list[dict[str, str]] = []
+_RECORDER_CLASSES: list[type] = []
+
+
+def _install_origin_recorder() -> None:
+    """Each ``SamResourceMacro`` subclass's own ``to_cloudformation`` wrapped, once per process, so
+    that while :func:`_recording_origins` is active each resource it returns is noted with the SAM
+    resource that made it; otherwise the wrapper only calls through."""
+    if _RECORDER_CLASSES:
+        return
     import samtranslator.model.sam_resources  # noqa: F401  (defines the SamResourceMacro classes)
     from samtranslator.model import SamResourceMacro
 
@@ -82,28 +94,36 @@ def _recording_origins(made: dict[str, str]) -> Iterator[None]:
             yield sub
             yield from classes(sub)
 
-    originals: dict[type, Any] = {}
-
     def wrap(original: Any) -> Any:
         def to_cloudformation(self: Any, *args: Any, **kwargs: Any) -> Any:
             resources = original(self, *args, **kwargs)
-            for resource in resources or ():
-                lid = getattr(resource, "logical_id", None)
-                if isinstance(lid, str) and isinstance(self.logical_id, str):
-                    made.setdefault(lid, self.logical_id)
+            if _RECORDING:
+                made = _RECORDING[-1]
+                for resource in resources or ():
+                    lid = getattr(resource, "logical_id", None)
+                    if isinstance(lid, str) and isinstance(self.logical_id, str):
+                        made.setdefault(lid, self.logical_id)
             return resources
 
+        to_cloudformation.__wrapped__ = original  # type: ignore[attr-defined]
         return to_cloudformation
 
     for cls in classes(SamResourceMacro):
         if "to_cloudformation" in cls.__dict__:
-            originals[cls] = cls.__dict__["to_cloudformation"]
-            cls.to_cloudformation = wrap(originals[cls])  # type: ignore[attr-defined]
+            cls.to_cloudformation = wrap(cls.__dict__["to_cloudformation"])  # type: ignore[attr-defined]
+            _RECORDER_CLASSES.append(cls)
+
+
+@contextlib.contextmanager
+def _recording_origins(made: dict[str, str]) -> Iterator[None]:
+    """While SAM translates: each generated resource's logical id -> the SAM resource whose
+    ``to_cloudformation`` made it (events, roles, versions, aliases, URLs, permissions)."""
+    _install_origin_recorder()
+    _RECORDING.append(made)
     try:
         yield
     finally:
-        for cls, original in originals.items():
-            cls.to_cloudformation = original  # type: ignore[attr-defined]
+        _RECORDING.pop()
 
 
 def expand(

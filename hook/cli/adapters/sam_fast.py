@@ -20,16 +20,19 @@ So this module:
 - imports ``pydantic.v1`` first, with a stand-in ``pydantic_core`` that carries only the installed
   version (pydantic 2's package ``__init__`` compares it; ``pydantic.v1`` never uses the compiled
   core), so the compiled core is not loaded (:func:`_import_pydantic_v1`);
-- puts samtranslator's models of rarely used SAM resource types (:data:`LAZY_SCHEMAS`) in
-  ``sys.modules`` as ``importlib.util.LazyLoader`` modules: their pydantic classes are built the
-  first time a template of that type is translated, not at every start;
+- puts samtranslator's models of rarely used SAM resource types and of ``AWS::Serverless::Function``
+  (:data:`LAZY_SCHEMAS`) in ``sys.modules`` as ``importlib.util.LazyLoader`` modules: their pydantic
+  classes are built the first time a template needs them, not at every start (the resource type
+  table is read without touching them: ``hook.cli.adapters.sam_equivalents``);
 - imports the policy template processor with a stand-in ``jsonschema``: the bundled templates are
   built without the schema check of that bundled file (:func:`bundled_policy_templates`), and the
   check, if anything asks for it, imports the real ``jsonschema`` first (:func:`_lazy_validation`);
 - checks the bundled policy templates once per process, not once per template: samtranslator's
   ``make_policy_template_for_function_plugin`` is replaced by one that wraps a single
   ``PolicyTemplatesProcessor`` (it holds the parsed templates and is not changed by a translation:
-  ``Template.to_statement`` resolves a copy).
+  ``Template.to_statement`` resolves a copy);
+- puts in place the stand-ins of :mod:`hook.cli.adapters.sam_equivalents` for a few helpers every
+  translation calls (the same answers, without work repeated per template).
 
 When boto3 is already imported (``--aws``), samtranslator is imported normally.
 """
@@ -119,11 +122,13 @@ def _lazy_validation() -> None:
     module.PolicyTemplatesProcessor._is_valid_templates_dict = staticmethod(validate)
 
 
-#: samtranslator's models of SAM resource types that few templates use, imported by
-#: ``samtranslator.model.sam_resources`` at module level and read only when a resource of that type
-#: is translated (``Properties`` validated); loaded on first use.
+#: samtranslator's models imported by ``samtranslator.model.sam_resources`` at module level and read
+#: only when a template needs them, loaded on first use: those of SAM resource types that few
+#: templates use (read when a resource of that type is translated: ``Properties`` validated), and
+#: those of ``AWS::Serverless::Function``, whose properties the translator does not validate with
+#: them (``SamFunction.to_cloudformation`` passes no schema) but for a ``CapacityProviderConfig``.
 LAZY_SCHEMAS = tuple(f"samtranslator.internal.schema_source.aws_serverless_{name}" for name in (
-    "capacity_provider", "graphqlapi", "microvmimage", "networkconnector"))
+    "capacity_provider", "function", "graphqlapi", "microvmimage", "networkconnector"))
 
 
 def _lazy_modules(names: tuple[str, ...]) -> None:
@@ -261,6 +266,9 @@ class SamApi:
             return PolicyTemplatesForResourcePlugin(processor)
 
         translator_module.make_policy_template_for_function_plugin = policy_plugin
+        from hook.cli.adapters import sam_equivalents
+
+        sam_equivalents.install()
 
 
 def bundled_policy_templates() -> Any:

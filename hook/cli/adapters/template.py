@@ -24,6 +24,8 @@ from hook.sdk import Action, Unresolved, json_pointer
 __all__ = ["TemplateResult", "load_targets", "targets_from_template", "Resolver"]
 
 _NO_VALUE = object()
+#: Values that resolve to themselves (no intrinsic in them): a template's scalars.
+_SCALARS = frozenset((str, int, float, bool, type(None)))
 _AFTER = "known after deployment"
 
 
@@ -138,7 +140,7 @@ class Resolver:
         if isinstance(value, list):
             out = []
             for item in value:
-                r = self.resolve(item)
+                r = item if type(item) in _SCALARS else self.resolve(item)
                 if r is not _NO_VALUE:
                     out.append(r)
             return out
@@ -149,7 +151,7 @@ class Resolver:
                     return self._intrinsic(key, value[key], value)
             out_map: dict[str, Any] = {}
             for k, v in value.items():
-                r = self.resolve(v)
+                r = v if type(v) in _SCALARS else self.resolve(v)
                 if r is not _NO_VALUE:
                     out_map[k] = r
             return out_map

@@ -1,0 +1,210 @@
+"""Stand-ins for samtranslator helpers that every translation calls, each giving what it gives.
+
+The SAM transform stays samtranslator's own code (``hook.cli.adapters.sam``); these replace a few of
+its helpers whose answers cannot change within a process, or that only feed its metrics:
+
+- ``ResourceTypeResolver(module)``, built by ``Translator.translate`` on every translation, reads
+  the module's SAM resource classes with ``inspect.getmembers``: the table is read once per set of
+  modules (the same members, modules among them passed over unread: :func:`_resource_types`) and
+  each resolver gets its own copy of it (:func:`_resolver`).
+- ``SamResourceType.has_value``, asked for every resource by every plugin pass, scans the enum's
+  members: for a ``str`` it is a set membership test on the same values; anything else is asked of
+  the original (:func:`_has_value`).
+- ``_send_cw_metric``, called by samtranslator's ``cw_timer`` decorator after each decorated method,
+  records the method's latency into the translator's ``Metrics``, which govhook publishes to
+  samtranslator's no-op publisher (``hook.cli.adapters.sam``): the recording is skipped; the
+  decorated methods run and return as before.
+- ``copy.deepcopy`` as samtranslator's modules call it (the whole template, Globals, parameter
+  values, and inside its ``Py27Dict.__deepcopy__``): plain dicts, lists and immutable scalars are
+  copied the way ``copy.deepcopy`` copies them (the same memo, so a value met twice is copied once
+  and shared, the originals kept alive in the memo), without its per-value dispatch, and so are
+  the values whose ``__deepcopy__`` returns them as they are (``Py27UniStr``, ``Py27LongInt``:
+  checked on their code); every other value goes to ``copy.deepcopy`` itself (:func:`_deepcopy`).
+  Only samtranslator's modules see it: their ``copy`` is a module that is ``copy`` but for
+  ``deepcopy``.
+
+:func:`install` puts them in place (idempotent) and :func:`uninstall` puts samtranslator's own back;
+``tests/integration/test_sam_fast.py`` compares the expansions of the corpus with and without them,
+``tests/unit/test_sam_equivalents.py`` each stand-in with what it replaces.
+"""
+
+from __future__ import annotations
+
+import copy
+import sys
+import types
+from collections.abc import Callable
+from typing import Any
+
+__all__ = ["install", "installed", "uninstall"]
+
+#: (module, attribute) -> samtranslator's own value, while the stand-ins are installed.
+_ORIGINALS: dict[tuple[Any, str], Any] = {}
+#: modules -> the resource type table ``ResourceTypeResolver`` builds from them.
+_TABLES: dict[tuple[Any, ...], dict[str, Any]] = {}
+
+
+def _resource_types(module: Any) -> dict[str, Any]:
+    """The table ``ResourceTypeResolver`` builds from one module: ``inspect.getmembers(module,
+    predicate)`` (each name of ``dir(module)`` in order, the classes defined in the module that have
+    a ``resource_type``), the later of two classes of one type winning. A module among the members
+    is no class, and is passed over without reading its attributes (the predicate's
+    ``isinstance(..., type)`` would load a module that ``hook.cli.adapters.sam_fast`` left to load
+    on first use)."""
+    table: dict[str, Any] = {}
+    for name in dir(module):
+        try:
+            value = getattr(module, name)
+        except AttributeError:
+            continue
+        if isinstance(value, types.ModuleType):
+            continue
+        if isinstance(value, type) and value.__module__ == module.__name__ and hasattr(value, "resource_type"):
+            table[value.resource_type] = value
+    return table
+
+
+def _resolver(original: Any) -> Any:
+    def resource_type_resolver(*modules: Any) -> Any:
+        table = _TABLES.get(modules)
+        if table is None:
+            table = {}
+            for module in modules:
+                table.update(_resource_types(module))
+            _TABLES[modules] = table
+        resolver = original.__new__(original)
+        resolver.resource_types = dict(table)
+        return resolver
+
+    return resource_type_resolver
+
+
+def _has_value(enum: Any, original: Any) -> Any:
+    values = frozenset(member.value for member in enum)
+
+    def has_value(cls: Any, value: Any) -> bool:
+        if type(value) is str:
+            return value in values
+        return bool(original(value))
+
+    return classmethod(has_value)
+
+
+#: The types ``copy.deepcopy`` returns as they are (its dispatch table's atomic entries).
+_ATOMIC: frozenset[type] = frozenset(
+    cls for cls, copier in getattr(copy, "_deepcopy_dispatch", {}).items()
+    if copier is getattr(copy, "_deepcopy_atomic", None)
+) or frozenset((type(None), int, float, bool, complex, bytes, str, type, range))
+
+
+def _returns_self(self: Any, memo: Any) -> Any:
+    return self
+
+
+def _copies_to_itself(cls: type) -> bool:
+    """The class's own ``__deepcopy__`` is ``return self`` (samtranslator's immutable ``Py27UniStr``
+    and ``Py27LongInt``), read from its code: copy.deepcopy returns such a value as it is."""
+    fn = cls.__dict__.get("__deepcopy__")
+    code = getattr(fn, "__code__", None)
+    ref = _returns_self.__code__
+    def shape(c: Any) -> tuple[Any, ...]:  # the flags without the compiler's __future__ ones
+        return c.co_code, c.co_argcount, c.co_kwonlyargcount, c.co_consts, c.co_names, c.co_flags & 0xFFFF
+
+    return code is not None and shape(code) == shape(ref)
+
+
+def _deepcopy(real: Callable[..., Any], immutable: frozenset[type] = frozenset()) -> Callable[..., Any]:
+    """``immutable``: classes whose ``__deepcopy__`` returns the value itself (:func:`_copies_to_itself`)."""
+    atomic = _ATOMIC | immutable
+    nil: list[Any] = []
+
+    def deepcopy(x: Any, memo: dict[int, Any] | None = None, _nil: Any = nil) -> Any:
+        cls = type(x)
+        if cls in atomic:
+            return x  # what copy.deepcopy returns (a memo never holds the id of a value copied to itself)
+        if cls is not dict and cls is not list:
+            return real(x, memo)
+        if memo is None:
+            memo = {}
+        d = id(x)
+        y = memo.get(d, _nil)
+        if y is not _nil:
+            return y
+        if cls is dict:
+            y = memo[d] = {}
+            for key, value in x.items():
+                y[key if type(key) in atomic else deepcopy(key, memo)] = \
+                    value if type(value) in atomic else deepcopy(value, memo)
+        else:
+            y = memo[d] = []
+            append = y.append
+            for value in x:
+                append(value if type(value) in atomic else deepcopy(value, memo))
+        alive = memo.get(id(memo))  # copy._keep_alive: the original lives as long as the memo
+        if alive is None:
+            memo[id(memo)] = [x]
+        else:
+            alive.append(x)
+        return y
+
+    return deepcopy
+
+
+def _copy_modules() -> list[tuple[Any, str, Any]]:
+    """(module, attribute, stand-in) for each loaded samtranslator module's ``copy`` (a module like
+    ``copy`` whose ``deepcopy`` is :func:`_deepcopy`'s) or ``deepcopy`` (from ``from copy import``)."""
+    from samtranslator.utils import py27hash_fix
+
+    immutable = frozenset(cls for cls in (getattr(py27hash_fix, "Py27UniStr", None),
+                                          getattr(py27hash_fix, "Py27LongInt", None))
+                          if isinstance(cls, type) and _copies_to_itself(cls))
+    fast = _deepcopy(copy.deepcopy, immutable)
+    shim = types.ModuleType("copy", copy.__doc__)
+    shim.__dict__.update({k: v for k, v in copy.__dict__.items() if k not in ("__name__", "__doc__")})
+    shim.deepcopy = fast  # type: ignore[attr-defined]
+    out: list[tuple[Any, str, Any]] = []
+    for name, module in list(sys.modules.items()):
+        # type() and __dict__, not getattr: a lazily loaded module stays unloaded
+        if not (name == "samtranslator" or name.startswith("samtranslator.")) or type(module) is not types.ModuleType:
+            continue
+        if module.__dict__.get("copy") is copy:
+            out.append((module, "copy", shim))
+        if module.__dict__.get("deepcopy") is copy.deepcopy:
+            out.append((module, "deepcopy", fast))
+    return out
+
+
+def _no_metric(prefix: Any, name: Any, execution_time_ms: Any, func: Any, args: Any) -> None:
+    return None
+
+
+def install() -> None:
+    """Put the stand-ins in place of samtranslator's helpers (samtranslator is imported by then)."""
+    if _ORIGINALS:
+        return
+    from samtranslator.metrics import method_decorator
+    from samtranslator.model import ResourceTypeResolver
+    from samtranslator.sdk.resource import SamResourceType
+    from samtranslator.translator import translator
+
+    replacements = [
+        (translator, "ResourceTypeResolver", _resolver(ResourceTypeResolver)),
+        (SamResourceType, "has_value", _has_value(SamResourceType, SamResourceType.has_value)),
+        (method_decorator, "_send_cw_metric", _no_metric),
+        *_copy_modules(),
+    ]
+    for owner, attr, replacement in replacements:
+        _ORIGINALS[owner, attr] = owner.__dict__[attr] if isinstance(owner, type) else getattr(owner, attr)
+        setattr(owner, attr, replacement)
+
+
+def uninstall() -> None:
+    """samtranslator's own helpers again."""
+    for (owner, attr), original in _ORIGINALS.items():
+        setattr(owner, attr, original)
+    _ORIGINALS.clear()
+    _TABLES.clear()
+
+
+def installed() -> bool:
+    return bool(_ORIGINALS)
