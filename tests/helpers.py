@@ -174,6 +174,13 @@ def deployed(value: Unresolved) -> Any:
         if attr.endswith("Url"):
             return f"https://sqs.us-east-1.amazonaws.com/123456789012/stack-{target}-1A2B3C4D"
         return f"stack-{target}-1A2B3C4D"
+    if isinstance(expr, dict) and "Fn::ImportValue" in expr:
+        # another stack's export: named for what it holds (an export named ...Arn is an ARN)
+        name = expr["Fn::ImportValue"]
+        if isinstance(name, dict) and isinstance(name.get("Fn::Sub"), str):
+            name = name["Fn::Sub"].replace("${", "").replace("}", "")
+        if isinstance(name, str) and name.lower().endswith("arn"):
+            return f"arn:aws:secretsmanager:us-east-1:123456789012:secret:{name}-AbCdEf"
     if isinstance(expr, dict) and "Ref" in expr and value.resource_type:
         if value.resource_type in _REF_IS_ARN:
             return _arn(value.resource_type, str(expr["Ref"]))

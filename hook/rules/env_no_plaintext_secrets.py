@@ -32,7 +32,9 @@ references):
   A ``Sub``/``Join`` whose text makes the value an indirection once resolved (it starts with
   ``arn:`` or ``{{resolve:``, or is an SSM path ``/...``) passes; so do indirect names and references
   to resources. ``govhook check --param NAME=VALUE`` judges the value to deploy instead. The template
-  adapter tells which parameters a value comes from (``Unresolved.parameters``); a raw intrinsic
+  adapter tells which parameters a value comes from (``Unresolved.parameters``). A
+  ``Fn::ImportValue`` (another stack's export, resolved before the hook runs) is judged the same way
+  unless the export's name says it is an ARN or an SSM path; a raw intrinsic
   (``{"Ref": "X"}`` in a STACK-level or rule-case input) does not say whether X is a parameter or a
   resource, and is not judged;
 - a ``NoEcho`` parameter with a ``Default`` is judged where the template is seen, by the companion
@@ -202,6 +204,27 @@ def _flows(expr: Any, parameters: frozenset[str], depth: int = 0) -> bool:
     return _flows(arg, parameters, depth + 1)
 
 
+#: An export whose name says it holds an ARN or an SSM path (``SharedDbSecretArn``, ``db-secret-path``):
+#: what the hook, seeing the resolved value, takes for an indirection (a plain name it cannot tell
+#: from a password, so an export of a secret's name under a secret-like variable is blocked there too).
+_INDIRECT_EXPORT = re.compile(r"(?:arn|path)$", re.I)
+
+
+def _imported(expr: Any) -> str | None:
+    """The export a ``Fn::ImportValue`` reads, when its value reaches the variable as plaintext (not
+    an export named for an ARN or a path): the name as written, else None."""
+    if not (isinstance(expr, Mapping) and len(expr) == 1 and "Fn::ImportValue" in expr):
+        return None
+    arg = expr["Fn::ImportValue"]
+    if isinstance(arg, Mapping) and len(arg) == 1 and "Fn::Sub" in arg:
+        sub = arg["Fn::Sub"]
+        arg = sub[0] if isinstance(sub, list) and sub else sub
+    if not isinstance(arg, str):
+        return "(computed name)"
+    text = _SUB_VARIABLE.sub("x", arg).strip()
+    return None if _INDIRECT_EXPORT.search(text) else arg[:128]
+
+
 def _indirect_sketch(sketch: str) -> bool:
     """A value that, whatever its unknown parts are, names or points at a secret."""
     sketch = sketch.strip()
@@ -290,6 +313,15 @@ class EnvNoPlaintextSecrets(Rule):
                               "SSM SecureString, or the Parameters and Secrets extension).")
                 elif secret_name and isinstance(value, Unresolved) and _from_parameters(value):
                     yield _parameter_violation(str(name), value, path)
+                elif secret_name and isinstance(value, Unresolved) and (export := _imported(value.expr)):
+                    yield Violation(
+                        f"environment variable {name} looks like a credential and is set from the export {export} of "
+                        "another stack: CloudFormation resolves it before the function is created and writes the "
+                        "value into its configuration in plaintext (and an export is readable by anyone allowed "
+                        "cloudformation:ListExports)", path,
+                        "Export the secret's ARN instead (an export named like ...Arn), or pass its name in a variable "
+                        "named like ..._NAME, and read the secret at run time; or reference it with "
+                        "{{resolve:secretsmanager:...}}.")
                 continue
             text = str(value)
             if not text.strip():

@@ -42,6 +42,7 @@ def test_each_secret_like_variable_from_an_unknown_parameter_is_blocked(capsys: 
         ("FromSub", "/Environment/Variables/DSN_PASSWORD"),              # inside a Sub
         ("FromJoin", "/Environment/Variables/SERVICE_TOKEN"),            # inside a Join
         ("FromIf", "/Environment/Variables/DB_PASSWORD"),                # one branch of an If
+        ("FromExport", "/Environment/Variables/DB_PASSWORD"),            # another stack's export
     }
     # AND indirections pass: an indirect name, a resource's Ref/GetAtt, arn:, /path and {{resolve:}} Subs
     assert not [f for f in fails if f["logical_id"] == "Indirections"]
@@ -53,6 +54,10 @@ def test_each_secret_like_variable_from_an_unknown_parameter_is_blocked(capsys: 
     assert "lambda:GetFunctionConfiguration" in ssm["message"]
     for fix in ("AUTH_TOKEN_ARN", "{{resolve:secretsmanager:...}}", "--param TokenFromSsm=VALUE"):
         assert fix in ssm["remediation"]
+    # AND an export is named, with why and the fix
+    assert by_id["FromExport"]["message"].startswith("environment variable DB_PASSWORD looks like a credential and is "
+                                                     "set from the export shared-db-password of another stack")
+    assert "...Arn" in by_id["FromExport"]["remediation"]
     # AND no value is printed: the SSM parameter's name (its Default) is not in the report either
     assert "/app/api/token" not in json.dumps(fails)
 
@@ -64,7 +69,8 @@ def test_a_value_given_with_param_is_judged_as_the_literal_it_is(capsys: pytest.
     messages = {(f["logical_id"], f["message"]) for f in fails}
     # THEN the dynamic reference passes wherever it flows (a Ref, a Sub, an If branch), and the literal
     # is a literal under a secret-like name (its text never shown)
-    assert {lid for lid, _ in messages} == {"FromParameter", "FromJoin", "FromSsmParameter", "FromSub"}
+    # (an export is not a parameter: --param does not change it)
+    assert {lid for lid, _ in messages} == {"FromParameter", "FromJoin", "FromSsmParameter", "FromSub", "FromExport"}
     assert ("FromParameter", "environment variable API_KEY looks like a credential and has a literal value "
                              "(value not shown)") in messages
     assert "correct-horse-battery" not in json.dumps(fails)

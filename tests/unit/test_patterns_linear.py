@@ -47,6 +47,7 @@ ADVERSARIAL: dict[str, list[str]] = {
     secrets._SSM_PATH.pattern: [_fill("/a"), _fill("a/", prefix="/"), _fill("/", suffix=" ")],
     secrets._PLAIN_SETTING.pattern: [_fill("1"), _fill("true")],
     secrets._SUB_VARIABLE.pattern: [_fill("${"), _fill("a", prefix="${"), _fill("${a")],
+    secrets._INDIRECT_EXPORT.pattern: [_fill("arn "), _fill("pat"), _fill("ar")],
 }
 
 
