@@ -166,7 +166,28 @@ POLICY_BYTES=$(printf '%s' "$POLICY_COMPACT" | wc -c | tr -d ' ')
 if [ "$PUBLISH_POLICY" = 1 ] && [ "$POLICY_BYTES" -gt 8192 ]; then
   die "the policy is $POLICY_BYTES bytes as JSON; an SSM parameter holds 8 KB at most (Advanced tier): use --bundled-policy or --policy-s3"
 fi
-"$CFN_LINT" template.yml || die "template.yml does not pass cfn-lint (see above)"
+# cfn-lint on template.yml, once per template and cfn-lint version: a template this cfn-lint passed
+# before (a marker in the user's cache, keyed on both) is not linted again. A cfn-lint whose version
+# cannot be read from its Python (a wrapper, a binary) is always run.
+lint_template() {
+  local exe py key marker
+  exe=$(command -v "$CFN_LINT" || true)
+  py=""
+  if [ -f "$exe" ]; then py=$(sed -n '1s/^#!\([^ ]*python[0-9.]*\)$/\1/p' "$exe"); fi
+  if [ -n "$py" ] && [ -x "$py" ] && key=$("$py" -c 'import hashlib, importlib.metadata as m
+print(m.version("cfn-lint") + "-" + hashlib.sha256(open("template.yml", "rb").read()).hexdigest())' 2>/dev/null); then
+    marker="${XDG_CACHE_HOME:-$HOME/.cache}/govhook/cfn-lint/$key"
+    if [ -f "$marker" ]; then
+      echo "    template.yml passed cfn-lint ${key%%-*} before, unchanged: not linted again"
+      return 0
+    fi
+    "$CFN_LINT" template.yml || return 1
+    if mkdir -p "${marker%/*}" 2>/dev/null; then : >"$marker" 2>/dev/null || true; fi
+    return 0
+  fi
+  "$CFN_LINT" template.yml
+}
+lint_template || die "template.yml does not pass cfn-lint (see above)"
 
 echo "==> checking credentials"
 CALLER=$("${AWS[@]}" sts get-caller-identity --query '[Account,Arn]' --output text) || die "no usable AWS credentials"

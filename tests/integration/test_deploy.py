@@ -108,6 +108,10 @@ def test_deploy_then_redeploy_then_cleanup(env: dict[str, str], tmp_path: Path) 
     assert second.returncode == 0, second.stdout + second.stderr
     # AND it built the same package (pinned dependencies, copied from the cache this time, not pip's)
     assert "dependencies: from " in second.stdout and "dependencies: from " not in first.stdout
+    # AND cfn-lint passed this template.yml the first time: the second run does not lint it again
+    assert "not linted again" in second.stdout and "not linted again" not in first.stdout
+    lint_markers = list((Path(env["XDG_CACHE_HOME"]) / "govhook" / "cfn-lint").iterdir())
+    assert len(lint_markers) == 1 and lint_markers[0].name.startswith("1.")
     again = [o["Key"] for o in aws(env, "s3api", "list-objects-v2", "--bucket", bucket)["Contents"]
              if not o["Key"].startswith("payloads/")]
     assert again == keys, (again, keys)
