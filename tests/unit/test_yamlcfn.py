@@ -130,14 +130,22 @@ def _repeats_a_key(node: Any) -> bool:
     return False
 
 
-@settings(max_examples=300, deadline=None)
-@given(st.lists(st.tuples(_SCALARS, _yaml(3)), min_size=1, max_size=6))
-def test_fast_construction_equals_pyyaml_on_generated_documents(pairs: list[tuple[str, str]]) -> None:
-    # GIVEN a generated document of scalars, flow collections and short-form tags
+def _generated(pairs: list[tuple[str, str]]) -> str | None:
+    """The document of generated ``key: value`` lines, or None when it is not YAML at all."""
     text = "".join(f"{k}: {v}\n" for k, v in pairs)
     try:
         yaml.compose(text, Loader=CfnLoader)
     except yaml.YAMLError:
+        return None
+    return text
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(_SCALARS, _yaml(3)), min_size=1, max_size=6))
+def test_fast_construction_equals_pyyaml_on_generated_documents(pairs: list[tuple[str, str]]) -> None:
+    # GIVEN a generated document of scalars, flow collections and short-form tags
+    text = _generated(pairs)
+    if text is None:
         return  # not YAML at all: nothing to construct
     # WHEN both constructors build it THEN they agree
     generic, fast = _both(text)
@@ -210,10 +218,8 @@ def test_repeated_keys_are_refused_as_when_every_mapping_was_checked_first(text:
 @given(st.lists(st.tuples(_SCALARS, _yaml(3)), min_size=1, max_size=6))
 def test_generated_documents_load_as_when_every_mapping_was_checked_first(pairs: list[tuple[str, str]]) -> None:
     # GIVEN a generated document (keys repeat often: a small alphabet of scalars)
-    text = "".join(f"{k}: {v}\n" for k, v in pairs)
-    try:
-        yaml.compose(text, Loader=CfnLoader)
-    except yaml.YAMLError:
+    text = _generated(pairs)
+    if text is None:
         return
     # WHEN it is loaded THEN the data or the refusal is the one of checking every mapping first
     expected = _checked_first(text)

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import contextlib
-import copy
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from hook.cli.adapters.sam_equivalents import plain_copy
 from hook.core.errors import TemplateError
 
 __all__ = ["expand", "plain_copy"]
@@ -37,41 +37,6 @@ class _AnyManagedPolicies(Mapping[str, str]):
 
     def __len__(self) -> int:
         return 0
-
-
-def plain_copy(value: Any, memo: dict[int, Any] | None = None) -> Any:
-    """``copy.deepcopy`` of a parsed template: the same copy (a value met twice, a YAML alias, is
-    copied once and shared, as deepcopy does), made without deepcopy's per-value dispatch for the
-    dicts, lists and scalars a template is made of; anything else goes to ``copy.deepcopy``."""
-    if memo is None:
-        memo = {}
-    cls = type(value)
-    if cls in _SCALARS:
-        return value
-    if cls is dict:
-        seen = memo.get(id(value))
-        if seen is not None:
-            return seen
-        out: dict[Any, Any] = {}
-        memo[id(value)] = out
-        for k, v in value.items():
-            out[k if type(k) is str else copy.deepcopy(k, memo)] = v if type(v) in _SCALARS else plain_copy(v, memo)
-        return out
-    if cls is list:
-        seen = memo.get(id(value))
-        if seen is not None:
-            return seen
-        items: list[Any] = []
-        memo[id(value)] = items
-        append = items.append
-        for v in value:
-            append(v if type(v) in _SCALARS else plain_copy(v, memo))
-        return items
-    return copy.deepcopy(value, memo)
-
-
-#: What a parsed template's scalars are: returned as they are (deepcopy does the same).
-_SCALARS = frozenset((str, int, float, bool, type(None)))
 
 
 #: The origins being recorded (the innermost expansion's), while SAM translates.

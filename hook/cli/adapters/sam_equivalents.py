@@ -36,7 +36,7 @@ import types
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["install", "installed", "uninstall"]
+__all__ = ["install", "installed", "plain_copy", "uninstall"]
 
 #: (module, attribute) -> samtranslator's own value, while the stand-ins are installed.
 _ORIGINALS: dict[tuple[Any, str], Any] = {}
@@ -148,6 +148,12 @@ def _deepcopy(real: Callable[..., Any], immutable: frozenset[type] = frozenset()
         return y
 
     return deepcopy
+
+
+#: ``copy.deepcopy`` of plain data (a parsed template: dicts, lists, scalars) without its per-value
+#: dispatch, anything else handed to ``copy.deepcopy``: the copy ``hook.cli.adapters.sam.expand``
+#: makes of a template before samtranslator changes it.
+plain_copy = _deepcopy(copy.deepcopy)
 
 
 def _copy_modules() -> list[tuple[Any, str, Any]]:
