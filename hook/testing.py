@@ -117,7 +117,7 @@ class CaseResult:
 
 
 def _read_yaml(path: str) -> Any:
-    import yaml
+    from hook.core.yaml_import import yaml
 
     with open(path, encoding="utf-8") as fh:
         try:
@@ -131,7 +131,7 @@ def _case_loader() -> Any:
     try:
         from hook.inputs.yamlcfn import CfnLoader
     except ImportError:  # pragma: no cover - the template adapter is part of the package
-        import yaml
+        from hook.core.yaml_import import yaml
 
         return yaml.SafeLoader
     return CfnLoader

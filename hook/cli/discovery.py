@@ -94,7 +94,7 @@ def _from_project_yaml(file: Path) -> PolicyChoice:
 
     text = read_text_file(str(file), "project file")
     try:
-        import yaml
+        from hook.core.yaml_import import yaml
 
         doc = yaml.safe_load(text)
     except Exception:  # a YAML error: the policy parser reports it with its line

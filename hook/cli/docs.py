@@ -114,7 +114,7 @@ PEER_COVERAGE = Path(__file__).parent.parent / "data" / "peer_coverage.yaml"
 
 def peer_coverage() -> list[Mapping[str, Any]]:
     """Rows of ``hook/data/peer_coverage.yaml``: how each check of the peers' matrix is covered."""
-    import yaml
+    from hook.core.yaml_import import yaml
 
     data = yaml.safe_load(PEER_COVERAGE.read_text(encoding="utf-8"))
     return [row for row in data["rows"] if isinstance(row, Mapping)]

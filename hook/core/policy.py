@@ -91,7 +91,7 @@ def _yaml_loaders() -> tuple[Any, Any]:
     """``(plain loader, fast loader)``: plain YAML where dates stay strings (``expires:
     2027-03-31`` is checked as text). Built on first use: a policy published as JSON (what
     deploy.sh publishes) never imports PyYAML on the hook's cold start."""
-    import yaml
+    from hook.core.yaml_import import yaml
 
     class _Loader(yaml.SafeLoader):
         pass
@@ -115,7 +115,7 @@ class _Doc:
         self.duplicates: list[PolicyIssue] = []
 
     def build(self, node: Any, path: tuple[str | int, ...] = ()) -> Any:
-        import yaml
+        from hook.core.yaml_import import yaml
 
         if isinstance(node, yaml.MappingNode):
             out: dict[Any, Any] = {}
@@ -210,7 +210,7 @@ def _parse_yaml(text: str, source: str) -> tuple[Any, _Doc] | PolicyIssue:
     parsed = _parse_json(text, source)
     if parsed is not None:
         return parsed
-    import yaml
+    from hook.core.yaml_import import yaml
 
     doc = _Doc(source)
     plain, fast = _yaml_loaders()

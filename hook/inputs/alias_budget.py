@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-import yaml
-
 from hook.core.errors import TemplateError
+from hook.core.yaml_import import yaml
 
 __all__ = ["EXPANDED_NODES_LIMIT", "check_alias_expansion"]
 

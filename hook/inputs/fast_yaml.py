@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-import yaml
+from hook.core.yaml_import import yaml
 
 __all__ = ["construct_document"]
 

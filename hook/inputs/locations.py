@@ -133,8 +133,7 @@ class Locator:
             text = self._texts.get(file)
             root = None
             if text is not None:
-                import yaml
-
+                from hook.core.yaml_import import yaml
                 from hook.inputs.yamlcfn import CfnLoader
 
                 try:

@@ -9,9 +9,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import yaml
-
 from hook.core.errors import TemplateError
+from hook.core.yaml_import import yaml
 from hook.inputs.fast_yaml import construct_document
 
 __all__ = ["SHORT_TAGS", "CfnLoader", "load_template_nodes", "load_template_text", "read_source"]

@@ -10,7 +10,6 @@ with a warning in the log. Unset: the bundled file only, and nothing is imported
 from __future__ import annotations
 
 import json
-import logging
 import os
 from collections.abc import Mapping
 from datetime import date
@@ -22,7 +21,6 @@ from hook.core.errors import GovhookError
 
 __all__ = ["LifecycleError", "bundled", "current", "validate_lifecycle"]
 
-_LOG = logging.getLogger("govhook.runtimes")
 _PHASES = ("deprecated", "create_blocked", "update_blocked")
 
 
@@ -83,7 +81,9 @@ def current() -> Mapping[str, Mapping[str, Any]]:
     try:
         data: Mapping[str, Mapping[str, Any]] = _CACHE.get(f"runtimes:{location}", fetch, f"runtime lifecycle {location}")
     except Exception as exc:  # fail safe to the bundled data, which is never older than the release
-        _LOG.warning("GOVHOOK_RUNTIMES=%s could not be used (%s); using the bundled runtimes.json", location, exc)
+        import logging  # only for this warning: ~34 M instructions of a CLI start-up otherwise
+
+        logging.getLogger("govhook.runtimes").warning("GOVHOOK_RUNTIMES=%s could not be used (%s); using the bundled runtimes.json", location, exc)
         return bundled()
     _CACHE.notes.clear()
     return data

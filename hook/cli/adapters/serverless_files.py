@@ -43,8 +43,7 @@ def read_file_variable(service_file: str | None, argument: str, key: str) -> Any
     except (OSError, UnicodeDecodeError) as exc:
         raise TemplateError(f"{shown}: cannot read {rel}: {getattr(exc, 'strerror', None) or exc}; "
                             "the Framework would fail to deploy too", where) from exc
-    import yaml
-
+    from hook.core.yaml_import import yaml
     from hook.inputs.yamlcfn import CfnLoader
 
     try:

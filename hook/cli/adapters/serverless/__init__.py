@@ -61,13 +61,12 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-import yaml
-
 from hook.cli.adapters.serverless.resources import Builder, logical_id_prefix
 from hook.cli.adapters.serverless.variables import Variables
 from hook.cli.adapters.template import Resolver, TemplateResult
 from hook.core.errors import TemplateError
 from hook.core.model import ResourceTarget, StackTarget, Target
+from hook.core.yaml_import import yaml
 from hook.inputs.locations import Locator, SourceMap, mapping_node
 from hook.inputs.yamlcfn import load_template_nodes, read_source
 from hook.sdk import Action, ServerlessService, Unresolved, json_pointer

@@ -7,9 +7,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-import yaml
-
 from hook.core.errors import TemplateError
+from hook.core.yaml_import import yaml
 from hook.inputs.locations import MarkedMapping, SourceMap, key_node
 from hook.sdk import Unresolved, is_unresolved
 
