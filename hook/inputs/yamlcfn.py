@@ -32,20 +32,48 @@ class CfnLoader(_Base):  # type: ignore[misc]
     """A safe loader that reads CloudFormation's short-form tags as their long form.
 
     Timestamps stay strings (``AWSTemplateFormatVersion: 2010-09-09``, policy ``Version``).
+
+    PyYAML's composer calls ``descend_resolver``, ``resolve`` and ``ascend_resolver`` for every
+    node. Without path resolvers (PyYAML's experimental ``add_path_resolver``, which this loader
+    refuses) the two path methods do nothing and a collection's tag is the default one, so here
+    they are C callables doing the same nothing (``slice(node, index)``, ``tuple()``), without a
+    Python frame per node. A subclass gets PyYAML's own three methods back (it may add resolvers).
     """
 
+    descend_resolver: Any = slice
+    ascend_resolver: Any = tuple
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.descend_resolver = yaml.resolver.BaseResolver.descend_resolver
+        cls.ascend_resolver = yaml.resolver.BaseResolver.ascend_resolver
+        cls.resolve = yaml.resolver.BaseResolver.resolve  # type: ignore[method-assign]
+
+    @classmethod
+    def add_path_resolver(cls, *args: Any, **kwargs: Any) -> None:
+        if cls is CfnLoader:
+            raise TypeError("CfnLoader takes no path resolvers (its composer skips them); subclass it")
+        super().add_path_resolver(*args, **kwargs)
+
     def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
-        # The C composer asks for every scalar's tag; templates repeat the same few hundred
-        # values (keys, types, runtimes), so the answer of the regex scan is remembered.
-        if kind is yaml.ScalarNode and type(self) is CfnLoader:
+        # Templates repeat the same few hundred scalars (keys, types, runtimes), so the answer of
+        # the regex scan is remembered.
+        if kind is _SCALAR:
             key = (value, implicit)
             tag = _RESOLVED.get(key)
             if tag is None:
-                tag = super().resolve(kind, value, implicit)
+                tag = _BASE_RESOLVE(self, kind, value, implicit)
                 _remember(key, tag)
             return tag
-        return super().resolve(kind, value, implicit)
+        if kind is _MAPPING:
+            return self.DEFAULT_MAPPING_TAG
+        if kind is _SEQUENCE:
+            return self.DEFAULT_SEQUENCE_TAG
+        return _BASE_RESOLVE(self, kind, value, implicit)
 
+
+_SCALAR, _MAPPING, _SEQUENCE = yaml.ScalarNode, yaml.MappingNode, yaml.SequenceNode
+_BASE_RESOLVE: Any = yaml.resolver.BaseResolver.resolve
 
 #: ``(scalar value, implicit flags) -> tag`` for CfnLoader (its resolvers never change after import).
 #: Bounded by bytes as well as entries: only short scalars (the keys, types and runtimes templates

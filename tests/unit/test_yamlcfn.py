@@ -228,3 +228,55 @@ def test_generated_documents_load_as_when_every_mapping_was_checked_first(pairs:
             assert _loaded(text) == expected
         return
     assert _same(_loaded(text), expected), text
+
+
+class _PyYamlResolving(CfnLoader):
+    """CfnLoader with PyYAML's own resolve, descend_resolver and ascend_resolver (any subclass)."""
+
+
+def _tree(node: Any) -> Any:
+    """A composed node as plain data: kind, tag, style, marks and children."""
+    if node is None:
+        return None
+    marks = (node.start_mark.line, node.start_mark.column, node.start_mark.index,
+             node.end_mark.line, node.end_mark.column, node.end_mark.index)
+    if isinstance(node, yaml.ScalarNode):
+        return ("scalar", node.tag, node.value, node.style, marks)
+    if isinstance(node, yaml.SequenceNode):
+        return ("sequence", node.tag, node.flow_style, marks, [_tree(c) for c in node.value])
+    return ("mapping", node.tag, node.flow_style, marks, [(_tree(k), _tree(v)) for k, v in node.value])
+
+
+def _composed(loader_class: type, text: str) -> Any:
+    loader = loader_class(text)
+    try:
+        return _tree(loader.get_single_node())
+    except yaml.YAMLError as exc:
+        return (type(exc).__name__, str(exc))
+    finally:
+        loader.dispose()
+
+
+def test_the_composer_s_resolver_calls_give_pyyaml_s_tags_and_marks() -> None:
+    # GIVEN every YAML file in the repository and the edge cases
+    files = [p for p in ROOT.rglob("*.y*ml") if not {".venv", "out", "build"} & set(p.relative_to(ROOT).parts)]
+    texts = [*EDGE_CASES, *(p.read_text(encoding="utf-8") for p in files)]
+    assert len(texts) > 40
+    for text in texts:
+        # WHEN CfnLoader and a loader resolving as PyYAML does compose it THEN the trees are the same
+        assert _composed(CfnLoader, text) == _composed(_PyYamlResolving, text)
+    # and the subclass really runs PyYAML's methods; path resolvers are refused where they are skipped
+    assert _PyYamlResolving.descend_resolver is yaml.resolver.BaseResolver.descend_resolver
+    assert CfnLoader.descend_resolver is slice
+    with pytest.raises(TypeError):
+        CfnLoader.add_path_resolver("!x", ["a"], str)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["a", "B", "Ref", "1", "yes", "~", "", "x y"]),
+                          st.sampled_from(["1", "'1'", "no", "null", "!Ref R", "[1, a]", "{k: v}", "\"x\"", "0o7",
+                                           "2010-09-09", "1.5", "!GetAtt A.B", "|\n  t\n"])),
+                min_size=1, max_size=8))
+def test_the_composer_s_resolver_calls_agree_on_generated_documents(pairs: list[tuple[str, str]]) -> None:
+    text = "".join(f"{k or 'e'}{i}: {v}\n" for i, (k, v) in enumerate(pairs))
+    assert _composed(CfnLoader, text) == _composed(_PyYamlResolving, text)
