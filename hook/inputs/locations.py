@@ -69,18 +69,27 @@ class SourceMap:
         return index
 
     def find(self, path: Path) -> tuple[Any, Any]:
-        """``(nearest node, node at the path or None)``; parents are memoized, so the findings of
-        one resource walk the file down to its properties once."""
-        key = tuple(str(p) for p in path)
-        hit = self._found.get(key)
+        """``(nearest node, node at the path or None)``; every prefix is memoized, so the findings
+        of one resource walk the file down to its properties once."""
+        found = self._found
+        hit = found.get(path) if type(path) is tuple else None
+        if hit is not None:
+            return hit
+        key = tuple(p if type(p) is str else str(p) for p in path)
+        hit = found.get(key)
         if hit is not None:
             return hit
         if not key:
-            hit = (self.root, self.root)
-        else:
-            best, node = self.find(key[:-1])
+            hit = found[()] = (self.root, self.root)
+            return hit
+        depth = len(key) - 1  # the longest prefix already walked
+        while depth and key[:depth] not in found:
+            depth -= 1
+        best, node = found[key[:depth]] if depth else self.find(())
+        exact = None
+        for i in range(depth, len(key)):
+            token = key[i]
             exact = None
-            token = key[-1]
             if node is not None:
                 if node.id == "mapping":
                     pair = self.keys(node).get(token)
@@ -88,9 +97,9 @@ class SourceMap:
                         best, exact = pair
                 elif node.id == "sequence" and token.isdigit() and int(token) < len(node.value):
                     best = exact = node.value[int(token)]
-            hit = (best, exact)
-        self._found[key] = hit
-        return hit
+            found[key[:i + 1]] = (best, exact)
+            node = exact
+        return best, exact
 
     def pair(self, *path: str | int) -> Pair | None:
         """The ``(key node, value node)`` at a path of mapping keys; None when any step is missing."""
@@ -144,7 +153,9 @@ class Locator:
         return self._maps[file]
 
     def locate(self, file: str, pointer: str) -> Location | None:
-        located = self._located.setdefault(file, {})
+        located = self._located.get(file)
+        if located is None:
+            located = self._located[file] = {}
         found = located.get(pointer)
         if found is None:
             source = self.source_map(file)

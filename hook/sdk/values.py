@@ -298,7 +298,13 @@ def _unescape(token: str) -> str:
 def json_pointer(*parts: str | int) -> str:
     """Build a JSON pointer, escaping each part: ``json_pointer("Resources", "A/B")`` is
     ``/Resources/A~1B``; no parts is ``""`` (the whole document)."""
-    return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in parts)
+    out = []
+    for part in parts:
+        text = part if type(part) is str else str(part)
+        if "~" in text or "/" in text:
+            text = text.replace("~", "~0").replace("/", "~1")
+        out.append(text)
+    return "/" + "/".join(out) if out else ""
 
 
 def pointer_tokens(pointer: str) -> tuple[str, ...]:
@@ -309,6 +315,8 @@ def pointer_tokens(pointer: str) -> tuple[str, ...]:
         return ()
     if not pointer.startswith("/"):
         raise ValueError(f"{pointer!r} is not a JSON pointer: it must be empty or start with '/'")
+    if "~" not in pointer:  # nothing escaped: the parts as they are
+        return tuple(pointer[1:].split("/"))
     return tuple(_unescape(raw) for raw in pointer[1:].split("/"))
 
 
@@ -324,7 +332,8 @@ _TOKENS: dict[str, tuple[str, ...]] = {}
 def _tokens(pointer: str) -> tuple[str, ...]:
     tokens = _TOKENS.get(pointer)
     if tokens is None:
-        tokens = tuple(_unescape(raw) for raw in pointer.lstrip("/").split("/"))
+        raw = pointer.lstrip("/").split("/")
+        tokens = tuple(raw) if "~" not in pointer else tuple(_unescape(t) for t in raw)
         if len(_TOKENS) < 4096 and len(pointer) <= 256:
             _TOKENS[pointer] = tokens
     return tokens
@@ -346,7 +355,8 @@ def _walk(document: Any, pointer: str, default: Any, stop_on_unresolved: bool) -
     if pointer in ("", "/"):
         return document
     node = document
-    for token in _tokens(pointer):
+    tokens = _TOKENS.get(pointer)
+    for token in tokens if tokens is not None else _tokens(pointer):
         # ``type(node) is dict`` first: the common case, without the Mapping ABC check.
         if type(node) is dict or isinstance(node, Mapping):
             nxt = node.get(token, MISSING)

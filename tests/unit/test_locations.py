@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -129,3 +130,54 @@ def test_the_layer_never_imports_pyyaml_at_import_time() -> None:
     names = {a.name for n in top if isinstance(n, ast.Import) for a in n.names}
     names |= {n.module or "" for n in top if isinstance(n, ast.ImportFrom)}
     assert not {n for n in names if n.split(".")[0] == "yaml"}
+
+
+def _reference_find(source: SourceMap, path: tuple[str, ...]) -> tuple[Any, Any]:
+    """The recursive walk SourceMap.find memoizes (what it was before it walked iteratively)."""
+    if not path:
+        return source.root, source.root
+    best, node = _reference_find(source, path[:-1])
+    token, exact = path[-1], None
+    if node is not None:
+        if node.id == "mapping":
+            pair = source.keys(node).get(token)
+            if pair is not None:
+                best, exact = pair
+        elif node.id == "sequence" and token.isdigit() and int(token) < len(node.value):
+            best = exact = node.value[int(token)]
+    return best, exact
+
+
+def _paths(node: Any, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    out = [prefix, (*prefix, "Missing"), (*prefix, "0"), (*prefix, "Missing", "Deeper")]
+    if node.id == "mapping":
+        for key_node, value_node in node.value:
+            out += _paths(value_node, (*prefix, str(key_node.value)))
+    elif node.id == "sequence":
+        for i, child in enumerate(node.value):
+            out += _paths(child, (*prefix, str(i)))
+    return out
+
+
+def test_find_answers_every_path_as_the_recursive_walk_in_any_order() -> None:
+    import random
+
+    files = sorted(p for p in (ROOT / "tests").rglob("*.y*ml"))[:60]
+    assert files
+    rng = random.Random(16)
+    for path in files:
+        try:
+            node = yaml.compose(path.read_text(encoding="utf-8"), Loader=CfnLoader)
+        except yaml.YAMLError:
+            continue
+        if node is None:
+            continue
+        paths = _paths(node)
+        rng.shuffle(paths)
+        source = SourceMap(node)
+        for p in paths:
+            # a tuple of str, a list, ints for indexes: the same answer
+            assert source.find(p) == _reference_find(source, p), (path, p)
+            assert source.find(list(p)) == source.find(p)
+            mixed = tuple(int(t) if t.isdigit() else t for t in p)
+            assert source.find(mixed) == source.find(p)

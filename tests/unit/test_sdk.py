@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hook.sdk import (
@@ -22,6 +22,7 @@ from hook.sdk import (
     is_unresolved,
     json_pointer,
     pointer_get,
+    pointer_tokens,
     tags_of,
 )
 
@@ -141,3 +142,24 @@ def test_unresolved_parameters_are_additive_and_do_not_change_equality() -> None
     assert plain == named and hash(plain) == hash(named)
     # AND the marker still has no instance dictionary (__slots__)
     assert not hasattr(named, "__dict__")
+
+
+_POINTER_TEXT = st.lists(st.sampled_from(["a", "B", "~", "/", "0", "1", "~0", "~1", " ", "é"]), max_size=6).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(_POINTER_TEXT, st.integers(min_value=0, max_value=20)), max_size=5))
+def test_pointers_are_built_and_read_as_the_escaping_of_every_part(parts: list[str | int]) -> None:
+    # the plain definitions the fast paths stand in for (RFC 6901 escaping of each part)
+    built = "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in parts)
+    assert json_pointer(*parts) == built
+    unescaped = tuple(t.replace("~1", "/").replace("~0", "~") for t in built[1:].split("/")) if built else ()
+    assert pointer_tokens(built) == unescaped
+    assert pointer_tokens(built) == tuple(str(p) for p in parts)
+    doc: dict[str, Any] = {}
+    node = doc
+    for part in parts[:-1]:
+        node = node.setdefault(str(part), {})
+    if parts and "" not in parts:  # (empty leading parts: pointer_get strips leading "/", as it did)
+        node[str(parts[-1])] = "here"
+        assert pointer_get(doc, built) == "here"
