@@ -94,6 +94,7 @@ class _Raw:
 
 #: The outcome of a rule that yielded nothing: shared, never mutated (most outcomes are passes).
 _PASSED: tuple[_Raw, ...] = (_Raw(Outcome.PASS, ""),)
+_NO_PARAMS: Mapping[str, Any] = {}
 
 
 class _RuleStatic:
@@ -200,7 +201,7 @@ class Engine(Frozen):
     def evaluate(self, targets: Iterable[Target]) -> Verdict:
         today = self.today or date.today()
         findings: list[Finding] = []
-        rules_run: list[str] = []
+        rules_run: dict[str, None] = {}  # in the order rules first ran
         count = 0
         enabled = self.enabled_rules()
         resource_rules = [(cid, r) for cid, r in enabled if issubclass(r, Rule)]
@@ -345,7 +346,9 @@ class Engine(Frozen):
         ctx: ResourceContext | StackContext,
         params: Mapping[str, Any],
     ) -> Sequence[_Raw]:
-        inst = self._instance(rule)
+        inst = self._instances.get(rule.id)
+        if inst is None:
+            inst = self._instance(rule)
         try:
             raw = list(inst.evaluate(ctx, params))  # type: ignore[arg-type]
         except NotApplicable as exc:
@@ -375,9 +378,12 @@ class Engine(Frozen):
         target: ResourceTarget,
         ctx: ResourceContext,
         today: date,
-        rules_run: list[str],
+        rules_run: dict[str, None],
     ) -> list[Finding]:
-        static = self._static(cfg_id, rule)
+        # The per-rule state is looked up inline: this runs once per rule and resource.
+        static = self._statics.get(cfg_id)
+        if static is None or static.fields["rule_id"] != rule.id:
+            static = self._static(cfg_id, rule)
         if not static.wide_scope:
             scope = self.policy.rules[cfg_id].scope
             if (not scope.covers_stack(target.stack_name) or not scope.covers_resource(target.logical_id)
@@ -386,15 +392,21 @@ class Engine(Frozen):
         if self.deadline is not None:
             self._check_deadline()
         if rule.id not in rules_run:
-            rules_run.append(rule.id)
+            rules_run[rule.id] = None
 
         raws: Sequence[_Raw]
-        try:
-            params = self.params_for(cfg_id, rule)
-        except ParamError as exc:
-            raws = [_Raw(Outcome.ERROR, f"rule {rule.id} could not run: {exc}")]
-        else:
+        params: Mapping[str, Any] = _NO_PARAMS
+        cached = self._params.get(cfg_id)
+        if isinstance(cached, dict):  # resolved before (a ParamError is cached as itself)
+            params = cached
             raws = self._run(rule, ctx, params)
+        else:
+            try:
+                params = self.params_for(cfg_id, rule)
+            except ParamError as exc:
+                raws = [_Raw(Outcome.ERROR, f"rule {rule.id} could not run: {exc}")]
+            else:
+                raws = self._run(rule, ctx, params)
         if raws is _PASSED:
             return [self._passed(static, target)]
         previous: set[tuple[str, str]] = set()
@@ -410,14 +422,14 @@ class Engine(Frozen):
         ]
 
     def _run_stack(
-        self, cfg_id: str, rule: RuleClass, target: StackTarget, today: date, rules_run: list[str]
+        self, cfg_id: str, rule: RuleClass, target: StackTarget, today: date, rules_run: dict[str, None]
     ) -> list[Finding]:
         cfg = self.policy.rules[cfg_id]
         if not cfg.scope.covers_stack(target.stack_name):
             return []
         self._check_deadline()
         if rule.id not in rules_run:
-            rules_run.append(rule.id)
+            rules_run[rule.id] = None
 
         def ctx(template: Mapping[str, Any] | None = None) -> StackContext:
             return StackContext(
