@@ -447,3 +447,25 @@ def test_a_file_that_kills_its_worker_is_an_error_naming_it_not_a_hang() -> None
     assert "error" in outcomes
     with pytest.raises(ChildProcessError):
         os.waitpid(-1, os.WNOHANG)
+
+
+def test_more_files_than_the_task_pipe_holds_are_dealt_in_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    import hook.cli.parallel as parallel
+
+    # GIVEN a task pipe that holds only 16 tasks (and cannot be widened)
+    monkeypatch.setattr(parallel, "_pipe_capacity", lambda fd: 64)
+    monkeypatch.setattr(parallel, "_widen", lambda fd, size: None)
+    # WHEN 100 files are written as tasks
+    task_r, tasks, per = parallel._tasks(100)
+    try:
+        runs = []
+        while (files := parallel._next_files(task_r, per, 100)) is not None:
+            runs.append(files)
+    finally:
+        os.close(task_r)
+    # THEN each task is a run of consecutive files, and every file is in exactly one
+    assert (tasks, per) == (15, 7) and len(runs) == 15
+    assert [i for r in runs for i in r] == list(range(100))
+    # AND the pool gives each file its own result all the same
+    paths = [f"p{i}" for i in range(101)]
+    assert _answers(parallel.map_files(_work, paths, 3)) == [p.upper() for p in paths]
