@@ -161,6 +161,7 @@ class Engine(Frozen):
     _notes: list[str]
     _statics: dict[str, _RuleStatic]
     _file_locations: dict[str, Location]
+    _split: list[Any]
 
     def __init__(
         self,
@@ -186,6 +187,7 @@ class Engine(Frozen):
             _notes=[],
             _statics={},
             _file_locations={},
+            _split=[],
         )
 
     # -- public -------------------------------------------------------------------------------
@@ -203,9 +205,7 @@ class Engine(Frozen):
         findings: list[Finding] = []
         rules_run: dict[str, None] = {}  # in the order rules first ran
         count = 0
-        enabled = self.enabled_rules()
-        resource_rules = [(cid, r) for cid, r in enabled if issubclass(r, Rule)]
-        stack_rules = [(cid, r) for cid, r in enabled if issubclass(r, StackRule)]
+        resource_rules, stack_rules = self._rules_by_kind()
         for target in targets:
             count += 1
             if isinstance(target, ResourceTarget):
@@ -232,6 +232,16 @@ class Engine(Frozen):
                 if note not in notes:
                     notes.append(note)
         return Verdict(tuple(findings), tuple(notes), count, tuple(rules_run))
+
+    def _rules_by_kind(self) -> tuple[list[tuple[str, type[Rule]]], list[tuple[str, type[StackRule]]]]:
+        """The enabled resource rules and stack rules, worked out once per engine (a CLI run calls
+        :meth:`evaluate` once per file); again only if the registry grew (it never shrinks)."""
+        split = self._split
+        if not split or split[0] != len(self.registry):
+            enabled = self.enabled_rules()
+            split[:] = [len(self.registry), [(cid, r) for cid, r in enabled if issubclass(r, Rule)],
+                        [(cid, r) for cid, r in enabled if issubclass(r, StackRule)]]
+        return split[1], split[2]
 
     # -- running rules ------------------------------------------------------------------------
 

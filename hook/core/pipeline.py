@@ -96,7 +96,7 @@ class Options(Frozen):
 class Pipeline:
     """Registry, policy, value sources and account facts, set up once for a run."""
 
-    __slots__ = ("_engine", "notes", "options", "policy", "registry")
+    __slots__ = ("_alias_memo", "_engine", "notes", "options", "policy", "registry")
 
     def __init__(
         self,
@@ -115,6 +115,7 @@ class Pipeline:
         o = self.options
         self._engine = Engine(registry, policy, account=account, values=values, today=o.today,
                               locator=o.locator, deadline=o.deadline)
+        self._alias_memo: tuple[int, dict[str, tuple[str, ...]]] | None = None
 
     def evaluate(self, targets: Iterable[Target], context: Invocation | None = None) -> Verdict:
         context = context or Invocation()
@@ -139,7 +140,12 @@ class Pipeline:
         return Verdict(verdict.findings, notes, verdict.targets + outside, verdict.rules_run)
 
     def _aliases(self) -> dict[str, tuple[str, ...]]:
-        return {rid: tuple(getattr(self.registry.get(rid), "aliases", ())) for rid in self.policy.rules}
+        # Once per pipeline (a CLI run evaluates every file with one), again if the registry grew.
+        memo = self._alias_memo
+        if memo is None or memo[0] != len(self.registry):
+            memo = self._alias_memo = (len(self.registry), {
+                rid: tuple(getattr(self.registry.get(rid), "aliases", ())) for rid in self.policy.rules})
+        return memo[1]
 
     def _with_template_metadata(self, target: Target, verdict: Verdict,
                                 read: Callable[[], Mapping[str, Any]]) -> tuple[Verdict, list[ExemptionRequest]]:

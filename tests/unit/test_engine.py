@@ -353,3 +353,18 @@ def test_template_metadata_cannot_pose_as_a_serverless_service() -> None:
     verdict = run(pol, spoof)
     # THEN only the stack target's framework field makes a Serverless service: the rule does not run
     assert verdict.findings == () and verdict.rules_run == ()
+
+
+def test_one_engine_evaluates_file_after_file_with_the_rules_its_registry_has_then() -> None:
+    # GIVEN one engine (a CLI run evaluates every file with it) whose registry gains a rule later
+    registry = Registry.from_rules([MemoryMax])
+    pol = policy({"test.memory-max": RuleConfig("test.memory-max"), "test.crashes": RuleConfig("test.crashes")})
+    engine = Engine(registry, pol, today=TODAY)
+    big = fn({"MemorySize": "4096", "Runtime": "nodejs18.x"})
+    # WHEN it evaluates twice, then again after the registry grew
+    first, again = engine.evaluate([big]), engine.evaluate([big])
+    registry.add(Crashes)
+    grown = engine.evaluate([big])
+    # THEN the repeated evaluation is the same, and the added rule runs in the third (in rule order)
+    assert first == again and first.rules_run == again.rules_run == ("test.memory-max",)
+    assert grown.rules_run == ("test.memory-max", "test.crashes")
