@@ -221,10 +221,11 @@ class Engine(Frozen):
                     findings.extend(self._run_resource(cfg_id, rule, target, ctx, today, rules_run))
             else:
                 types = stack_types(target)
+                shared: list[StackContext] = []  # one context per target, shared by its rules
                 for cfg_id, srule in stack_rules:
                     if not types.intersection(srule.resource_types):
                         continue
-                    findings.extend(self._run_stack(cfg_id, srule, target, today, rules_run))
+                    findings.extend(self._run_stack(cfg_id, srule, target, today, rules_run, shared))
         notes = list(self._notes)
         # Stale SSM values and stale account facts say so (sources without notes() have none).
         for source in (self.values, self.account):
@@ -432,7 +433,8 @@ class Engine(Frozen):
         ]
 
     def _run_stack(
-        self, cfg_id: str, rule: RuleClass, target: StackTarget, today: date, rules_run: dict[str, None]
+        self, cfg_id: str, rule: RuleClass, target: StackTarget, today: date, rules_run: dict[str, None],
+        shared: list[StackContext] | None = None,
     ) -> list[Finding]:
         cfg = self.policy.rules[cfg_id]
         if not cfg.scope.covers_stack(target.stack_name):
@@ -442,7 +444,9 @@ class Engine(Frozen):
             rules_run[rule.id] = None
 
         def ctx(template: Mapping[str, Any] | None = None) -> StackContext:
-            return StackContext(
+            if template is None and shared:
+                return shared[0]  # rules never mutate it; what it caches depends only on the target
+            made = StackContext(
                 template=target.template if template is None else template,
                 stack_name=target.stack_name,
                 previous_template=target.previous_template,
@@ -452,6 +456,9 @@ class Engine(Frozen):
                 today=today,
                 framework=target.framework,
             )
+            if template is None and shared is not None:
+                shared.append(made)
+            return made
 
         raws: Sequence[_Raw]
         try:

@@ -368,3 +368,38 @@ def test_one_engine_evaluates_file_after_file_with_the_rules_its_registry_has_th
     # THEN the repeated evaluation is the same, and the added rule runs in the third (in rule order)
     assert first == again and first.rules_run == again.rules_run == ("test.memory-max",)
     assert grown.rules_run == ("test.memory-max", "test.crashes")
+
+
+def test_the_stack_rules_of_one_target_share_its_context_and_the_previous_template_gets_its_own() -> None:
+    # GIVEN two stack rules that record the context they are given, on two stack targets
+    seen: list[tuple[str, StackContext]] = []
+
+    class SeesA(StackRule):
+        id = "test.sees-a"
+        title = "Sees A"
+        resource_types = ("AWS::Lambda::Function",)
+
+        def evaluate(self, ctx: StackContext, params: Params) -> Iterator[Violation]:
+            seen.append((self.id, ctx))
+            yield Violation("always", "/Resources/Fn", logical_id="Fn")
+
+    class SeesB(SeesA):
+        id = "test.sees-b"
+        title = "Sees B"
+
+    template = {"Resources": {"Fn": {"Type": "AWS::Lambda::Function", "Properties": {}}}}
+    previous = {"Resources": {"Fn": {"Type": "AWS::Lambda::Function", "Properties": {"MemorySize": 1}}}}
+    pol = policy({"test.sees-a": RuleConfig("test.sees-a"), "test.sees-b": RuleConfig("test.sees-b")})
+    engine = Engine(Registry.from_rules([SeesA, SeesB]), pol, today=TODAY)
+    # WHEN both targets are evaluated (the second with a previous template: each rule runs twice)
+    engine.evaluate([StackTarget(template, stack_name="one"), StackTarget(template, stack_name="two",
+                                                                          previous_template=previous)])
+    # THEN each target's rules got one context, its own; the previous template's runs each got theirs
+    one = [c for _, c in seen[:2]]
+    assert one[0] is one[1] and one[0].stack_name == "one"
+    two = [c for _, c in seen[2:]]
+    assert len(two) == 4 and two[0].stack_name == "two" and two[0] is not one[0]
+    current = [c for c in two if c.template is template]
+    assert len(current) == 2 and current[0] is current[1]
+    assert all(c.template is previous for c in two if c not in current)
+    assert len({id(c) for c in two if c.template is previous}) == 2
