@@ -21,9 +21,12 @@ So this module:
   version (pydantic 2's package ``__init__`` compares it; ``pydantic.v1`` never uses the compiled
   core), so the compiled core is not loaded (:func:`_import_pydantic_v1`);
 - puts samtranslator's models of rarely used SAM resource types and of ``AWS::Serverless::Function``
-  (:data:`LAZY_SCHEMAS`) in ``sys.modules`` as ``importlib.util.LazyLoader`` modules: their pydantic
-  classes are built the first time a template needs them, not at every start (the resource type
-  table is read without touching them: ``hook.cli.adapters.sam_equivalents``);
+  (:data:`LAZY_SCHEMAS`) in ``sys.modules`` as ``hook.cli.adapters.sam_lazy`` modules: a model is
+  built the first time a template needs it, with only what it needs (a ``CapacityProviderConfig``
+  builds that one of the function's 59 models), not at every start; what samtranslator's import
+  reads of them in annotations only (the GraphQL API's models in ``SamGraphQLApi``'s methods) is a
+  placeholder until the module is used, then the real class (the resource type table is read
+  without touching them: ``hook.cli.adapters.sam_equivalents``);
 - imports the policy template processor with a stand-in ``jsonschema``: the bundled templates are
   built without the schema check of that bundled file (:func:`bundled_policy_templates`), and the
   check, if anything asks for it, imports the real ``jsonschema`` first (:func:`_lazy_validation`);
@@ -123,31 +126,13 @@ def _lazy_validation() -> None:
 
 
 #: samtranslator's models imported by ``samtranslator.model.sam_resources`` at module level and read
-#: only when a template needs them, loaded on first use: those of SAM resource types that few
-#: templates use (read when a resource of that type is translated: ``Properties`` validated), and
-#: those of ``AWS::Serverless::Function``, whose properties the translator does not validate with
-#: them (``SamFunction.to_cloudformation`` passes no schema) but for a ``CapacityProviderConfig``.
+#: only when a template needs them, loaded by the piece on first use (``hook.cli.adapters.sam_lazy``):
+#: those of SAM resource types that few templates use (read when a resource of that type is
+#: translated: ``Properties`` validated), and those of ``AWS::Serverless::Function``, whose properties
+#: the translator does not validate with them (``SamFunction.to_cloudformation`` passes no schema)
+#: but for a ``CapacityProviderConfig`` (its one model).
 LAZY_SCHEMAS = tuple(f"samtranslator.internal.schema_source.aws_serverless_{name}" for name in (
     "capacity_provider", "function", "graphqlapi", "microvmimage", "networkconnector"))
-
-
-def _lazy_modules(names: tuple[str, ...]) -> None:
-    """Each module in ``sys.modules`` (and on its package) as an ``importlib.util.LazyLoader``
-    module: its code runs, unchanged, the first time one of its attributes is read."""
-    import importlib.util
-
-    for name in names:
-        if name in sys.modules:
-            continue
-        spec = importlib.util.find_spec(name)
-        if spec is None or spec.loader is None:
-            continue  # another samtranslator version: imported as it comes
-        spec.loader = importlib.util.LazyLoader(spec.loader)
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-        package, _, attr = name.rpartition(".")
-        setattr(sys.modules[package], attr, module)
 
 
 def _dist_version(package: str) -> str | None:
@@ -220,11 +205,17 @@ def _import_translator() -> None:
 
     stand_ins = {k: v for k, v in {**_stand_ins(), **_jsonschema_stand_ins()}.items() if k not in sys.modules}
     sys.modules.update(stand_ins)
+    pieces: list[Any] = []
     try:
         _import_pydantic_v1()
-        _lazy_modules(LAZY_SCHEMAS)
+        from hook.cli.adapters import sam_lazy
+
+        pieces = sam_lazy.install(LAZY_SCHEMAS)
+        sam_lazy.deferring(pieces)
         import samtranslator.translator.translator  # noqa: F401
     finally:
+        if pieces:
+            sam_lazy.end_deferring(pieces)
         for name, module in stand_ins.items():
             if sys.modules.get(name) is module:
                 del sys.modules[name]
