@@ -407,3 +407,94 @@ def test_py27_copies_are_used_only_while_their_deepcopy_is_samtranslators() -> N
     # THEN only samtranslator's own pair is copied by the stand-in
     assert _py27_classes(py27hash_fix) == (py27hash_fix.Py27Dict, py27hash_fix.Py27Keys)
     assert _py27_classes(fake) is None
+
+
+@pytest.mark.usefixtures("originals")
+def test_the_editors_timed_deepcopy_gets_the_stand_in_and_back() -> None:
+    # GIVEN the Swagger and OpenAPI editors' deepcopy, wrapped by samtranslator's cw_timer
+    import copy
+
+    from samtranslator.open_api import open_api
+    from samtranslator.swagger import swagger
+    from samtranslator.utils import py27hash_fix
+
+    wrapped = swagger._deepcopy, open_api._deepcopy
+    assert all(getattr(w, "__wrapped__", None) is copy.deepcopy for w in wrapped)
+    # WHEN the stand-ins are installed THEN both are the plain-data deepcopy (the one the
+    # deepcopy tests above compare with copy.deepcopy); uninstalled, the wrappers again
+    sam_equivalents.install()
+    assert swagger._deepcopy is open_api._deepcopy is py27hash_fix.copy.deepcopy
+    sam_equivalents.uninstall()
+    assert (swagger._deepcopy, open_api._deepcopy) == wrapped
+
+
+def _strict(value: Any) -> Any:
+    """A value with its types and its dicts' key order spelled out."""
+    if isinstance(value, dict):
+        return (type(value).__name__, [(type(k).__name__, k, _strict(v)) for k, v in value.items()])
+    if isinstance(value, list | tuple):
+        return (type(value).__name__, [_strict(v) for v in value])
+    if isinstance(value, float) and value != value:
+        return ("float", "nan")
+    return (type(value).__name__, repr(value) if isinstance(value, float) else value)
+
+
+def _containers(value: Any, seen: list[int]) -> list[int]:
+    if isinstance(value, dict | list):
+        seen.append(id(value))
+        for v in value.values() if isinstance(value, dict) else value:
+            _containers(v, seen)
+    return seen
+
+
+def test_the_json_round_trip_gives_what_json_gives() -> None:
+    # GIVEN what samtranslator's translate returns (Py27Dict in Python 2.7 order, Py27UniStr,
+    # Py27LongInt, shared parts) and values json turns around or rejects
+    from samtranslator.utils.py27hash_fix import (
+        Py27Dict,
+        Py27LongInt,
+        Py27UniStr,
+        undo_mark_unicode_str_in_template,
+    )
+
+    from hook.cli.adapters.sam_equivalents import json_round_trip
+
+    class Text(str):
+        def __str__(self) -> str:
+            return "other"
+
+    class Tuple(tuple):  # type: ignore[type-arg]
+        def __iter__(self) -> Iterator[Any]:
+            return iter(())
+
+    shared = {"a": [1, 2.5, -0.0, 10**30]}
+    py27 = Py27Dict()
+    for k in ("zeta", "alpha", "mid", "b", "a1"):
+        py27[Py27UniStr(k)] = [Py27UniStr(k.upper()), Py27LongInt(2**70), shared]
+    del py27["mid"]
+    cycle: list[Any] = []
+    cycle.append(cycle)
+    values: list[Any] = [
+        {"Resources": py27, "Shared": [shared, shared], "T": (1, "x"), "N": None, "B": [True, False]},
+        {Text("k"): Text("v"), "t": Tuple((1, 2)), "big": Py27LongInt(2**64)},
+        {"dup": 1, Py27UniStr("dup"): 2},
+        {1: "int key"}, {None: 1}, {2.5: "float key"}, {"nan": float("nan")}, {"inf": float("-inf")},
+        {"set": {1}}, {"bytes": b"x"}, cycle, [[[[[]]]]], "top", 3, 1.5,
+    ]
+    for template in _sam_templates():
+        values.append(expand(template, {}, region="us-east-1", account_id="123456789012")[0])
+
+    def outcome(fn: Any, value: Any) -> Any:
+        try:
+            got = fn(value)
+        except Exception as exc:
+            return f"{type(exc).__name__}: {exc}"
+        ids = _containers(got, [])
+        return _strict(got), len(ids) == len(set(ids))
+
+    # WHEN they go through json and through the stand-in THEN the same values (types, key order,
+    # nothing shared) or the same error
+    for value in values:
+        assert outcome(json_round_trip, value) == outcome(undo_mark_unicode_str_in_template, value)
+    assert outcome(json_round_trip, values[0])[1] is True
+    assert outcome(json_round_trip, cycle) == "ValueError: Circular reference detected"

@@ -38,7 +38,9 @@ import types
 from collections.abc import Callable
 from typing import Any, cast
 
-__all__ = ["install", "installed", "plain_copy", "uninstall"]
+from hook.core.errors import GovhookError
+
+__all__ = ["install", "installed", "json_round_trip", "plain_copy", "uninstall"]
 
 #: (module, attribute) -> samtranslator's own value, while the stand-ins are installed.
 _ORIGINALS: dict[tuple[Any, str], Any] = {}
@@ -253,9 +255,68 @@ def _py27_classes(module: Any) -> tuple[type, type] | None:
     return pair  # type: ignore[return-value]
 
 
+class _NotPlain(GovhookError):
+    """A value :func:`json_round_trip` leaves to the json module (never leaves it)."""
+
+    def __init__(self) -> None:
+        super().__init__("a value for the json module")
+
+
+def _plain_json(value: Any) -> Any:
+    cls = type(value)
+    if cls is str or cls is int or cls is bool or value is None:
+        return value
+    if cls is dict:
+        out: dict[str, Any] = {}
+        for key, item in value.items():
+            if type(key) is not str and not isinstance(key, str):
+                raise _NotPlain()
+            out[str.__str__(key)] = _plain_json(item)
+        return out
+    if cls is list:
+        return [_plain_json(item) for item in value]
+    if isinstance(value, str):
+        return str.__str__(value)  # the encoder writes a str subclass's characters
+    if isinstance(value, dict):
+        out = {}
+        for key, item in value.items():  # the encoder asks a dict subclass for its items()
+            if not isinstance(key, str):
+                raise _NotPlain()
+            out[str.__str__(key)] = _plain_json(item)
+        return out
+    if isinstance(value, list | tuple):
+        return [_plain_json(item) for item in value]  # the encoder iterates a subclass (PySequence_Fast)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return int.__int__(value)  # int's own repr, what the encoder writes for an int subclass
+    if cls is float and value == value and value not in (_INF, -_INF):
+        return value
+    raise _NotPlain()
+
+
+_INF = float("inf")
+
+
+def json_round_trip(value: Any) -> Any:
+    """``json.loads(json.dumps(value))`` (samtranslator's ``undo_mark_unicode_str_in_template``):
+    dicts (a dict subclass's ``items()`` order: ``Py27Dict``'s Python 2.7 order), lists and tuples as
+    lists, strings, ints and finite floats as plain ones, ``True``/``False``/``None``, every container
+    a new one (nothing shared), a key met twice kept where it first was with its last value. Any
+    other value (a non-string key, a float that is not finite, a type json would reject or a cycle)
+    and the whole value goes through ``json`` itself, which answers or raises as it does."""
+    import json
+
+    try:
+        return _plain_json(value)
+    except (_NotPlain, RecursionError):
+        return json.loads(json.dumps(value))
+
+
 def _copy_modules() -> list[tuple[Any, str, Any]]:
     """(module, attribute, stand-in) for each loaded samtranslator module's ``copy`` (a module like
-    ``copy`` whose ``deepcopy`` is :func:`_deepcopy`'s) or ``deepcopy`` (from ``from copy import``)."""
+    ``copy`` whose ``deepcopy`` is :func:`_deepcopy`'s), ``deepcopy`` (from ``from copy import``) and
+    any function that wraps ``copy.deepcopy`` (``functools.wraps``: its ``__wrapped__``), as the
+    ``cw_timer`` decorator's wrapper does: with its metric not recorded (:func:`_no_metric`) it
+    returns what ``copy.deepcopy`` returns."""
     from samtranslator.utils import py27hash_fix
 
     immutable = frozenset(cls for cls in (getattr(py27hash_fix, "Py27UniStr", None),
@@ -272,8 +333,12 @@ def _copy_modules() -> list[tuple[Any, str, Any]]:
             continue
         if module.__dict__.get("copy") is copy:
             out.append((module, "copy", shim))
-        if module.__dict__.get("deepcopy") is copy.deepcopy:
-            out.append((module, "deepcopy", fast))
+        for attr, value in list(module.__dict__.items()):
+            if value is copy.deepcopy or (type(value) is types.FunctionType
+                                          and value.__dict__.get("__wrapped__") is copy.deepcopy):
+                # ``from copy import deepcopy``, or deepcopy wrapped by cw_timer (the Swagger and
+                # OpenAPI editors' ``_deepcopy``): its latency record is the no-op above
+                out.append((module, attr, fast))
     return out
 
 
