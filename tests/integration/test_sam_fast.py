@@ -116,7 +116,8 @@ def state():  # each module: "none" of its statements ran, "some" or "all"
     for n in LAZY_SCHEMAS:
         pieces = sys.modules[n].__dict__["_govhook_pieces"]
         total = len(pieces.statements or ())
-        out[n.rsplit("_", 1)[-1]] = "none" if not pieces.done else "all" if len(pieces.done) == total else "some"
+        done = len(pieces.done)
+        out[n.rsplit("_", 1)[-1]] = "all" if pieces.whole or (done and done == total) else "some" if done else "none"
     return out
 expand(template, {}, region="us-east-1", account_id="123456789012")
 out = {"after a function": state()}

@@ -9,7 +9,7 @@ only for an ``AWS::Serverless::GraphQLApi``. So (``hook.cli.adapters.sam_fast``)
 
 - the first read of a name that is not set yet parses the module's source and runs, in the order
   of the source, the top-level statements that bind that name and, transitively, those binding the
-  names they read (a ``from __future__`` import always, with its compiler flags; a statement that is
+  names they read (any identifier in a statement's text counts as read: never fewer than it needs) (a ``from __future__`` import always, with its compiler flags; a statement that is
   neither an import, a class, a function nor an assignment to plain names, and so could change
   what others bound, runs with everything it reads). When the names needed are most of the module,
   or the module has a statement of another kind at top level, the module's own compiled code runs
@@ -31,6 +31,7 @@ import __future__
 import ast
 import functools
 import operator
+import re
 import sys
 import types
 import typing
@@ -38,8 +39,15 @@ from typing import Any
 
 __all__ = ["PieceModule", "deferring", "end_deferring", "install", "piece_module"]
 
+@functools.cache
+def _identifiers() -> re.Pattern[str]:
+    return re.compile(r"[^\W\d]\w*")  # compiled when a module is first parsed, not at import
+
+
 #: the share of a module's statements above which its whole compiled code runs instead of pieces
 WHOLE_MODULE_SHARE = 0.5
+#: placeholders from samtranslator's import above which their module runs whole (unparsed)
+WHOLE_FOR_PLACEHOLDERS = 3
 
 
 class _Deferred(type):
@@ -55,10 +63,13 @@ class _Deferred(type):
 class _Statement:
     __slots__ = ("binds", "effect", "node", "reads")
 
-    def __init__(self, node: ast.stmt) -> None:
+    def __init__(self, node: ast.stmt, lines: list[str]) -> None:
         self.node = node
         self.binds: set[str] = set()
-        self.reads: set[str] = {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+        # every identifier of the statement's text (names read, and more: attributes, words in
+        # strings): a statement needs at most these, so its slice is never short of one
+        first = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", ())])
+        self.reads: set[str] = set(_identifiers().findall("\n".join(lines[first - 1:node.end_lineno])))
         self.effect = False
         if isinstance(node, ast.Import | ast.ImportFrom):
             for alias in node.names:
@@ -96,7 +107,8 @@ class _State:
         if self.statements is None:
             source = self.spec.loader.get_source(self.spec.name)
             tree = ast.parse(source, self.spec.origin)
-            self.statements = [_Statement(node) for node in tree.body]
+            lines = source.splitlines()
+            self.statements = [_Statement(node, lines) for node in tree.body]
             for st in self.statements:
                 node = st.node
                 if isinstance(node, ast.ImportFrom) and node.module == "__future__":
@@ -119,10 +131,10 @@ class _State:
                 stub._govhook_module, stub._govhook_name = module.__name__, name
                 self.deferred[name] = stub
             return stub
-        if name.startswith("__") and name.endswith("__") and self.statements is None \
-                and name not in (self.spec.loader.get_source(self.spec.name) or ""):
-            raise AttributeError(f"module {module.__name__!r} has no attribute {name!r}")  # never bound by its code
         if not self.whole:
+            if name.startswith("__") and name.endswith("__") and self.statements is None \
+                    and name not in (self.spec.loader.get_source(self.spec.name) or ""):
+                raise AttributeError(f"module {module.__name__!r} has no attribute {name!r}")  # never bound by its code
             self.load(module, {name})
             if self.deferred:
                 _resolve_deferred(module, self)
@@ -130,9 +142,15 @@ class _State:
             return namespace[name]
         raise AttributeError(f"module {module.__name__!r} has no attribute {name!r}")
 
-    def load(self, module: PieceModule, names: set[str]) -> None:
+    def load(self, module: PieceModule, names: set[str], whole: bool = False) -> None:
         """Run the statements that bind ``names`` and those they need (in source order), or the
-        whole module's code when that is most of it or a statement is of another kind."""
+        whole module's code when that is most of it, a statement is of another kind, or ``whole``
+        (then the source is not parsed)."""
+        if self.whole:
+            return
+        if whole and not self.done:
+            self.run_whole(module)
+            return
         statements = self.parse()
         wanted = {n for n in names if any(n in st.binds for st in statements)}
         if not wanted:
@@ -152,15 +170,19 @@ class _State:
         needed -= self.done
         if not self.done and (len(needed) > WHOLE_MODULE_SHARE * len(statements)
                               or any(st.effect for st in statements)):
-            self.whole = True
-            self.done = set(range(len(statements)))
-            exec(self.spec.loader.get_code(self.spec.name), module.__dict__)  # the module's own code
+            self.run_whole(module)
             return
         for i in sorted(needed):
             code = compile(ast.Module(body=[statements[i].node], type_ignores=[]), self.spec.origin, "exec",
                            flags=self.flags, dont_inherit=True)
             self.done.add(i)
             exec(code, module.__dict__)
+
+
+    def run_whole(self, module: PieceModule) -> None:
+        """The module's own compiled code, as an import runs it."""
+        self.whole = True
+        exec(self.spec.loader.get_code(self.spec.name), module.__dict__)
 
 
 def _substitute(value: Any, table: dict[Any, Any]) -> Any:
@@ -258,7 +280,9 @@ def _found(value: Any, place: tuple[Any, Any, bool]) -> bool:
 def _resolve_deferred(module: PieceModule, state: _State) -> None:
     """Load what the placeholders stood for and put the real objects wherever they are."""
     deferred, state.deferred = state.deferred, {}
-    state.load(module, set(deferred))
+    # what the import read in annotations (the module's main models, with everything they need):
+    # the whole module, not parsed for pieces
+    state.load(module, set(deferred), whole=len(deferred) >= WHOLE_FOR_PLACEHOLDERS)
     table = {stub: module.__dict__[name] for name, stub in deferred.items() if name in module.__dict__}
     for user in _users(state):
         for place in _places(user):
