@@ -38,7 +38,7 @@ for f in sys.argv[2:]:
         out[f] = f"{type(exc).__name__}: {exc}"
 from hook.cli.adapters import sam_equivalents
 out["stand-ins installed"] = sam_equivalents.installed()
-out["boto3 imported"] = [m for m in sys.modules if m == "boto3" or m.startswith("botocore.client")]
+out["boto3 imported"] = [m for m in sys.modules if m == "boto3" or m.startswith(("botocore.client", "botocore.exceptions"))]
 import jsonschema, pydantic_core  # imported after the translator: the real libraries
 out["later imports"] = [pydantic_core.SchemaValidator.__module__, jsonschema.validate.__module__]
 out["stand-ins left"] = [n for n, m in sys.modules.items() if "govhook stand-in" in (getattr(m, "__doc__", "") or "")]
@@ -63,9 +63,10 @@ def test_stand_in_expansion_is_identical_to_the_normal_import_on_corpus_template
     # hook.cli.adapters.sam_equivalents)
     normal = _dump("boto3-first", files)
     fast = _dump("stand-in", files)
-    # THEN the expansions and targets are the same, the fast process never imported boto3 or
-    # botocore.client, and what it imports later is the real pydantic_core and jsonschema
-    assert sorted(normal.pop("boto3 imported")) == ["boto3", "botocore.client"]
+    # THEN the expansions and targets are the same, the fast process never imported boto3,
+    # botocore.client or botocore.exceptions, and what it imports later is the real pydantic_core
+    # and jsonschema
+    assert sorted(normal.pop("boto3 imported")) == ["boto3", "botocore.client", "botocore.exceptions"]
     assert fast.pop("boto3 imported") == []
     assert fast["later imports"] == ["pydantic_core._pydantic_core", "jsonschema.validators"]
     assert fast["stand-ins left"] == []
