@@ -490,6 +490,9 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from hook.core.gc_tuning import freeze_at_exit
+
+    freeze_at_exit()
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

@@ -2,16 +2,17 @@
 
 ``govhook check`` evaluates each file on its own (parse, the pipeline, a ``Verdict``) and combines
 the verdicts in file order (``hook.core.pipeline.combine``), so the report is the same whatever the
-number of jobs. With more than one job, the files are dealt to forked worker processes: a worker
-starts with everything the parent imported and set up (the policy, the registry, samtranslator
-when a file needs it), so no process pays those twice, and sends back the file's ``Verdict`` (a
-tree of plain records, pickled) or the error that stopped it. Threads would not help: the work is
-pure Python under the GIL (measured in bench/README.md).
+number of jobs. With more than one job, this process and ``jobs - 1`` forked workers share the
+files, each taking the next one whenever it is free: a worker starts with everything this process
+imported and set up (the policy, the registry, samtranslator when a file needs it), so no process
+pays those twice, and sends back each file's ``Verdict`` (a tree of plain records, pickled) or the
+error that stopped it. Threads would not help: the work is pure Python under the GIL (measured in
+bench/README.md).
 
-A pool costs a fork per worker and each file's result a pickle to send back, which a small
-template's own check hardly outweighs; so a run stays in this process with one job, or with fewer
-files than :data:`MIN_FILES` and fewer SAM templates than :data:`MIN_SAM_FILES` (each costs much
-more to expand than a plain template to check). Both thresholds are measured (bench/README.md,
+A pool costs a fork per worker and each of a worker's results a pickle to send back, which a
+small template's own check hardly outweighs; so a run stays in this process with one job, or with
+fewer files than :data:`MIN_FILES` and fewer SAM templates than :data:`MIN_SAM_FILES` (each costs
+much more to expand than a plain template to check). Both thresholds are measured (bench/README.md,
 "--jobs"): below them two workers were not faster than one process.
 """
 
@@ -71,11 +72,11 @@ def _run_one(path: str) -> Any:
 def map_files(work: Callable[[str], Any], paths: Sequence[str], jobs: int) -> list[Any]:
     """``work(path)`` for each path, in order: its result, or the exception it raised (returned).
 
-    With ``jobs`` > 1 the first path is done in this process, then the others in forked processes:
-    each worker inherits what that first call loaded and built once (adapters imported on first
-    use, compiled patterns, the rules' remembered answers) instead of building it again. ``work``
-    and what it closes over are inherited by the fork, never pickled; results and exceptions are
-    pickled back.
+    With ``jobs`` > 1 the first path is done in this process, then the others by this process and
+    ``jobs - 1`` forked ones: each worker inherits what that first call loaded and built once
+    (adapters imported on first use, compiled patterns, the rules' remembered answers) instead of
+    building it again. ``work`` and what it closes over are inherited by the fork, never pickled;
+    the workers' results and exceptions are pickled back.
     """
     global _WORK
     _WORK = work
@@ -83,20 +84,70 @@ def map_files(work: Callable[[str], Any], paths: Sequence[str], jobs: int) -> li
         if jobs <= 1 or len(paths) <= 2:
             return [_run_one(p) for p in paths]
         first = _run_one(paths[0])
-        return [first, *_forked(list(paths[1:]), min(jobs, len(paths) - 1))]
+        return [first, *_shared(list(paths[1:]), min(jobs, len(paths) - 1))]
     finally:
         _WORK = None
 
 
 # -- the pool -------------------------------------------------------------------------------------
 #
-# Each worker is a fork with two pipes: the parent writes it the index of the next path (4 bytes),
-# the worker answers with one frame (8-byte length, then the pickled ``(index, result)``) and gets
-# the next index, until the parent writes STOP. Paths go to whichever worker is free, so a slow
-# file (a SAM template) does not hold up the others. ``multiprocessing.Pool`` would do the same
-# with a result thread, a task thread and its own imports, which cost more than a small run saves.
+# Before forking, this process writes every task (a file's index, 4 bytes) into one pipe and
+# closes its writing end; then it and the forked workers each read the next task whenever they
+# are free, until the pipe is empty. A pipe read holds the pipe's lock and the pipe only ever holds
+# whole tasks, so each 4-byte read takes one whole task and no two processes take the same one;
+# files go to whichever process is free, so a slow file (a SAM template) holds up no one. A worker
+# answers each file on a result pipe of its own with one frame (8-byte length, then the pickled
+# ``(index, result)``); this process reads the answers waiting after each of its own files, so the
+# cost of unpickling them is spread over the run and evened out by the same dealing (the more time
+# it spends on answers, the fewer files it takes). Its own results are never pickled.
+# ``multiprocessing.Pool`` would add a result thread, a task thread and its own imports, which
+# cost more than a small run saves.
+#
+# A worker that dies (killed, out of memory) loses the file it was checking: each file no process
+# has answered at the end is checked again in a fresh fork, one at a time, so that a file that
+# kills its process is never checked in this one; if that fork dies too, the run stops with an
+# error naming the file.
 
-_STOP = 0xFFFFFFFF
+_TASK = 4  # bytes per task: a little-endian index
+
+
+def _pipe_capacity(fd: int) -> int:
+    """How many bytes the pipe holds (Linux: 64 KiB unless changed; elsewhere POSIX's PIPE_BUF
+    minimum is all that is known)."""
+    import fcntl
+
+    get = getattr(fcntl, "F_GETPIPE_SZ", None)
+    if get is not None:
+        with contextlib.suppress(OSError):
+            return int(fcntl.fcntl(fd, get))
+    return 512
+
+
+def _widen(fd: int, size: int) -> None:
+    """Ask for a pipe of ``size`` bytes (Linux; refused above ``/proc/sys/fs/pipe-max-size``)."""
+    import fcntl
+
+    setter = getattr(fcntl, "F_SETPIPE_SZ", None)
+    if setter is not None:
+        with contextlib.suppress(OSError):
+            fcntl.fcntl(fd, setter, size)
+
+
+def _tasks(count: int) -> tuple[int, int, int]:
+    """A task pipe holding every task, its writing end closed: (reading end, tasks, files per
+    task). A task is one file, or, for more files than the pipe holds tasks, a run of consecutive
+    files (task ``t`` is files ``t * per`` to ``t * per + per - 1``)."""
+    task_r, task_w = os.pipe()
+    try:
+        if count * _TASK > _pipe_capacity(task_w):
+            _widen(task_w, count * _TASK)
+        room = _pipe_capacity(task_w) // _TASK
+        per = -(-count // room)
+        tasks = -(-count // per)
+        _write_all(task_w, b"".join(t.to_bytes(_TASK, "little") for t in range(tasks)))
+    finally:
+        os.close(task_w)  # readers see the end of the tasks once the pipe is empty
+    return task_r, tasks, per
 
 
 def _write_all(fd: int, data: bytes) -> None:
@@ -117,103 +168,131 @@ def _read_exactly(fd: int, size: int) -> bytes | None:
     return b"".join(chunks)
 
 
-def _worker(paths: list[str], tasks: int, results: int) -> None:
+def _next_files(task_r: int, per: int, count: int) -> range | None:
+    """The files of the next task, or None when none is left."""
+    head = _read_exactly(task_r, _TASK)
+    if head is None:
+        return None
+    start = int.from_bytes(head, "little") * per
+    return range(start, min(start + per, count))
+
+
+def _worker(paths: list[str], task_r: int, per: int, results: int) -> None:
     """The forked worker's loop; never returns (``os._exit``: no atexit handlers, no inherited
     buffers flushed twice)."""
     import pickle
 
     code = 1
     try:
-        while True:
-            head = _read_exactly(tasks, 4)
-            index = int.from_bytes(head, "little") if head is not None else _STOP
-            if index == _STOP:
-                code = 0
-                break
-            result = _run_one(paths[index])
-            try:
-                data = pickle.dumps((index, result), protocol=pickle.HIGHEST_PROTOCOL)
-            except Exception as exc:  # an unpicklable result or exception: sent as text
-                data = pickle.dumps((index, RuntimeError(f"{type(result).__name__}: {result} ({exc})")))
-            _write_all(results, len(data).to_bytes(8, "little") + data)
+        while (files := _next_files(task_r, per, len(paths))) is not None:
+            for index in files:
+                result = _run_one(paths[index])
+                try:
+                    data = pickle.dumps((index, result), protocol=pickle.HIGHEST_PROTOCOL)
+                except Exception as exc:  # an unpicklable result or exception: sent as text
+                    data = pickle.dumps((index, RuntimeError(f"{type(result).__name__}: {result} ({exc})")))
+                _write_all(results, len(data).to_bytes(8, "little") + data)
+        code = 0
     finally:
         os._exit(code)
 
 
-def _forked(paths: list[str], workers: int) -> list[Any]:
+def _fork_workers(paths: list[str], task_r: int, per: int, workers: int) -> dict[int, int]:
+    """Start ``workers`` forks reading tasks from ``task_r``: {pid: the reading end of its results}."""
     import gc
-    import pickle
-    import selectors
 
-    out: list[Any] = [None] * len(paths)
-    done = [False] * len(paths)
-    children: dict[int, tuple[int, int]] = {}  # pid -> (its task pipe, its result pipe)
+    children: dict[int, int] = {}
     # Objects made so far are left out of the children's collections, which would otherwise
     # write to (and so copy) every page of the inherited heap.
     gc.freeze()
     try:
         for _ in range(workers):
-            task_r, task_w = os.pipe()
             result_r, result_w = os.pipe()
+            _widen(result_w, 1 << 20)  # a worker rarely waits for this process to read its answers
             pid = os.fork()
             if pid == 0:  # the worker
-                os.close(task_w)
                 os.close(result_r)
-                for other_task, other_result in children.values():
-                    os.close(other_task)
-                    os.close(other_result)
-                _worker(paths, task_r, result_w)
-            os.close(task_r)
+                for other in children.values():
+                    os.close(other)
+                _worker(paths, task_r, per, result_w)
             os.close(result_w)
-            children[pid] = (task_w, result_r)
+            children[pid] = result_r
     finally:
         gc.unfreeze()
-    selector = selectors.DefaultSelector()
-    pending = list(range(len(paths) - 1, -1, -1))  # popped from the end: file order
-    busy: dict[int, int] = {}  # result pipe -> the index its worker is checking
+    return children
 
-    def give(result_r: int, task_w: int) -> None:
-        index = pending.pop() if pending else _STOP
-        try:
-            os.write(task_w, index.to_bytes(4, "little"))
-        except OSError:  # the worker has gone; its end of file is read next
-            if index != _STOP:
-                pending.append(index)
-            return
-        if index != _STOP:
-            busy[result_r] = index
+
+def _shared(paths: list[str], processes: int) -> list[Any]:
+    """Each path's result, checked by this process and ``processes - 1`` forked workers."""
+    import pickle
+    import selectors
+
+    count = len(paths)
+    out: list[Any] = [None] * count
+    done = [False] * count
+    task_r, _, per = _tasks(count)
+    children: dict[int, int] = {}
+    selector = selectors.DefaultSelector()
+
+    def answers(timeout: float | None) -> None:
+        """Read the answers waiting (``timeout`` 0), or wait for at least one (None)."""
+        for key, _ in selector.select(timeout):
+            head = _read_exactly(key.fd, 8)
+            data = _read_exactly(key.fd, int.from_bytes(head, "little")) if head is not None else None
+            if data is None:  # the worker has finished, or gone (its file is checked again below)
+                selector.unregister(key.fd)
+                continue
+            index, result = pickle.loads(data)
+            out[index] = result
+            done[index] = True
 
     try:
-        for task_w, result_r in children.values():
-            selector.register(result_r, selectors.EVENT_READ, task_w)
-            give(result_r, task_w)
-        while not all(done):
-            if not selector.get_map():
-                left = [paths[i] for i, d in enumerate(done) if not d]
-                raise RuntimeError(f"govhook's worker processes ended before checking {left[0]}")
-            for key, _ in selector.select():
-                head = _read_exactly(key.fd, 8)
-                data = _read_exactly(key.fd, int.from_bytes(head, "little")) if head is not None else None
-                if data is None:  # the worker has gone (killed, out of memory): its file to another
-                    selector.unregister(key.fd)
-                    lost = busy.pop(key.fd, None)
-                    if lost is not None:
-                        pending.append(lost)
-                    continue
-                index, result = pickle.loads(data)
-                busy.pop(key.fd, None)
-                out[index] = result
+        children = _fork_workers(paths, task_r, per, processes - 1)
+        for fd in children.values():
+            selector.register(fd, selectors.EVENT_READ)
+        while (files := _next_files(task_r, per, count)) is not None:
+            for index in files:
+                out[index] = _run_one(paths[index])
                 done[index] = True
-                give(key.fd, key.data)
+            answers(0)
+        while selector.get_map():
+            answers(None)
     finally:
         selector.close()
-        for task_w, result_r in children.values():
-            for fd in (task_w, result_r):
-                with contextlib.suppress(OSError):
-                    os.close(fd)
-        for pid in children:
-            if not all(done):
-                with contextlib.suppress(OSError):
-                    os.kill(pid, signal.SIGTERM)
-            os.waitpid(pid, 0)
+        _end(children, task_r, finished=all(done))
+    for index in [i for i, d in enumerate(done) if not d]:
+        out[index] = _alone(paths, index)
     return out
+
+
+def _alone(paths: list[str], index: int) -> Any:
+    """The result of one file a worker died checking, from a fresh fork of its own."""
+    import pickle
+
+    task_r, task_w = os.pipe()
+    os.write(task_w, index.to_bytes(_TASK, "little"))
+    os.close(task_w)
+    children: dict[int, int] = {}
+    try:
+        children = _fork_workers(paths, task_r, 1, 1)
+        (result_r,) = children.values()
+        head = _read_exactly(result_r, 8)
+        data = _read_exactly(result_r, int.from_bytes(head, "little")) if head is not None else None
+    finally:
+        _end(children, task_r, finished=True)
+    if data is None:
+        raise RuntimeError(f"govhook's worker processes ended before checking {paths[index]}")
+    return pickle.loads(data)[1]
+
+
+def _end(children: dict[int, int], task_r: int, finished: bool) -> None:
+    """Close the pipes and reap the workers (stopped first if the run did not finish)."""
+    for fd in (task_r, *children.values()):
+        with contextlib.suppress(OSError):
+            os.close(fd)
+    for pid in children:
+        if not finished:
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGTERM)
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(pid, 0)

@@ -7,6 +7,7 @@ import io
 import json
 import os
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -352,14 +353,29 @@ def test_a_file_changed_while_it_is_checked_is_not_stored(tree: Path, cache_on: 
     assert _check(str(tree)) == _check("--no-cache", str(tree))
 
 
+_PARENT = os.getpid()
+
+
 def _work(path: str) -> object:
+    time.sleep(0.005)  # long enough for a fork to take files before this process has done them all
     if path.startswith("raise"):
         raise ValueError(f"bad {path}")
     if path == "unpicklable":
         return lambda: None
-    if path == "kill":
-        os.kill(os.getpid(), 9)
-    return path.upper() * 3
+    if path.startswith("kill") and os.getpid() != _PARENT:
+        # kills the worker checking it: always ("kill"), or the first time ("kill-once <marker>")
+        marker = Path(path.partition(" ")[2]) if " " in path else None
+        if marker is None or not marker.exists():
+            if marker is not None:
+                marker.touch()
+            os.kill(os.getpid(), 9)
+    return f"{path.upper()} in {'this process' if os.getpid() == _PARENT else 'a worker'}"
+
+
+def _answers(results: list[object]) -> list[object]:
+    """What each result says, whichever process checked it."""
+    return [repr(r) if isinstance(r, BaseException) else r.split(" in ")[0] if isinstance(r, str) else r
+            for r in results]
 
 
 @pytest.mark.parametrize("jobs", [2, 3, 8])
@@ -371,29 +387,101 @@ def test_the_pool_answers_in_order_with_each_error_in_its_place(jobs: int) -> No
     paths[5] = "raise-5"
     paths[17] = "unpicklable"
     paths[0] = "raise-0"  # the one done before the fork
-    # WHEN mapped in forked workers and in this process
+    # WHEN mapped in this process and forked workers, and in this process alone
     forked = map_files(_work, paths, jobs)
     serial = map_files(_work, paths, 1)
     # THEN every result is in its place, exceptions returned (not raised), as in one process
-    assert [r if not isinstance(r, BaseException) else repr(r) for r in forked][:5] == \
-        [repr(ValueError("bad raise-0")), "P1P1P1", "P2P2P2", "P3P3P3", "P4P4P4"]
+    assert _answers(forked)[:5] == [repr(ValueError("bad raise-0")), "P1", "P2", "P3", "P4"]
     assert repr(forked[5]) == repr(serial[5]) == repr(ValueError("bad raise-5"))
-    assert isinstance(forked[17], RuntimeError) and callable(serial[17])
-    assert [r for i, r in enumerate(forked) if i not in (0, 5, 17)] == \
-        [r for i, r in enumerate(serial) if i not in (0, 5, 17)]
+    # (a worker cannot send a function back: it says so; this process keeps its own result)
+    assert isinstance(forked[17], RuntimeError) or callable(forked[17])
+    assert callable(serial[17])
+    assert [r for i, r in enumerate(_answers(forked)) if i not in (0, 5, 17)] == \
+        [r for i, r in enumerate(_answers(serial)) if i not in (0, 5, 17)]
     # AND no worker is left behind
     with pytest.raises(ChildProcessError):
         os.waitpid(-1, os.WNOHANG)
 
 
-def test_a_worker_that_dies_is_an_error_naming_the_file_not_a_hang() -> None:
+def test_this_process_and_the_worker_share_the_files() -> None:
     from hook.cli.parallel import map_files
 
-    # GIVEN a file whose check kills the process checking it
-    paths = [f"p{i}" for i in range(12)]
-    paths[6] = "kill"
-    # WHEN mapped on two workers THEN the run stops with an error naming it, and no worker is left
-    with pytest.raises(RuntimeError, match="before checking kill"):
-        map_files(_work, paths, 2)
+    # GIVEN files that take a few milliseconds each
+    paths = [f"p{i}" for i in range(40)]
+    # WHEN mapped on two processes (which takes which is the scheduler's: a loaded machine may
+    # run one process alone for a while, so a few runs are allowed)
+    seen: set[str] = set()
+    for _ in range(10):
+        results = map_files(_work, paths, 2)
+        assert _answers(results) == [p.upper() for p in paths]
+        seen |= {r.split(" in ")[1] for r in results if isinstance(r, str)}
+        if len(seen) == 2:
+            break
+    # THEN both checked files: the files go to whichever process is free
+    assert seen == {"this process", "a worker"}
+
+
+def test_a_file_a_worker_died_checking_is_checked_again(tmp_path: Path) -> None:
+    from hook.cli.parallel import map_files
+
+    # GIVEN a file whose check kills the worker checking it the first time only
+    paths = [f"p{i}" for i in range(40)]
+    paths[6] = f"kill-once {tmp_path / 'killed'}"
+    # WHEN mapped on two processes
+    results = map_files(_work, paths, 2)
+    # THEN every file has its result, that one included, whoever checked it
+    assert _answers(results) == _answers(map_files(_work, paths, 1))
     with pytest.raises(ChildProcessError):
         os.waitpid(-1, os.WNOHANG)
+
+
+def test_a_file_that_kills_its_worker_is_an_error_naming_it_not_a_hang() -> None:
+    from hook.cli.parallel import map_files
+
+    # GIVEN a file whose check kills any worker checking it (this process checks it as it checks
+    # any other: which process takes which file is not fixed, so the run is repeated until a
+    # worker has taken it; each time half the files or so are a worker's)
+    paths = [f"p{i}" for i in range(12)]
+    paths[6] = "kill"
+    outcomes = set()
+    for _ in range(30):
+        # WHEN mapped on two processes
+        try:
+            results = map_files(_work, paths, 2)
+        except RuntimeError as exc:
+            # THEN a worker that took it died, and so did the fork that checked it again: the
+            # run stops with an error naming the file
+            assert "before checking kill" in str(exc)
+            outcomes.add("error")
+            break
+        # (or this process took it, and the run is what one process gives)
+        assert _answers(results) == _answers(map_files(_work, paths, 1))
+        outcomes.add("this process")
+        # AND no worker is left behind, either way
+        with pytest.raises(ChildProcessError):
+            os.waitpid(-1, os.WNOHANG)
+    assert "error" in outcomes
+    with pytest.raises(ChildProcessError):
+        os.waitpid(-1, os.WNOHANG)
+
+
+def test_more_files_than_the_task_pipe_holds_are_dealt_in_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    import hook.cli.parallel as parallel
+
+    # GIVEN a task pipe that holds only 16 tasks (and cannot be widened)
+    monkeypatch.setattr(parallel, "_pipe_capacity", lambda fd: 64)
+    monkeypatch.setattr(parallel, "_widen", lambda fd, size: None)
+    # WHEN 100 files are written as tasks
+    task_r, tasks, per = parallel._tasks(100)
+    try:
+        runs = []
+        while (files := parallel._next_files(task_r, per, 100)) is not None:
+            runs.append(files)
+    finally:
+        os.close(task_r)
+    # THEN each task is a run of consecutive files, and every file is in exactly one
+    assert (tasks, per) == (15, 7) and len(runs) == 15
+    assert [i for r in runs for i in r] == list(range(100))
+    # AND the pool gives each file its own result all the same
+    paths = [f"p{i}" for i in range(101)]
+    assert _answers(parallel.map_files(_work, paths, 3)) == [p.upper() for p in paths]

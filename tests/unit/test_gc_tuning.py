@@ -41,3 +41,20 @@ def test_collector_paused_restores_the_state_it_found(was_enabled: bool) -> None
     with pytest.raises(ValueError), collector_paused():
         raise ValueError("boom")
     assert gc.isenabled() is was_enabled
+
+
+def test_freeze_at_exit_registers_the_freeze_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    import atexit
+
+    import hook.core.gc_tuning as tuning
+
+    # GIVEN a process where it has not been registered yet
+    registered: list[object] = []
+    monkeypatch.setattr(tuning, "_FREEZE_REGISTERED", False)
+    monkeypatch.setattr(atexit, "register", registered.append)
+    # WHEN asked for twice (the CLI asks at every main())
+    tuning.freeze_at_exit()
+    tuning.freeze_at_exit()
+    # THEN the collector's freeze runs once at exit, and nothing is frozen before
+    assert registered == [gc.freeze]
+    assert gc.get_freeze_count() == 0

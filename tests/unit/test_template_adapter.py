@@ -310,6 +310,17 @@ def test_a_parameter_given_with_param_is_a_value_again() -> None:
     assert v["JOIN"].parameters == ("ApiKey",) and v["SUB_MAP"].parameters == ("ApiKey",)
 
 
+def test_an_ssm_typed_parameter_given_a_parameter_name_stays_unknown() -> None:
+    # GIVEN an AWS::SSM::Parameter::Value<String> parameter
+    # WHEN --param gives it what CloudFormation's own parameter takes: the SSM parameter's name
+    v = _variables(parameters={"FromSsm": "/team/app/token"})
+    # THEN the value is still unknown (read from SSM at deploy time), and says from where
+    assert isinstance(v["SSM"], Unresolved) and v["SSM"].parameters == ("FromSsm",)
+    assert "read from SSM parameter /team/app/token at deploy time" in v["SSM"].reason
+    # AND a value that is not a parameter name is the value to check
+    assert _variables(parameters={"FromSsm": "tok"})["SSM"] == "tok"
+
+
 def test_sam_globals_and_function_environment_keep_the_parameters() -> None:
     # GIVEN a SAM template whose Globals and function set variables from a parameter without Default
     text = """

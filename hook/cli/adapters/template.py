@@ -78,6 +78,14 @@ class Resolver:
             ptype = str(spec.get("Type", "String"))
             if name in overrides:
                 value: Any = overrides.pop(name)
+                if ptype.startswith("AWS::SSM::Parameter::Value") and isinstance(value, str) and value.startswith("/"):
+                    # What CloudFormation takes for this type: the name of the SSM parameter it
+                    # reads at deploy time (the value given to `aws cloudformation deploy
+                    # --parameter-overrides`), not the value the template will see.
+                    self.params[name] = Unresolved(
+                        {"Ref": name}, f"parameter {name} is read from SSM parameter {value} at deploy time; "
+                        f"pass --param {name}=<its value> to check a value", parameters=(name,))
+                    continue
             elif "Default" in spec and not ptype.startswith("AWS::SSM::Parameter::Value"):
                 value = spec["Default"]
             else:
