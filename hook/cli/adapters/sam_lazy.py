@@ -189,7 +189,7 @@ def _substitute(value: Any, table: dict[Any, Any]) -> Any:
     """``value`` with each placeholder of ``table`` replaced by the real object, through the typing
     constructs an annotation builds (``X | None``, ``dict[str, X]``, ``Union[X, Y]``, ``Optional``)."""
     if isinstance(value, _Deferred):
-        return table[value]
+        return table.get(value, value)  # a name the module never binds stays what was read
     args = getattr(value, "__args__", None)
     if not isinstance(args, tuple) or not args:
         return value
