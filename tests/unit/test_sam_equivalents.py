@@ -314,3 +314,187 @@ def test_only_a_deepcopy_that_returns_the_value_itself_counts_as_one() -> None:
     # THEN only the ones written as `return self` are returned as they are
     assert _copies_to_itself(Py27UniStr) and _copies_to_itself(Py27LongInt)
     assert not any(_copies_to_itself(c) for c in (Py27Dict, Copies, Other, str, dict))
+
+
+def _py27_state(value: Any) -> Any:
+    """Everything of a Py27Dict that a copy carries: its items (key types included), its key
+    list's slots in their order, size, fill, mask and flags, nested the same way."""
+    from samtranslator.utils.py27hash_fix import Py27Dict, Py27Keys
+
+    if isinstance(value, Py27Dict):
+        keys = value.keylist
+        assert type(keys) is Py27Keys
+        return ("Py27Dict", sorted(vars(value)), [(type(k).__name__, k, _py27_state(v)) for k, v in dict.items(value)],
+                [(slot, type(k).__name__, k) for slot, k in keys.keyorder.items()], keys.size, keys.fill,
+                keys.mask, keys.debug, list(value.keys()))
+    if isinstance(value, dict):
+        return ("dict", [(type(k).__name__, k, _py27_state(v)) for k, v in value.items()])
+    if isinstance(value, list):
+        return ("list", [_py27_state(v) for v in value])
+    return (type(value).__name__, value)
+
+
+@pytest.mark.usefixtures("originals")
+def test_py27_dicts_copy_as_their_own_deepcopy_copies_them() -> None:
+    # GIVEN Py27Dicts with the histories that shape Python 2.7's key order: inserts past each
+    # resize, deletes (dummy slots), pops, keys re-added, colliding keys, plain-str and Py27UniStr
+    # keys, nested and shared values, the same key sequences twice (a remembered layout)
+    import copy
+
+    from samtranslator.utils import py27hash_fix
+    from samtranslator.utils.py27hash_fix import Py27Dict, Py27UniStr
+
+    def history(n: int, unistr: bool) -> Any:
+        d = Py27Dict()
+        for i in range(n):
+            d[Py27UniStr(f"k{i}") if unistr else f"k{i}"] = i
+        for i in range(0, n, 3):
+            del d[Py27UniStr(f"k{i}") if unistr else f"k{i}"]
+        for i in range(0, n, 6):
+            d[f"k{i}"] = {"again": i}
+        if n > 2:
+            d.pop("k1")
+        return d
+
+    shared = Py27Dict({"s": [1, 2]})
+    nested = Py27Dict()
+    nested["paths"] = Py27Dict({"/a": Py27Dict({"get": shared}), "/b": Py27Dict({"post": shared})})
+    nested[Py27UniStr("x")] = [shared, Py27Dict(), "text", 1.5, None]
+    values = [history(n, u) for n in (0, 1, 5, 6, 17, 40, 100) for u in (False, True)] + [nested] * 2
+    values.append({"plain": nested, "list": [nested, history(9, True)]})
+
+    def run(deepcopy: Any) -> list[Any]:
+        out = []
+        for value in values:
+            memo: dict[int, Any] = {}
+            copied = deepcopy(value, memo)
+            alive = [type(o).__name__ for o in memo.pop(id(memo), [])]
+            shared_ok = isinstance(copied, Py27Dict) and "paths" in copied and \
+                copied["paths"]["/a"]["get"] is copied["paths"]["/b"]["post"] is copied["x"][0]
+            out.append((_py27_state(copied), copied is value, len(memo), alive, shared_ok))
+        return out
+
+    expected = run(copy.deepcopy)
+    again = run(copy.deepcopy)
+    # WHEN samtranslator's modules copy them with the stand-in, twice (layouts remembered)
+    sam_equivalents.install()
+    fast = py27hash_fix.copy.deepcopy
+    assert fast is not copy.deepcopy
+    # THEN every copy has the same items, key types, slots, size, fill and mask, the same sharing,
+    # the same memo size and originals kept alive, and iterates in the same order
+    assert run(fast) == expected == again
+    assert run(fast) == expected
+    # AND a copy of a copy keeps working as a Py27Dict (adds, deletes, order)
+    copied = fast(values[9], {})
+    reference = copy.deepcopy(values[9], {})
+    for d in (copied, reference):
+        d["new"] = 1
+        del d["k2"]
+    assert _py27_state(copied) == _py27_state(reference)
+
+
+def test_py27_copies_are_used_only_while_their_deepcopy_is_samtranslators() -> None:
+    # GIVEN samtranslator's py27 module, and one whose Py27Dict copies differently
+    from samtranslator.utils import py27hash_fix
+
+    from hook.cli.adapters.sam_equivalents import _py27_classes
+
+    class Other(dict):  # type: ignore[type-arg]
+        def __deepcopy__(self, memo: Any) -> Any:
+            return Other()
+
+    fake = type("M", (), {"Py27Dict": Other, "Py27Keys": py27hash_fix.Py27Keys})
+    # THEN only samtranslator's own pair is copied by the stand-in
+    assert _py27_classes(py27hash_fix) == (py27hash_fix.Py27Dict, py27hash_fix.Py27Keys)
+    assert _py27_classes(fake) is None
+
+
+@pytest.mark.usefixtures("originals")
+def test_the_editors_timed_deepcopy_gets_the_stand_in_and_back() -> None:
+    # GIVEN the Swagger and OpenAPI editors' deepcopy, wrapped by samtranslator's cw_timer
+    import copy
+
+    from samtranslator.open_api import open_api
+    from samtranslator.swagger import swagger
+    from samtranslator.utils import py27hash_fix
+
+    wrapped = swagger._deepcopy, open_api._deepcopy
+    assert all(getattr(w, "__wrapped__", None) is copy.deepcopy for w in wrapped)
+    # WHEN the stand-ins are installed THEN both are the plain-data deepcopy (the one the
+    # deepcopy tests above compare with copy.deepcopy); uninstalled, the wrappers again
+    sam_equivalents.install()
+    assert swagger._deepcopy is open_api._deepcopy is py27hash_fix.copy.deepcopy
+    sam_equivalents.uninstall()
+    assert (swagger._deepcopy, open_api._deepcopy) == wrapped
+
+
+def _strict(value: Any) -> Any:
+    """A value with its types and its dicts' key order spelled out."""
+    if isinstance(value, dict):
+        return (type(value).__name__, [(type(k).__name__, k, _strict(v)) for k, v in value.items()])
+    if isinstance(value, list | tuple):
+        return (type(value).__name__, [_strict(v) for v in value])
+    if isinstance(value, float) and value != value:
+        return ("float", "nan")
+    return (type(value).__name__, repr(value) if isinstance(value, float) else value)
+
+
+def _containers(value: Any, seen: list[int]) -> list[int]:
+    if isinstance(value, dict | list):
+        seen.append(id(value))
+        for v in value.values() if isinstance(value, dict) else value:
+            _containers(v, seen)
+    return seen
+
+
+def test_the_json_round_trip_gives_what_json_gives() -> None:
+    # GIVEN what samtranslator's translate returns (Py27Dict in Python 2.7 order, Py27UniStr,
+    # Py27LongInt, shared parts) and values json turns around or rejects
+    from samtranslator.utils.py27hash_fix import (
+        Py27Dict,
+        Py27LongInt,
+        Py27UniStr,
+        undo_mark_unicode_str_in_template,
+    )
+
+    from hook.cli.adapters.sam_equivalents import json_round_trip
+
+    class Text(str):
+        def __str__(self) -> str:
+            return "other"
+
+    class Tuple(tuple):  # type: ignore[type-arg]
+        def __iter__(self) -> Iterator[Any]:
+            return iter(())
+
+    shared = {"a": [1, 2.5, -0.0, 10**30]}
+    py27 = Py27Dict()
+    for k in ("zeta", "alpha", "mid", "b", "a1"):
+        py27[Py27UniStr(k)] = [Py27UniStr(k.upper()), Py27LongInt(2**70), shared]
+    del py27["mid"]
+    cycle: list[Any] = []
+    cycle.append(cycle)
+    values: list[Any] = [
+        {"Resources": py27, "Shared": [shared, shared], "T": (1, "x"), "N": None, "B": [True, False]},
+        {Text("k"): Text("v"), "t": Tuple((1, 2)), "big": Py27LongInt(2**64)},
+        {"dup": 1, Py27UniStr("dup"): 2},
+        {1: "int key"}, {None: 1}, {2.5: "float key"}, {"nan": float("nan")}, {"inf": float("-inf")},
+        {"set": {1}}, {"bytes": b"x"}, cycle, [[[[[]]]]], "top", 3, 1.5,
+    ]
+    for template in _sam_templates():
+        values.append(expand(template, {}, region="us-east-1", account_id="123456789012")[0])
+
+    def outcome(fn: Any, value: Any) -> Any:
+        try:
+            got = fn(value)
+        except Exception as exc:
+            return f"{type(exc).__name__}: {exc}"
+        ids = _containers(got, [])
+        return _strict(got), len(ids) == len(set(ids))
+
+    # WHEN they go through json and through the stand-in THEN the same values (types, key order,
+    # nothing shared) or the same error
+    for value in values:
+        assert outcome(json_round_trip, value) == outcome(undo_mark_unicode_str_in_template, value)
+    assert outcome(json_round_trip, values[0])[1] is True
+    assert outcome(json_round_trip, cycle) == "ValueError: Circular reference detected"

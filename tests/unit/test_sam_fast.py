@@ -36,3 +36,22 @@ def test_stand_ins_are_removed_and_the_policy_templates_are_checked_once() -> No
     assert mod is None or "stand-in" not in (mod.__doc__ or "")
     client = getattr(sys.modules.get("botocore"), "client", None)
     assert client is None or client is sys.modules.get("botocore.client")
+
+
+def test_samtranslator_catches_the_real_botocore_errors_once_the_real_library_is_reached() -> None:
+    # GIVEN samtranslator loaded through sam_fast (botocore.exceptions a stand-in while it imports)
+    sam_api()
+    from samtranslator.plugins.application import serverless_app_plugin as plugin
+
+    from hook.cli.adapters import sam_fast
+
+    # WHEN a call reaches the real library (a SAR client's Config, as the plugin builds it)
+    config = sam_fast._real("botocore.config").Config(retries={"max_attempts": 1})
+    # THEN the plugin's except clauses name the real botocore classes, and the stand-ins are gone
+    import botocore.exceptions
+
+    assert plugin.ClientError is botocore.exceptions.ClientError
+    assert plugin.EndpointConnectionError is botocore.exceptions.EndpointConnectionError
+    assert sys.modules["botocore.exceptions"] is botocore.exceptions
+    assert "stand-in" not in (botocore.exceptions.ClientError.__doc__ or "")
+    assert config.retries == {"max_attempts": 1}

@@ -6,7 +6,7 @@ import contextlib
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from hook.cli.adapters.sam_equivalents import plain_copy
+from hook.cli.adapters.sam_equivalents import json_round_trip, plain_copy
 from hook.core.errors import TemplateError
 
 __all__ = ["expand", "plain_copy"]
@@ -157,7 +157,8 @@ def expand(
         made: dict[str, str] = {}
         try:
             with _recording_origins(made):
-                out = sam.undo_mark_unicode_str_in_template(
+                # samtranslator's undo_mark_unicode_str_in_template is json.loads(json.dumps(...))
+                out = json_round_trip(
                     translator.translate(doc, parameter_values=values, passthrough_metadata=True,
                                          get_managed_policy_map=lambda: policies)
                 )

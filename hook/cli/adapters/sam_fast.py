@@ -1,12 +1,12 @@
 """aws-sam-translator, loaded once per process and without what the offline path never uses.
 
 The SAM transform is CloudFormation's own code (``samtranslator``), so govhook runs it as is. What it
-costs is measured in bench/README.md ("Real templates"): importing boto3 and botocore.client/config,
-which samtranslator imports at module level but calls only to read the region of a default
-session, to reach the Serverless Application Repository for an ``AWS::Serverless::Application``
-with an ``ApplicationId``, or to read feature toggles from AppConfig; its own pydantic models
-(needed: they validate the properties, as CloudFormation does); and, per template, the JSON Schema
-check of its bundled policy templates.
+costs is measured in bench/README.md ("Real templates"): importing boto3 and botocore's client,
+config and exceptions, which samtranslator imports at module level but calls only to read the
+region of a default session, to reach the Serverless Application Repository for an
+``AWS::Serverless::Application`` with an ``ApplicationId``, or to read feature toggles from
+AppConfig; its own pydantic models (needed: they validate the properties, as CloudFormation does);
+and, per template, the JSON Schema check of its bundled policy templates.
 
 So this module:
 
@@ -15,15 +15,20 @@ So this module:
   gets the real one). Each stand-in forwards every call to the real library, imported at that
   moment, so a template that does reach AWS (a SAR application) behaves exactly as before; the
   translator itself is given a session object that only carries the region, which is all
-  ``Translator`` reads from it. ``botocore.exceptions`` is imported for real so samtranslator's
+  ``Translator`` reads from it. ``botocore.exceptions`` is a stand-in too (its ``ClientError`` and
+  ``EndpointConnectionError``, which samtranslator catches around SAR calls): the first call that
+  reaches the real library puts the real classes in samtranslator's modules first, so its
   ``except ClientError`` clauses catch the real errors.
 - imports ``pydantic.v1`` first, with a stand-in ``pydantic_core`` that carries only the installed
   version (pydantic 2's package ``__init__`` compares it; ``pydantic.v1`` never uses the compiled
   core), so the compiled core is not loaded (:func:`_import_pydantic_v1`);
 - puts samtranslator's models of rarely used SAM resource types and of ``AWS::Serverless::Function``
-  (:data:`LAZY_SCHEMAS`) in ``sys.modules`` as ``importlib.util.LazyLoader`` modules: their pydantic
-  classes are built the first time a template needs them, not at every start (the resource type
-  table is read without touching them: ``hook.cli.adapters.sam_equivalents``);
+  (:data:`LAZY_SCHEMAS`) in ``sys.modules`` as ``hook.cli.adapters.sam_lazy`` modules: a model is
+  built the first time a template needs it, with only what it needs (a ``CapacityProviderConfig``
+  builds that one of the function's 59 models), not at every start; what samtranslator's import
+  reads of them in annotations only (the GraphQL API's models in ``SamGraphQLApi``'s methods) is a
+  placeholder until the module is used, then the real class (the resource type table is read
+  without touching them: ``hook.cli.adapters.sam_equivalents``);
 - imports the policy template processor with a stand-in ``jsonschema``: the bundled templates are
   built without the schema check of that bundled file (:func:`bundled_policy_templates`), and the
   check, if anything asks for it, imports the real ``jsonschema`` first (:func:`_lazy_validation`);
@@ -53,11 +58,37 @@ class RegionSession:
         self.region_name = region_name
 
 
+#: The stand-in exception classes samtranslator's modules imported from ``botocore.exceptions``
+#: (name -> class), until the real ones replace them (:func:`_real_errors`).
+_PLACEHOLDER_ERRORS: dict[str, type] = {}
+
+
 def _real(module: str) -> Any:
-    """The real module, imported now (the stand-ins are out of ``sys.modules`` by then)."""
+    """The real module, imported now (the stand-ins are out of ``sys.modules`` by then); for boto3
+    and botocore, samtranslator's modules get the real ``botocore.exceptions`` classes first."""
     import importlib
 
+    if module.split(".")[0] in ("boto3", "botocore"):
+        _real_errors()
     return importlib.import_module(module)
+
+
+def _real_errors() -> None:
+    """Each samtranslator module's name bound to a stand-in of a ``botocore.exceptions`` class
+    bound to the real class: before any real botocore call, so its errors are what samtranslator's
+    ``except ClientError`` clauses (which read the module's name when an error is raised) catch."""
+    if not _PLACEHOLDER_ERRORS:
+        return
+    import importlib
+
+    exceptions = importlib.import_module("botocore.exceptions")
+    stand_ins = {cls: getattr(exceptions, name) for name, cls in _PLACEHOLDER_ERRORS.items()}
+    for name, module in list(sys.modules.items()):
+        if (name == "samtranslator" or name.startswith("samtranslator.")) and type(module) is types.ModuleType:
+            for attr, value in list(module.__dict__.items()):
+                if isinstance(value, type) and value in stand_ins:
+                    setattr(module, attr, stand_ins[value])
+    _PLACEHOLDER_ERRORS.clear()
 
 
 def _stand_ins() -> dict[str, types.ModuleType]:
@@ -87,7 +118,15 @@ def _stand_ins() -> dict[str, types.ModuleType]:
     client.BaseClient = BaseClient  # type: ignore[attr-defined]
     config = types.ModuleType("botocore.config")
     config.Config = Config  # type: ignore[attr-defined]
-    return {"boto3": boto3, "boto3.session": session, "botocore.client": client, "botocore.config": config}
+    exceptions = types.ModuleType("botocore.exceptions")
+    for name in ("ClientError", "EndpointConnectionError"):
+        # never raised: samtranslator catches them around SAR calls, which only the real library
+        # makes, and every way to it (_real) puts the real classes in their place first
+        cls = type(name, (Exception,), {"__module__": "botocore.exceptions", "__doc__": "govhook stand-in"})
+        setattr(exceptions, name, cls)
+        _PLACEHOLDER_ERRORS[name] = cls
+    return {"boto3": boto3, "boto3.session": session, "botocore.client": client, "botocore.config": config,
+            "botocore.exceptions": exceptions}
 
 
 def _jsonschema_stand_ins() -> dict[str, types.ModuleType]:
@@ -123,31 +162,13 @@ def _lazy_validation() -> None:
 
 
 #: samtranslator's models imported by ``samtranslator.model.sam_resources`` at module level and read
-#: only when a template needs them, loaded on first use: those of SAM resource types that few
-#: templates use (read when a resource of that type is translated: ``Properties`` validated), and
-#: those of ``AWS::Serverless::Function``, whose properties the translator does not validate with
-#: them (``SamFunction.to_cloudformation`` passes no schema) but for a ``CapacityProviderConfig``.
+#: only when a template needs them, loaded by the piece on first use (``hook.cli.adapters.sam_lazy``):
+#: those of SAM resource types that few templates use (read when a resource of that type is
+#: translated: ``Properties`` validated), and those of ``AWS::Serverless::Function``, whose properties
+#: the translator does not validate with them (``SamFunction.to_cloudformation`` passes no schema)
+#: but for a ``CapacityProviderConfig`` (its one model).
 LAZY_SCHEMAS = tuple(f"samtranslator.internal.schema_source.aws_serverless_{name}" for name in (
     "capacity_provider", "function", "graphqlapi", "microvmimage", "networkconnector"))
-
-
-def _lazy_modules(names: tuple[str, ...]) -> None:
-    """Each module in ``sys.modules`` (and on its package) as an ``importlib.util.LazyLoader``
-    module: its code runs, unchanged, the first time one of its attributes is read."""
-    import importlib.util
-
-    for name in names:
-        if name in sys.modules:
-            continue
-        spec = importlib.util.find_spec(name)
-        if spec is None or spec.loader is None:
-            continue  # another samtranslator version: imported as it comes
-        spec.loader = importlib.util.LazyLoader(spec.loader)
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-        package, _, attr = name.rpartition(".")
-        setattr(sys.modules[package], attr, module)
 
 
 def _dist_version(package: str) -> str | None:
@@ -215,21 +236,26 @@ def _import_translator() -> None:
     if "boto3" in sys.modules or "samtranslator.translator.translator" in sys.modules:
         import samtranslator.translator.translator
         return
-    import botocore  # the package itself is light; its client and config are not
-    import botocore.exceptions  # noqa: F401
+    import botocore  # noqa: F401  (the package itself is light; its client, config and exceptions are not)
 
     stand_ins = {k: v for k, v in {**_stand_ins(), **_jsonschema_stand_ins()}.items() if k not in sys.modules}
     sys.modules.update(stand_ins)
+    pieces: list[Any] = []
     try:
         _import_pydantic_v1()
-        _lazy_modules(LAZY_SCHEMAS)
+        from hook.cli.adapters import sam_lazy
+
+        pieces = sam_lazy.install(LAZY_SCHEMAS)
+        sam_lazy.deferring(pieces)
         import samtranslator.translator.translator  # noqa: F401
     finally:
+        if pieces:
+            sam_lazy.end_deferring(pieces)
         for name, module in stand_ins.items():
             if sys.modules.get(name) is module:
                 del sys.modules[name]
         parent = sys.modules.get("botocore")
-        for name in ("client", "config"):
+        for name in ("client", "config", "exceptions"):
             # the import system set botocore.client/config to the stand-ins; a real import sets them again
             if parent is not None and getattr(parent, name, None) is stand_ins.get(f"botocore.{name}"):
                 delattr(parent, name)
