@@ -3,14 +3,19 @@
 The corpus is read where it lies (default /work/shared/corpus, or --corpus DIR; MANIFEST.tsv lists
 each file's repository, path and commit). Serverless Framework services are staged as
 ``<dir>/serverless.yml`` in a temporary directory (the Framework finds them by that name; cfn-lint
-does not read them). CDK assemblies are not in the corpus and are skipped (see bench/README.md).
+does not read them). The corpus has no CDK app: CDK-synthesized templates come from
+``bench/cdk_corpus_app.py`` (ten stacks of the usual constructs, the CDK's own functions among
+them), synthesized by the real aws-cdk-lib from ``--cdk-site`` (default: the integration tests'
+cache) before anything is timed, and measured on their own: ``govhook check cdk.out`` (the
+assembly, read by its manifest) against ``cfn-lint`` of its templates; skipped, and said, without
+aws-cdk-lib.
 
 Measured: CPU time of the child process (user + sys, ``resource.getrusage(RUSAGE_CHILDREN)``
 deltas), which a loaded, shared machine disturbs much less than wall time; wall time is printed
 beside it. Tools alternate in each round; medians of ``--runs`` rounds; ratios in the same run.
 
 - one process: every file in one ``govhook check`` (``--jobs 1`` and default jobs) and one
-  ``cfn-lint`` run;
+  ``cfn-lint`` run; the same for the synthesized CDK assembly;
 - process per file: a sample of ``--per-file`` files, one process each, median per kind;
 - one SAM template whole process against the same template already expanded;
 - ``--jobs 2`` against ``--jobs 1`` and a warm cache against a cold one on 200 generated files;
@@ -121,6 +126,18 @@ def show(title: str, result: dict[str, tuple[float, float]]) -> None:
     print(f"{title}: {line}", flush=True)
 
 
+def synth_cdk(site: Path, out: Path) -> Path | None:
+    """``bench/cdk_corpus_app.py`` synthesized into ``out`` (not timed), or None without aws-cdk-lib."""
+    if not (site / "aws_cdk").is_dir():
+        return None
+    env = dict(os.environ, CDK_OUTDIR=str(out), PYTHONPATH=os.pathsep.join([str(site), str(ROOT)]))
+    proc = subprocess.run([sys.executable, str(HERE / "cdk_corpus_app.py")], cwd=ROOT, env=env,
+                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False)
+    if proc.returncode != 0 or not (out / "manifest.json").is_file():
+        raise SystemExit(f"bench/cdk_corpus_app.py failed ({proc.returncode}): {proc.stderr.decode()[-800:]}")
+    return out
+
+
 def find_guard(given: str | None) -> str | None:
     for cand in [given, shutil.which("cfn-guard"),
                  *glob.glob(str(ROOT / "node_modules/@cdklabs/cdk-validator-cfnguard/bin/ubuntu/x86_64/cfn-guard")),
@@ -167,7 +184,9 @@ def main() -> int:
     parser.add_argument("--cfn-guard", help="path of the cfn-guard binary")
     parser.add_argument("--skip-cfn-lint", action="store_true")
     parser.add_argument("--profile", action="store_true")
-    parser.add_argument("--only", nargs="*", default=["corpus", "per-file", "sam", "jobs", "cache", "guard"])
+    parser.add_argument("--cdk-site", default=str(ROOT / ".pytest_cache" / "d" / "govhook-cdk" / "python"),
+                        help="a directory holding aws-cdk-lib for Python (default: the integration tests' cache)")
+    parser.add_argument("--only", nargs="*", default=["corpus", "cdk", "per-file", "sam", "jobs", "cache", "guard"])
     args = parser.parse_args()
     import compileall
 
@@ -201,6 +220,21 @@ def main() -> int:
                                 f"(--jobs 1) CPU {ratio:.1f}x (target >= 20x); default jobs: "
                                 f"{r['cfn-lint'][0] / r['govhook'][0]:.1f}x CPU, "
                                 f"{r['cfn-lint'][1] / r['govhook'][1]:.1f}x wall")
+        if "cdk" in args.only:
+            assembly = synth_cdk(Path(args.cdk_site), stage / "cdk.out")
+            if assembly is None:
+                print(f"CDK: no aws-cdk-lib in {args.cdk_site} (run tests/integration/test_cdk.py once, or pass "
+                      "--cdk-site): the CDK-synthesized measure is skipped")
+            else:
+                cdk_templates = sorted(str(t) for t in assembly.glob("*.template.json"))
+                tools = {"govhook -j1": govhook("--jobs", "1", "--no-cache", str(assembly))}
+                if not args.skip_cfn_lint:
+                    tools["cfn-lint"] = [str(BIN / "cfn-lint"), *cdk_templates]
+                r = medians(tools, args.runs, env)
+                show(f"CDK-synthesized assembly ({len(cdk_templates)} stacks, one process)", r)
+                if "cfn-lint" in r:
+                    verdicts.append(f"     CDK assembly, one process: cfn-lint / govhook (--jobs 1) CPU "
+                                    f"{r['cfn-lint'][0] / r['govhook -j1'][0]:.1f}x (no target of its own)")
         if "per-file" in args.only:
             plain = [p for p in templates if p not in sam]
             for kind, files in (("SAM", sam), ("plain", plain), ("serverless.yml", services)):
