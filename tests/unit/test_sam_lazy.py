@@ -98,6 +98,19 @@ def _pieces(tmp_path: Path, name: str, source: str = MODELS) -> Any:
     return module
 
 
+
+def _same_validation(whole: Any, pieced: Any, values: tuple[Any, ...]) -> None:
+    """The piece-loaded model accepts and rejects each value as the whole module's does, with the
+    same data or the same error."""
+    for value in values:
+        outcome = []
+        for cls in (whole, pieced):
+            try:
+                outcome.append(cls.parse_obj(value).dict())
+            except Exception as exc:
+                outcome.append(f"{type(exc).__name__}: {exc}")
+        assert outcome[0] == outcome[1], value
+
 def test_reading_one_model_runs_only_what_it_needs_and_validates_as_the_whole_module(
         tmp_path: Path, names: dict[str, str]) -> None:
     # GIVEN the same pydantic models imported whole and as a piece-loaded module
@@ -109,14 +122,8 @@ def test_reading_one_model_runs_only_what_it_needs_and_validates_as_the_whole_mo
     assert "Other" not in pieces.__dict__ and "unused" not in pieces.__dict__ and "Holder" not in pieces.__dict__
     assert pieces.__dict__["annotations"] is whole.annotations  # the __future__ import binds it, as an import does
     # AND it accepts and rejects what the whole module's model does, with the same errors
-    for value in ({"Arn": "arn:x"}, {"Arn": {"Ref": "P"}, "Ratio": 2.5}, {"Arn": "a", "Ratio": "x"}, {}, {"Arn": 1, "No": 2}):
-        outcome = []
-        for cls in (whole.Config, model):
-            try:
-                outcome.append(cls.parse_obj(value).dict())
-            except Exception as exc:
-                outcome.append(f"{type(exc).__name__}: {exc}")
-        assert outcome[0] == outcome[1]
+    _same_validation(whole.Config, model, ({"Arn": "arn:x"}, {"Arn": {"Ref": "P"}, "Ratio": 2.5},
+                                            {"Arn": "a", "Ratio": "x"}, {}, {"Arn": 1, "No": 2}))
     assert model.schema() == whole.Config.schema()
     # AND a later read runs what is left, each statement once (Config is not built again)
     assert pieces.Holder.__fields__["Inner"].type_ is model
@@ -188,16 +195,10 @@ def test_samtranslator_function_models_read_for_a_capacity_provider_match_the_wh
     # THEN only a few of the module's statements ran, and it validates as the whole module's does
     state = pieces.__dict__["_govhook_pieces"]
     assert len(state.done) < 10 < len(state.statements)
-    for value in ({"Arn": "arn:aws:lambda:us-east-1:1:capacity-provider:c"},
-                  {"Arn": {"Fn::GetAtt": ["C", "Arn"]}, "PerExecutionEnvironmentMaxConcurrency": 4,
-                   "ExecutionEnvironmentMemoryGiBPerVCpu": 2.0},
-                  {"PerExecutionEnvironmentMaxConcurrency": "x"}, {"Arn": "a", "Extra": 1}, []):
-        outcome = []
-        for cls in (whole.CapacityProviderConfig, model):
-            try:
-                outcome.append(cls.parse_obj(value).dict())
-            except Exception as exc:
-                outcome.append(f"{type(exc).__name__}: {exc}")
-        assert outcome[0] == outcome[1]
+    _same_validation(whole.CapacityProviderConfig, model, (
+        {"Arn": "arn:aws:lambda:us-east-1:1:capacity-provider:c"},
+        {"Arn": {"Fn::GetAtt": ["C", "Arn"]}, "PerExecutionEnvironmentMaxConcurrency": 4,
+         "ExecutionEnvironmentMemoryGiBPerVCpu": 2.0},
+        {"PerExecutionEnvironmentMaxConcurrency": "x"}, {"Arn": "a", "Extra": 1}, []))
     assert model.schema() == whole.CapacityProviderConfig.schema()
     assert isinstance(pieces, types.ModuleType)
