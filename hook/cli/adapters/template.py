@@ -76,21 +76,20 @@ class Resolver:
         for name, spec in declared.items() if isinstance(declared, Mapping) else []:
             spec = spec if isinstance(spec, Mapping) else {}
             ptype = str(spec.get("Type", "String"))
-            if name in overrides:
-                value: Any = overrides.pop(name)
-                if ptype.startswith("AWS::SSM::Parameter::Value") and isinstance(value, str) and value.startswith("/"):
-                    # What CloudFormation takes for this type: the name of the SSM parameter it
-                    # reads at deploy time (the value given to `aws cloudformation deploy
-                    # --parameter-overrides`), not the value the template will see.
-                    self.params[name] = Unresolved(
-                        {"Ref": name}, f"parameter {name} is read from SSM parameter {value} at deploy time; "
-                        f"pass --param {name}=<its value> to check a value", parameters=(name,))
-                    continue
-            elif "Default" in spec and not ptype.startswith("AWS::SSM::Parameter::Value"):
+            ssm = ptype.startswith("AWS::SSM::Parameter::Value")
+            given = overrides.pop(name, None)
+            # For an SSM type, CloudFormation's parameter value (its Default, or what
+            # `--parameter-overrides` passes: a name starting with /) names the SSM parameter read
+            # at deploy time, not the value the template sees.
+            if given is not None and not (ssm and isinstance(given, str) and given.startswith("/")):
+                value: Any = given
+            elif "Default" in spec and not ssm:
                 value = spec["Default"]
             else:
-                why = "an SSM parameter resolved at deploy time" if ptype.startswith("AWS::SSM") else "no default"
-                self.params[name] = Unresolved({"Ref": name}, f"parameter {name} has {why}; pass --param {name}=...",
+                why = (f"is read from SSM parameter {given} at deploy time" if given is not None
+                       else "has an SSM parameter resolved at deploy time" if ptype.startswith("AWS::SSM")
+                       else "has no default")
+                self.params[name] = Unresolved({"Ref": name}, f"parameter {name} {why}; pass --param {name}=...",
                                                parameters=(name,))
                 continue
             if ptype.startswith("List<") or ptype == "CommaDelimitedList":
