@@ -168,6 +168,12 @@ def _read_exactly(fd: int, size: int) -> bytes | None:
     return b"".join(chunks)
 
 
+def _read_frame(fd: int) -> bytes | None:
+    """One worker's answer (8-byte length, then the pickle), or None once the worker has gone."""
+    head = _read_exactly(fd, 8)
+    return _read_exactly(fd, int.from_bytes(head, "little")) if head is not None else None
+
+
 def _next_files(task_r: int, per: int, count: int) -> range | None:
     """The files of the next task, or None when none is left."""
     head = _read_exactly(task_r, _TASK)
@@ -237,8 +243,7 @@ def _shared(paths: list[str], processes: int) -> list[Any]:
     def answers(timeout: float | None) -> None:
         """Read the answers waiting (``timeout`` 0), or wait for at least one (None)."""
         for key, _ in selector.select(timeout):
-            head = _read_exactly(key.fd, 8)
-            data = _read_exactly(key.fd, int.from_bytes(head, "little")) if head is not None else None
+            data = _read_frame(key.fd)
             if data is None:  # the worker has finished, or gone (its file is checked again below)
                 selector.unregister(key.fd)
                 continue
@@ -276,8 +281,7 @@ def _alone(paths: list[str], index: int) -> Any:
     try:
         children = _fork_workers(paths, task_r, 1, 1)
         (result_r,) = children.values()
-        head = _read_exactly(result_r, 8)
-        data = _read_exactly(result_r, int.from_bytes(head, "little")) if head is not None else None
+        data = _read_frame(result_r)
     finally:
         _end(children, task_r, finished=True)
     if data is None:
